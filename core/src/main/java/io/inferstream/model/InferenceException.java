@@ -1,0 +1,18 @@
+package io.inferstream.model;
+
+/**
+ * Scoring failed. The two subclasses tell the engine what to do: {@link InvalidInputException} rejects one
+ * record, {@link ModelFailureException} stops the engine. Any other {@code InferenceException} is treated
+ * as a model failure.
+ */
+public class InferenceException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    public InferenceException(String message) {
+        super(message);
+    }
+
+    public InferenceException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

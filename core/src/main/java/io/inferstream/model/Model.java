@@ -1,0 +1,35 @@
+package io.inferstream.model;
+
+import io.inferstream.data.Features;
+import io.inferstream.data.Prediction;
+import java.util.List;
+
+/**
+ * A loaded model, whatever framework it came from, or a remote model server behind the same interface.
+ *
+ * <p>The engine calls {@link #predict} once per micro-batch, never once per record, so an adapter should
+ * turn the whole batch into one framework call.
+ *
+ * <p>Thread safety: as declared by {@link ModelInfo#threadSafe()}. When it is false the engine gives every
+ * worker thread its own instance. {@link #close()} must not be called while a predict is running.
+ */
+public interface Model extends AutoCloseable {
+
+    /** @return name, version, format, signature and thread safety; cheap, may be called often. */
+    ModelInfo info();
+
+    /**
+     * Scores a batch.
+     *
+     * @param batch the input rows; not empty
+     * @return one prediction per row, in the same order
+     * @throws InvalidInputException if a row cannot be scored; set its batch index when known
+     * @throws ModelFailureException if the model cannot score at all
+     * @throws InferenceException for any other failure, treated as a model failure
+     */
+    List<Prediction> predict(List<Features> batch) throws InferenceException;
+
+    /** Releases native memory and files. Idempotent; logs problems and never throws. */
+    @Override
+    void close();
+}
