@@ -27,6 +27,11 @@ public class InvalidInputException extends InferenceException {
         this(UNKNOWN_RECORD, field, message, null);
     }
 
+    /** An error in one field of row {@code recordIndex} of a batch passed to predict. */
+    public InvalidInputException(int recordIndex, String field, String message) {
+        this(recordIndex, field, message, null);
+    }
+
     /**
      * @param recordIndex position of the bad record in the batch passed to predict, or {@link #UNKNOWN_RECORD}
      * @param field the offending field, or null
