@@ -1,0 +1,62 @@
+package io.inferstream.codec;
+
+import io.inferstream.data.Features;
+import io.inferstream.data.Tensor;
+import io.inferstream.model.FieldSpec;
+import io.inferstream.model.InvalidInputException;
+import io.inferstream.model.ModelInfo;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Decodes a record value that is a raw little-endian float32 vector (4 bytes a value, no header) into a model's
+ * single numeric input: the fastest codec, with nothing to parse.
+ *
+ * <p>Thread safety: immutable and thread-safe.
+ */
+public final class Float32RecordDecoder implements RecordDecoder {
+    private final FieldSpec input;
+    private final boolean allowNonFinite;
+
+    /** @throws IllegalArgumentException unless the model has exactly one numeric input */
+    public Float32RecordDecoder(ModelInfo model, boolean allowNonFinite) {
+        if (model.inputs().size() != 1 || !model.inputs().get(0).type().isNumeric()) {
+            throw new IllegalArgumentException("input.codec=float32 needs a model with exactly one numeric input; "
+                    + "model " + model.name() + " has " + model.inputs());
+        }
+        this.input = model.inputs().get(0);
+        this.allowNonFinite = allowNonFinite;
+    }
+
+    @Override
+    public Features decode(byte[] value) throws InvalidInputException {
+        if (value.length % Float.BYTES != 0) {
+            throw new MalformedRecordException("float32 value has " + value.length + " bytes, not a multiple of 4");
+        }
+        int n = value.length / Float.BYTES;
+        long declared = input.elementCount();
+        if (declared >= 0 && n != declared) {
+            throw new InvalidInputException(input.name(), "has " + n + " values but the model needs " + declared
+                    + " (" + input.typeAndShape() + ")");
+        }
+        float[] floats = new float[n];
+        ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(floats);
+        if (!allowNonFinite) {
+            for (int i = 0; i < n; i++) {
+                if (!Float.isFinite(floats[i])) {
+                    throw new InvalidInputException(input.name(), "value " + i + " is " + floats[i]
+                            + ", not allowed (set input.allow.nan=true to pass it to the model)");
+                }
+            }
+        }
+        long[] shape = JsonRecordDecoder.tensorShape(input, n);
+        return Features.of(input.name(), Tensor.ofFloats(floats, shape));
+    }
+
+    /** @return the little-endian float32 encoding of a vector, as producers of this codec must write it. */
+    public static byte[] encode(float[] values) {
+        ByteBuffer buf = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        buf.asFloatBuffer().put(values);
+        return buf.array();
+    }
+}

@@ -1,0 +1,16 @@
+package io.inferstream.codec;
+
+import io.inferstream.model.InvalidInputException;
+
+/**
+ * A record value that cannot be parsed in the configured codec at all: not JSON, truncated, the wrong byte
+ * length for float32. Reported with dead-letter stage {@code decode}, as opposed to values that parse but do
+ * not fit the model (stage {@code validate}).
+ */
+public class MalformedRecordException extends InvalidInputException {
+    private static final long serialVersionUID = 1L;
+
+    public MalformedRecordException(String message) {
+        super(message);
+    }
+}

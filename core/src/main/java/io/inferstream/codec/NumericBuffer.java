@@ -1,0 +1,166 @@
+package io.inferstream.codec;
+
+import io.inferstream.data.DataType;
+import io.inferstream.data.Tensor;
+import io.inferstream.model.InvalidInputException;
+import java.util.Arrays;
+
+/**
+ * A growable primitive array of one numeric, boolean or text type, filled value by value while parsing and
+ * then handed to a {@link Tensor} without copying when its size is exact. Keeps the decoders free of boxing.
+ *
+ * <p>Thread safety: not thread-safe; one per field being decoded.
+ */
+final class NumericBuffer {
+    private final DataType type;
+    private float[] floats;
+    private double[] doubles;
+    private int[] ints;
+    private long[] longs;
+    private boolean[] booleans;
+    private Object[] objects;
+    private int size;
+
+    NumericBuffer(DataType type, int expectedSize) {
+        this.type = type;
+        int capacity = Math.max(1, expectedSize);
+        switch (type) {
+            case FLOAT: floats = new float[capacity]; break;
+            case DOUBLE: doubles = new double[capacity]; break;
+            case INT32: ints = new int[capacity]; break;
+            case INT64: longs = new long[capacity]; break;
+            case BOOL: booleans = new boolean[capacity]; break;
+            default: objects = new Object[capacity]; break;
+        }
+    }
+
+    DataType type() {
+        return type;
+    }
+
+    int size() {
+        return size;
+    }
+
+    private void ensureCapacity() {
+        int capacity = capacity();
+        if (size < capacity) {
+            return;
+        }
+        int grown = Math.max(8, capacity * 2);
+        switch (type) {
+            case FLOAT: floats = Arrays.copyOf(floats, grown); break;
+            case DOUBLE: doubles = Arrays.copyOf(doubles, grown); break;
+            case INT32: ints = Arrays.copyOf(ints, grown); break;
+            case INT64: longs = Arrays.copyOf(longs, grown); break;
+            case BOOL: booleans = Arrays.copyOf(booleans, grown); break;
+            default: objects = Arrays.copyOf(objects, grown); break;
+        }
+    }
+
+    private int capacity() {
+        switch (type) {
+            case FLOAT: return floats.length;
+            case DOUBLE: return doubles.length;
+            case INT32: return ints.length;
+            case INT64: return longs.length;
+            case BOOL: return booleans.length;
+            default: return objects.length;
+        }
+    }
+
+    void addFloat(float v) {
+        ensureCapacity();
+        floats[size++] = v;
+    }
+
+    void addDouble(double v) {
+        ensureCapacity();
+        doubles[size++] = v;
+    }
+
+    void addInt(int v) {
+        ensureCapacity();
+        ints[size++] = v;
+    }
+
+    void addLong(long v) {
+        ensureCapacity();
+        longs[size++] = v;
+    }
+
+    void addBoolean(boolean v) {
+        ensureCapacity();
+        booleans[size++] = v;
+    }
+
+    void addObject(Object v) {
+        ensureCapacity();
+        objects[size++] = v;
+    }
+
+    /**
+     * Adds a number parsed from text, converted to this buffer's type.
+     *
+     * @throws InvalidInputException for a fraction or an out-of-range value into an integer type, a non-finite
+     *     value when not allowed, or a number into a text or boolean field
+     */
+    void addNumber(double v, String field, boolean allowNonFinite) throws InvalidInputException {
+        if (!allowNonFinite && !Double.isFinite(v)) {
+            throw new InvalidInputException(field, v + " is not allowed (set input.allow.nan=true to pass NaN and "
+                    + "infinities to the model)");
+        }
+        switch (type) {
+            case FLOAT: addFloat((float) v); return;
+            case DOUBLE: addDouble(v); return;
+            case INT32:
+                addInt((int) whole(v, field, Integer.MIN_VALUE, Integer.MAX_VALUE));
+                return;
+            case INT64:
+                addLong(whole(v, field, Long.MIN_VALUE, Long.MAX_VALUE));
+                return;
+            default:
+                throw new InvalidInputException(field, "expected " + type.displayName() + ", got the number " + v);
+        }
+    }
+
+    private static long whole(double v, String field, long min, long max) throws InvalidInputException {
+        if (v != Math.rint(v) || v < min || v > max) {
+            throw new InvalidInputException(field, v + " is not a whole number in the range of the model's integer input");
+        }
+        return (long) v;
+    }
+
+    /** @return a tensor of the filled values with the given shape (whose element count must equal size()). */
+    Tensor toTensor(long[] shape) {
+        switch (type) {
+            case FLOAT: return Tensor.ofFloats(exact(floats), shape);
+            case DOUBLE: return Tensor.ofDoubles(exact(doubles), shape);
+            case INT32: return Tensor.ofInts(exact(ints), shape);
+            case INT64: return Tensor.ofLongs(exact(longs), shape);
+            case BOOL: return Tensor.ofBooleans(exact(booleans), shape);
+            case STRING: return Tensor.ofStrings(Arrays.copyOf(objects, size, String[].class), shape);
+            default: return Tensor.ofBytes(Arrays.copyOf(objects, size, byte[][].class), shape);
+        }
+    }
+
+    private float[] exact(float[] a) {
+        return a.length == size ? a : Arrays.copyOf(a, size);
+    }
+
+    private double[] exact(double[] a) {
+        return a.length == size ? a : Arrays.copyOf(a, size);
+    }
+
+    private int[] exact(int[] a) {
+        return a.length == size ? a : Arrays.copyOf(a, size);
+    }
+
+    private long[] exact(long[] a) {
+        return a.length == size ? a : Arrays.copyOf(a, size);
+    }
+
+    private boolean[] exact(boolean[] a) {
+        return a.length == size ? a : Arrays.copyOf(a, size);
+    }
+}

@@ -1,0 +1,232 @@
+package io.inferstream.config;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * The engine's configuration, in Kafka's own style: every key typed, validated and documented in
+ * {@link #definition()}, from which the README's reference table is generated ({@link #toMarkdownTable()}).
+ *
+ * <p>Keys starting with {@value #CONSUMER_PREFIX} or {@value #PRODUCER_PREFIX} pass through, prefix removed,
+ * to the Kafka consumer or producer; {@value #MODEL_CONFIG_PREFIX} keys go to the model loader; and
+ * {@value #INPUT_CONCAT_PREFIX}{@code <input>=f1,f2,...} joins scalar fields into one tensor input. Any other
+ * unknown key is an error naming the key and the nearest known one, so a typo fails before anything starts.
+ *
+ * <p>Thread safety: immutable after construction, safe to share.
+ */
+public final class EngineConfig extends AbstractConfig {
+    public static final String CONSUMER_PREFIX = "consumer.";
+    public static final String PRODUCER_PREFIX = "producer.";
+    public static final String MODEL_CONFIG_PREFIX = "model.config.";
+    public static final String INPUT_CONCAT_PREFIX = "input.concat.";
+
+    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+    public static final String GROUP_ID = "group.id";
+    public static final String INPUT_TOPICS = "input.topics";
+    public static final String OUTPUT_TOPIC = "output.topic";
+    public static final String DEAD_LETTER_TOPIC = "dead.letter.topic";
+    public static final String MODEL_PATH = "model.path";
+    public static final String MODEL_FORMAT = "model.format";
+    public static final String MODEL_CLASS_LABELS = "model.class.labels";
+    public static final String MODEL_CLASS_OUTPUT = "model.class.output";
+    public static final String INPUT_CODEC = "input.codec";
+    public static final String INPUT_CSV_HEADER = "input.csv.header";
+    public static final String INPUT_ALLOW_NAN = "input.allow.nan";
+    public static final String INPUT_MAX_RECORD_BYTES = "input.max.record.bytes";
+    public static final String MAX_BATCH_SIZE = "max.batch.size";
+    public static final String WORKER_THREADS = "worker.threads";
+    public static final String POLL_TIMEOUT_MS = "poll.timeout.ms";
+    public static final String OUTPUT_PARTITIONING = "output.partitioning";
+    public static final String SHUTDOWN_TIMEOUT_MS = "shutdown.timeout.ms";
+
+    /** The input codecs. */
+    public static final List<String> CODECS = List.of("json", "csv", "float32");
+
+    private static final ConfigDef DEFINITION = new ConfigDef()
+            .define(BOOTSTRAP_SERVERS, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString() {
+                @Override
+                public void ensureValid(String name, Object value) {
+                    if (value == null || ((List<?>) value).isEmpty()) {
+                        throw new ConfigException(name, value, "give at least one host:port");
+                    }
+                }
+            }, Importance.HIGH, "Kafka brokers to connect to, as host:port[,host:port...].")
+            .define(GROUP_ID, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "Consumer group of all workers of this engine; run more instances with the same group to scale out.")
+            .define(INPUT_TOPICS, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, Importance.HIGH,
+                    "Topics to read records to score from, comma-separated.")
+            .define(OUTPUT_TOPIC, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "Topic the predictions are written to, keyed by the input record's key.")
+            .define(DEAD_LETTER_TOPIC, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+                    Importance.HIGH, "Topic for records that cannot be scored, with headers saying where they came from "
+                            + "and why. Nothing is dropped silently.")
+            .define(MODEL_PATH, Type.STRING, null, Importance.HIGH,
+                    "Model file or directory. Required by 'inferstream run'; unused when a Model is passed in code.")
+            .define(MODEL_FORMAT, Type.STRING, "", Importance.MEDIUM,
+                    "Model format id (onnx, tensorflow, h2o-mojo, dl4j, pmml, ...). Empty: inferred from the model.")
+            .define(MODEL_CLASS_LABELS, Type.LIST, "", Importance.MEDIUM,
+                    "Class labels for a model that outputs only a probability vector: each prediction then also gets "
+                            + "the most probable label and a label-to-probability map.")
+            .define(MODEL_CLASS_OUTPUT, Type.STRING, "", Importance.LOW,
+                    "The output holding the class probabilities, with model.class.labels. Empty: the only output "
+                            + "with one value per label.")
+            .define(INPUT_CODEC, Type.STRING, "json", ValidString.in(CODECS.toArray(new String[0])), Importance.MEDIUM,
+                    "How record values are decoded: json (an object with a field per model input), csv (values in "
+                            + "the order of input.csv.header) or float32 (raw little-endian floats for a model with one "
+                            + "numeric input).")
+            .define(INPUT_CSV_HEADER, Type.LIST, "", Importance.MEDIUM,
+                    "Column names of csv records, in order. Required with input.codec=csv.")
+            .define(INPUT_ALLOW_NAN, Type.BOOLEAN, false, Importance.LOW,
+                    "Accept NaN and infinities in numeric inputs. Off: such a record goes to the dead-letter topic.")
+            .define(INPUT_MAX_RECORD_BYTES, Type.INT, 1_048_576, ConfigDef.Range.atLeast(1), Importance.LOW,
+                    "Larger record values go to the dead-letter topic undecoded.")
+            .define(MAX_BATCH_SIZE, Type.INT, 500, ConfigDef.Range.between(1, 100_000), Importance.MEDIUM,
+                    "Most records scored in one model call; also the consumer's max.poll.records.")
+            .define(WORKER_THREADS, Type.INT, 1, ConfigDef.Range.between(1, 1024), Importance.MEDIUM,
+                    "Worker threads, each with its own consumer; more than the input partitions leaves some idle.")
+            .define(POLL_TIMEOUT_MS, Type.LONG, 100L, ConfigDef.Range.between(1, 60_000), Importance.LOW,
+                    "Longest a worker waits in one poll for records.")
+            .define(OUTPUT_PARTITIONING, Type.STRING, "input", ValidString.in("input", "key"), Importance.LOW,
+                    "input: a prediction goes to the output partition numbered like its input partition (modulo "
+                            + "the output's partition count), which keeps per-partition order even for records "
+                            + "without keys; key: Kafka's default partitioner on the key.")
+            .define(SHUTDOWN_TIMEOUT_MS, Type.LONG, 30_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                    "How long close() waits for in-flight batches to finish and commit.");
+
+    public EngineConfig(Map<?, ?> properties) {
+        super(DEFINITION, rejectUnknownKeys(properties), false);
+        if ("csv".equals(getString(INPUT_CODEC)) && getList(INPUT_CSV_HEADER).isEmpty()) {
+            throw new ConfigException(INPUT_CSV_HEADER, "", "input.codec=csv needs the column names, e.g. "
+                    + "input.csv.header=f0,f1,f2");
+        }
+        if (getList(INPUT_TOPICS).isEmpty()) {
+            throw new ConfigException(INPUT_TOPICS, "", "give at least one input topic");
+        }
+    }
+
+    /** @return the definition of every key, with types, defaults, validators and docs. */
+    public static ConfigDef definition() {
+        return DEFINITION;
+    }
+
+    private static Map<?, ?> rejectUnknownKeys(Map<?, ?> properties) {
+        Set<String> known = DEFINITION.names();
+        for (Object k : properties.keySet()) {
+            String key = String.valueOf(k);
+            boolean passThrough = key.startsWith(CONSUMER_PREFIX) || key.startsWith(PRODUCER_PREFIX)
+                    || key.startsWith(MODEL_CONFIG_PREFIX) || key.startsWith(INPUT_CONCAT_PREFIX);
+            if (!known.contains(key) && !passThrough) {
+                throw new ConfigException("Unknown configuration key '" + key + "'" + suggestion(key, known)
+                        + ". Known keys: " + new TreeSet<>(known) + "; prefixes " + CONSUMER_PREFIX + "*, "
+                        + PRODUCER_PREFIX + "*, " + MODEL_CONFIG_PREFIX + "*, " + INPUT_CONCAT_PREFIX + "<input>.");
+            }
+        }
+        return properties;
+    }
+
+    private static String suggestion(String key, Set<String> known) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String k : known) {
+            int d = editDistance(key.toLowerCase(Locale.ROOT), k);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = k;
+            }
+        }
+        return bestDistance <= 3 ? " (did you mean '" + best + "'?)" : "";
+    }
+
+    private static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    /** @return the keys given with the {@value #CONSUMER_PREFIX} prefix, prefix removed. */
+    public Map<String, Object> consumerOverrides() {
+        return originalsWithPrefix(CONSUMER_PREFIX);
+    }
+
+    /** @return the keys given with the {@value #PRODUCER_PREFIX} prefix, prefix removed. */
+    public Map<String, Object> producerOverrides() {
+        return originalsWithPrefix(PRODUCER_PREFIX);
+    }
+
+    /** @return the model loader's options: the {@value #MODEL_CONFIG_PREFIX} keys, prefix removed. */
+    public Map<String, Object> modelOptions() {
+        return originalsWithPrefix(MODEL_CONFIG_PREFIX);
+    }
+
+    /** @return tensor input name to the scalar fields joined into it, in order. */
+    public Map<String, List<String>> inputConcatenations() {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        originalsWithPrefix(INPUT_CONCAT_PREFIX).forEach((input, fields) -> {
+            List<String> list = new ArrayList<>();
+            for (String f : String.valueOf(fields).split(",")) {
+                if (!f.isBlank()) {
+                    list.add(f.trim());
+                }
+            }
+            if (list.isEmpty()) {
+                throw new ConfigException(INPUT_CONCAT_PREFIX + input, fields, "list the fields to join, e.g. f0,f1,f2");
+            }
+            out.put(input, List.copyOf(list));
+        });
+        return out;
+    }
+
+    /** @return the given properties as strings, for logging and for building derived configs. */
+    public Map<String, String> originalStrings() {
+        Map<String, String> out = new HashMap<>();
+        originals().forEach((k, v) -> out.put(k, String.valueOf(v)));
+        return out;
+    }
+
+    /** @return the configuration reference as a Markdown table, for the README. */
+    public static String toMarkdownTable() {
+        StringBuilder sb = new StringBuilder("| key | type | default | valid values | description |\n|---|---|---|---|---|\n");
+        for (ConfigDef.ConfigKey key : DEFINITION.configKeys().values()) {
+            String def = key.hasDefault() ? (key.defaultValue == null ? "none" : "`" + ConfigDef.convertToString(key.defaultValue, key.type) + "`")
+                    : "**required**";
+            if ("``".equals(def)) {
+                def = "empty";
+            }
+            sb.append("| `").append(key.name).append("` | ").append(key.type.name().toLowerCase(Locale.ROOT)).append(" | ")
+                    .append(def).append(" | ").append(key.validator == null ? "" : key.validator.toString().replace("|", "\\|"))
+                    .append(" | ").append(key.documentation.replace("|", "\\|")).append(" |\n");
+        }
+        sb.append("| `consumer.*` | | | | Passed to the Kafka consumer, prefix removed (e.g. `consumer.fetch.min.bytes`). "
+                + "`enable.auto.commit` is always false: the engine commits. |\n");
+        sb.append("| `producer.*` | | | | Passed to the Kafka producer, prefix removed (e.g. `producer.linger.ms`). |\n");
+        sb.append("| `model.config.*` | | | | Passed to the model loader, prefix removed (e.g. `model.config.version`). |\n");
+        sb.append("| `input.concat.<input>` | list | | | Scalar fields joined, in this order, into the tensor input "
+                + "`<input>` (e.g. `input.concat.features=f0,f1,f2,f3`). |\n");
+        return sb.toString();
+    }
+}

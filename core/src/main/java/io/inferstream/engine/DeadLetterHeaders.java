@@ -1,0 +1,34 @@
+package io.inferstream.engine;
+
+/**
+ * Header names on dead-letter records (values are UTF-8 text) and on predictions.
+ *
+ * <p>A dead-letter record keeps the original key, value and headers, and adds where it came from and why:
+ * {@link #TOPIC}, {@link #PARTITION}, {@link #OFFSET}, {@link #STAGE} ({@code decode}: the value could not be
+ * parsed or was null or too big; {@code validate}: it parsed but does not fit the model's inputs;
+ * {@code predict}: the model rejected it), {@link #ERROR_CLASS} and {@link #ERROR_MESSAGE}.
+ *
+ * <p>Thread safety: constants only.
+ */
+public final class DeadLetterHeaders {
+    public static final String TOPIC = "inferstream.dlt.topic";
+    public static final String PARTITION = "inferstream.dlt.partition";
+    public static final String OFFSET = "inferstream.dlt.offset";
+    public static final String STAGE = "inferstream.dlt.stage";
+    public static final String ERROR_CLASS = "inferstream.dlt.error.class";
+    public static final String ERROR_MESSAGE = "inferstream.dlt.error.message";
+    /** On predictions and dead letters: the model's name. */
+    public static final String MODEL_NAME = "inferstream.model.name";
+    /** On predictions and dead letters: the model's version. */
+    public static final String MODEL_VERSION = "inferstream.model.version";
+
+    /** Dead-letter stage: the value could not be parsed, or was null or oversize. */
+    public static final String STAGE_DECODE = "decode";
+    /** Dead-letter stage: the value parsed but does not fit the model's inputs. */
+    public static final String STAGE_VALIDATE = "validate";
+    /** Dead-letter stage: the model rejected the record. */
+    public static final String STAGE_PREDICT = "predict";
+
+    private DeadLetterHeaders() {
+    }
+}

@@ -1,0 +1,72 @@
+package io.inferstream.engine;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Live counters of an engine: records consumed, predictions and dead letters written (acknowledged by Kafka),
+ * model calls, committed batches, and the latency from a record's timestamp to the acknowledgement of its
+ * prediction.
+ *
+ * <p>Every consumed record ends as exactly one prediction or one dead letter, so once the engine has committed,
+ * {@code recordsIn == predictionsOut + deadLetters} for what it has committed.
+ *
+ * <p>Thread safety: thread-safe; counters are updated by workers and producer callbacks and may be read at any
+ * time.
+ */
+public final class EngineMetrics {
+    final AtomicLong recordsIn = new AtomicLong();
+    final AtomicLong predictionsOut = new AtomicLong();
+    final AtomicLong deadLetters = new AtomicLong();
+    final AtomicLong modelCalls = new AtomicLong();
+    final AtomicLong batches = new AtomicLong();
+    final AtomicLong commits = new AtomicLong();
+    private final LatencyHistogram latency = new LatencyHistogram();
+    private final long startNanos = System.nanoTime();
+
+    /** @return records consumed from the input topics. */
+    public long recordsIn() {
+        return recordsIn.get();
+    }
+
+    /** @return predictions acknowledged by the output topic. */
+    public long predictionsOut() {
+        return predictionsOut.get();
+    }
+
+    /** @return records acknowledged by the dead-letter topic. */
+    public long deadLetters() {
+        return deadLetters.get();
+    }
+
+    /** @return calls to {@code Model.predict}. */
+    public long modelCalls() {
+        return modelCalls.get();
+    }
+
+    /** @return polled batches processed. */
+    public long batches() {
+        return batches.get();
+    }
+
+    /** @return offset commits made. */
+    public long commits() {
+        return commits.get();
+    }
+
+    /** @return record-timestamp-to-acknowledged-prediction latency. */
+    public LatencyHistogram latency() {
+        return latency;
+    }
+
+    /** @return seconds since the engine was created. */
+    public double elapsedSeconds() {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    @Override
+    public String toString() {
+        return String.format("in=%d predictions=%d deadLetters=%d modelCalls=%d batches=%d p50=%.1fms p99=%.1fms",
+                recordsIn(), predictionsOut(), deadLetters(), modelCalls(), batches(),
+                latency.percentileMicros(50) / 1000.0, latency.percentileMicros(99) / 1000.0);
+    }
+}

@@ -1,0 +1,307 @@
+package io.inferstream.engine;
+
+import io.inferstream.codec.RecordCodecs;
+import io.inferstream.codec.RecordDecoder;
+import io.inferstream.config.EngineConfig;
+import io.inferstream.model.ClassLabelledModel;
+import io.inferstream.model.Model;
+import io.inferstream.model.ModelInfo;
+import io.inferstream.model.ModelLoadException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hosts a model on Kafka: {@code worker.threads} workers, each with its own consumer in one consumer group, read
+ * the input topics, score every poll as a micro-batch, and write predictions (and dead letters for records that
+ * cannot be scored), committing offsets only after every write of a batch is acknowledged.
+ *
+ * <pre>{@code
+ * EngineConfig config = new EngineConfig(properties);
+ * ModelRegistry registry = ModelRegistry.discover();
+ * try (InferenceEngine engine = InferenceEngine.start(config,
+ *         () -> registry.load(ModelSource.of(Path.of("model.onnx")), null, Map.of()))) {
+ *     engine.awaitTermination(Duration.ofHours(1));
+ * }
+ * }</pre>
+ *
+ * <p>Scaling: more threads here, or more instances with the same {@code group.id}, up to the number of input
+ * partitions. A thread-safe model is loaded once and shared; otherwise each worker gets its own instance.
+ *
+ * <p>Thread safety: thread-safe. {@link #close()} may be called from any thread (e.g. a shutdown hook); it stops
+ * the workers after their in-flight batches, commits, and closes the Kafka clients and the models.
+ */
+public final class InferenceEngine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(InferenceEngine.class);
+
+    private final EngineConfig config;
+    private final List<Model> models = new ArrayList<>();
+    private final List<InferenceWorker> workers = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final EngineMetrics metrics = new EngineMetrics();
+    private final Object lock = new Object();
+    private volatile EngineState state = EngineState.RUNNING;
+    private volatile boolean stopping;
+    private volatile Throwable failure;
+    private ModelInfo modelInfo;
+
+    private InferenceEngine(EngineConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * Loads the model (once, or once per worker if it is not thread-safe), checks the topics exist, and starts
+     * the workers.
+     *
+     * @throws ModelLoadException if the model cannot be loaded
+     * @throws ConfigException if the configuration does not fit the model or the cluster (missing topic, codec
+     *     that does not match the model's inputs), with a message naming the key
+     */
+    public static InferenceEngine start(EngineConfig config, ModelProvider provider) throws ModelLoadException {
+        InferenceEngine engine = new InferenceEngine(config);
+        try {
+            engine.startWorkers(provider);
+            return engine;
+        } catch (ModelLoadException | RuntimeException e) {
+            engine.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts an engine around one already loaded model, which the engine closes. The model must be thread-safe
+     * unless {@code worker.threads} is 1; otherwise pass a {@link ModelProvider}.
+     */
+    public static InferenceEngine start(EngineConfig config, Model model) throws ModelLoadException {
+        int threads = config.getInt(EngineConfig.WORKER_THREADS);
+        if (threads > 1 && !model.info().threadSafe()) {
+            model.close();
+            throw new ConfigException(EngineConfig.WORKER_THREADS, threads, "model " + model.info().name()
+                    + " is not thread-safe: pass a ModelProvider so each worker gets its own instance");
+        }
+        boolean[] given = {false};
+        return start(config, () -> {
+            if (given[0]) {
+                throw new ModelLoadException("one model instance was given but more were needed");
+            }
+            given[0] = true;
+            return model;
+        });
+    }
+
+    private void startWorkers(ModelProvider provider) throws ModelLoadException {
+        int workerCount = config.getInt(EngineConfig.WORKER_THREADS);
+        Model first = decorate(provider.load());
+        models.add(first);
+        modelInfo = first.info();
+        RecordDecoder decoder;
+        try {
+            decoder = RecordCodecs.decoder(config, modelInfo);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+        int outputPartitions = checkTopics();
+        for (int i = 1; i < workerCount; i++) {
+            models.add(modelInfo.threadSafe() ? first : decorate(provider.load()));
+        }
+        LOG.info("Serving {} with {} worker(s): {} -> {} (dead letters to {}), batches of up to {}", modelInfo, workerCount,
+                config.getList(EngineConfig.INPUT_TOPICS), config.getString(EngineConfig.OUTPUT_TOPIC),
+                config.getString(EngineConfig.DEAD_LETTER_TOPIC), config.getInt(EngineConfig.MAX_BATCH_SIZE));
+        InferenceWorker.WorkerSettings settings = new InferenceWorker.WorkerSettings(
+                config.getList(EngineConfig.INPUT_TOPICS), config.getString(EngineConfig.OUTPUT_TOPIC),
+                config.getString(EngineConfig.DEAD_LETTER_TOPIC), config.getInt(EngineConfig.MAX_BATCH_SIZE),
+                config.getInt(EngineConfig.INPUT_MAX_RECORD_BYTES),
+                Duration.ofMillis(config.getLong(EngineConfig.POLL_TIMEOUT_MS)), outputPartitions);
+        String group = config.getString(EngineConfig.GROUP_ID);
+        for (int i = 0; i < workerCount; i++) {
+            String name = "inferstream-" + group + "-" + i;
+            InferenceWorker worker = new InferenceWorker(name, new KafkaConsumer<>(consumerConfig(name)),
+                    new KafkaProducer<>(producerConfig(name)), models.get(i), decoder, settings, metrics, this);
+            workers.add(worker);
+            Thread t = new Thread(worker, name);
+            threads.add(t);
+        }
+        threads.forEach(Thread::start);
+    }
+
+    private Model decorate(Model model) throws ModelLoadException {
+        List<String> labels = config.getList(EngineConfig.MODEL_CLASS_LABELS);
+        if (labels.isEmpty()) {
+            return model;
+        }
+        try {
+            return ClassLabelledModel.wrap(model, labels, config.getString(EngineConfig.MODEL_CLASS_OUTPUT));
+        } catch (ModelLoadException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /** Fails fast on a missing topic, and learns the output's partition count for order-keeping partitioning. */
+    private int checkTopics() {
+        Map<String, Object> adminConfig = new HashMap<>(config.consumerOverrides());
+        adminConfig.keySet().retainAll(AdminClientConfig.configNames());
+        adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.getList(EngineConfig.BOOTSTRAP_SERVERS));
+        Set<String> topics = new LinkedHashSet<>(config.getList(EngineConfig.INPUT_TOPICS));
+        topics.add(config.getString(EngineConfig.OUTPUT_TOPIC));
+        topics.add(config.getString(EngineConfig.DEAD_LETTER_TOPIC));
+        try (Admin admin = Admin.create(adminConfig)) {
+            Map<String, TopicDescription> found = new HashMap<>();
+            for (String topic : topics) {
+                try {
+                    found.put(topic, admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic));
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                        throw new ConfigException("Topic '" + topic + "' does not exist on "
+                                + config.getList(EngineConfig.BOOTSTRAP_SERVERS) + "; create it first (input, output "
+                                + "and dead-letter topics are never auto-created by the engine)");
+                    }
+                    throw new ConfigException("Cannot describe topic '" + topic + "': " + e.getCause());
+                }
+            }
+            boolean byInput = "input".equals(config.getString(EngineConfig.OUTPUT_PARTITIONING));
+            return byInput ? found.get(config.getString(EngineConfig.OUTPUT_TOPIC)).partitions().size() : 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConfigException("interrupted while checking topics");
+        } catch (TimeoutException e) {
+            throw new ConfigException(EngineConfig.BOOTSTRAP_SERVERS, config.getList(EngineConfig.BOOTSTRAP_SERVERS),
+                    "no answer from the Kafka cluster within 30 s");
+        }
+    }
+
+    private Map<String, Object> consumerConfig(String clientId) {
+        Map<String, Object> c = new HashMap<>();
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        c.putAll(config.consumerOverrides());
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getList(EngineConfig.BOOTSTRAP_SERVERS));
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, config.getString(EngineConfig.GROUP_ID));
+        c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.getInt(EngineConfig.MAX_BATCH_SIZE));
+        // The engine commits after the outputs are acknowledged; auto-commit would break at-least-once.
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        return c;
+    }
+
+    private Map<String, Object> producerConfig(String clientId) {
+        Map<String, Object> p = new HashMap<>();
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        p.putAll(config.producerOverrides());
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getList(EngineConfig.BOOTSTRAP_SERVERS));
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        return p;
+    }
+
+    boolean isStopping() {
+        return stopping;
+    }
+
+    /** Called by a worker that hit a model-wide or Kafka failure: stop every worker. */
+    void fail(Throwable cause) {
+        synchronized (lock) {
+            if (failure == null) {
+                failure = cause;
+            }
+            state = EngineState.FAILED;
+        }
+        stopping = true;
+        workers.forEach(InferenceWorker::wakeup);
+    }
+
+    /** @return the live metrics. */
+    public EngineMetrics metrics() {
+        return metrics;
+    }
+
+    /** @return the served model's info (the first instance's). */
+    public ModelInfo modelInfo() {
+        return modelInfo;
+    }
+
+    public EngineState state() {
+        return state;
+    }
+
+    /** @return what stopped the engine, if it failed. */
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    /**
+     * Waits for every worker to end (after close() or a failure).
+     *
+     * @return true if they all ended within the timeout
+     */
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (Thread t : threads) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+                return false;
+            }
+            t.join(left);
+            if (t.isAlive()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Stops gracefully: each worker finishes and commits its in-flight batch, then the Kafka clients and models
+     * are closed. Idempotent; waits up to {@code shutdown.timeout.ms}.
+     */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            if (state == EngineState.RUNNING) {
+                state = EngineState.STOPPING;
+            }
+        }
+        stopping = true;
+        workers.forEach(InferenceWorker::wakeup);
+        try {
+            if (!awaitTermination(Duration.ofMillis(config.getLong(EngineConfig.SHUTDOWN_TIMEOUT_MS)))) {
+                LOG.warn("Workers did not stop within {} ms", config.getLong(EngineConfig.SHUTDOWN_TIMEOUT_MS));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (lock) {
+            new LinkedHashSet<>(models).forEach(Model::close);
+            models.clear();
+            if (state == EngineState.STOPPING) {
+                state = EngineState.STOPPED;
+                LOG.info("Stopped: {}", metrics);
+            }
+        }
+    }
+}

@@ -1,0 +1,265 @@
+package io.inferstream.engine;
+
+import io.inferstream.codec.JsonPredictionEncoder;
+import io.inferstream.codec.MalformedRecordException;
+import io.inferstream.codec.RecordDecoder;
+import io.inferstream.data.Features;
+import io.inferstream.model.InvalidInputException;
+import io.inferstream.model.Model;
+import io.inferstream.model.ModelFailureException;
+import io.inferstream.model.ModelInfo;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One worker thread's consume → decode → predict → produce → commit loop, with its own consumer and producer.
+ *
+ * <p>Each poll is one micro-batch: records are decoded, the good ones scored in as few model calls as the batch
+ * size allows, and every record is written as a prediction or a dead letter in poll order (so per-partition order
+ * holds). Offsets are committed only after the producer has acknowledged every one of those writes: at-least-once,
+ * and nothing is lost. A model-wide failure or a failed write ends the loop without committing that batch.
+ *
+ * <p>Thread safety: confined to its own thread, except {@link #wakeup()}, which any thread may call.
+ */
+final class InferenceWorker implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(InferenceWorker.class);
+
+    private final String name;
+    private final Consumer<byte[], byte[]> consumer;
+    private final Producer<byte[], byte[]> producer;
+    private final Model model;
+    private final ModelInfo info;
+    private final RecordDecoder decoder;
+    private final JsonPredictionEncoder encoder = new JsonPredictionEncoder();
+    private final BatchScorer scorer;
+    private final WorkerSettings settings;
+    private final EngineMetrics metrics;
+    private final InferenceEngine engine;
+    private final byte[] modelNameHeader;
+    private final byte[] modelVersionHeader;
+
+    /** What the worker needs from the engine's configuration. */
+    static final class WorkerSettings {
+        final List<String> inputTopics;
+        final String outputTopic;
+        final String deadLetterTopic;
+        final int maxBatchSize;
+        final int maxRecordBytes;
+        final Duration pollTimeout;
+        final int outputPartitions; // 0 = partition by key
+
+        WorkerSettings(List<String> inputTopics, String outputTopic, String deadLetterTopic, int maxBatchSize,
+                int maxRecordBytes, Duration pollTimeout, int outputPartitions) {
+            this.inputTopics = inputTopics;
+            this.outputTopic = outputTopic;
+            this.deadLetterTopic = deadLetterTopic;
+            this.maxBatchSize = maxBatchSize;
+            this.maxRecordBytes = maxRecordBytes;
+            this.pollTimeout = pollTimeout;
+            this.outputPartitions = outputPartitions;
+        }
+    }
+
+    InferenceWorker(String name, Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, Model model,
+            RecordDecoder decoder, WorkerSettings settings, EngineMetrics metrics, InferenceEngine engine) {
+        this.name = name;
+        this.consumer = consumer;
+        this.producer = producer;
+        this.model = model;
+        this.info = model.info();
+        this.decoder = decoder;
+        this.scorer = new BatchScorer(model);
+        this.settings = settings;
+        this.metrics = metrics;
+        this.engine = engine;
+        this.modelNameHeader = info.name().getBytes(StandardCharsets.UTF_8);
+        this.modelVersionHeader = info.version().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Interrupts a blocking poll so the loop notices that the engine is stopping. */
+    void wakeup() {
+        consumer.wakeup();
+    }
+
+    @Override
+    public void run() {
+        try {
+            consumer.subscribe(settings.inputTopics);
+            while (!engine.isStopping()) {
+                ConsumerRecords<byte[], byte[]> records;
+                try {
+                    records = consumer.poll(settings.pollTimeout);
+                } catch (WakeupException e) {
+                    continue;
+                }
+                if (!records.isEmpty()) {
+                    processAndCommit(records);
+                }
+            }
+        } catch (ModelFailureException e) {
+            LOG.error("{}: model {}:{} failed, stopping without committing the current batch; its records will be "
+                    + "consumed again after a restart: {}", name, info.name(), info.version(), e.getMessage(), e);
+            engine.fail(e);
+        } catch (RuntimeException e) {
+            LOG.error("{}: stopping without committing the current batch: {}", name, e.toString(), e);
+            engine.fail(e);
+        } finally {
+            closeQuietly();
+        }
+    }
+
+    private void processAndCommit(ConsumerRecords<byte[], byte[]> records) throws ModelFailureException {
+        List<ConsumerRecord<byte[], byte[]>> polled = new ArrayList<>(records.count());
+        records.forEach(polled::add);
+        metrics.recordsIn.addAndGet(polled.size());
+
+        // Decode everything first, so the model sees one batch of good rows.
+        Object[] results = new Object[polled.size()];
+        String[] stages = new String[polled.size()];
+        List<Integer> scoreIndex = new ArrayList<>(polled.size());
+        List<Features> rows = new ArrayList<>(polled.size());
+        for (int i = 0; i < polled.size(); i++) {
+            byte[] value = polled.get(i).value();
+            try {
+                if (value == null) {
+                    throw new MalformedRecordException("record value is null");
+                }
+                if (value.length > settings.maxRecordBytes) {
+                    throw new MalformedRecordException("record value has " + value.length + " bytes, more than "
+                            + "input.max.record.bytes=" + settings.maxRecordBytes);
+                }
+                rows.add(decoder.decode(value));
+                scoreIndex.add(i);
+            } catch (MalformedRecordException e) {
+                results[i] = e;
+                stages[i] = DeadLetterHeaders.STAGE_DECODE;
+            } catch (InvalidInputException e) {
+                results[i] = e;
+                stages[i] = DeadLetterHeaders.STAGE_VALIDATE;
+            }
+        }
+        for (int from = 0; from < rows.size(); from += settings.maxBatchSize) {
+            int to = Math.min(rows.size(), from + settings.maxBatchSize);
+            List<BatchScorer.Outcome> outcomes = scorer.score(rows.subList(from, to));
+            for (int j = 0; j < outcomes.size(); j++) {
+                BatchScorer.Outcome o = outcomes.get(j);
+                int i = scoreIndex.get(from + j);
+                results[i] = o.prediction != null ? o.prediction : o.error;
+                stages[i] = o.prediction != null ? null : DeadLetterHeaders.STAGE_PREDICT;
+            }
+        }
+        metrics.modelCalls.addAndGet(scorer.callsAndReset());
+
+        AtomicReference<Exception> sendFailure = new AtomicReference<>();
+        for (int i = 0; i < polled.size(); i++) {
+            ConsumerRecord<byte[], byte[]> in = polled.get(i);
+            if (stages[i] == null) {
+                sendPrediction(in, (io.inferstream.data.Prediction) results[i], sendFailure);
+            } else {
+                sendDeadLetter(in, stages[i], (Exception) results[i], sendFailure);
+            }
+        }
+        producer.flush();
+        if (sendFailure.get() != null) {
+            throw new KafkaException("a prediction or dead letter could not be written, so the batch is not "
+                    + "committed: " + sendFailure.get(), sendFailure.get());
+        }
+        commit(polled);
+        metrics.batches.incrementAndGet();
+    }
+
+    private void sendPrediction(ConsumerRecord<byte[], byte[]> in, io.inferstream.data.Prediction prediction,
+            AtomicReference<Exception> failure) {
+        Headers headers = new RecordHeaders();
+        headers.add(DeadLetterHeaders.MODEL_NAME, modelNameHeader);
+        headers.add(DeadLetterHeaders.MODEL_VERSION, modelVersionHeader);
+        Integer partition = settings.outputPartitions > 0 ? in.partition() % settings.outputPartitions : null;
+        ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(settings.outputTopic, partition, in.key(),
+                encoder.encode(prediction, info, in.key()), headers);
+        long timestamp = in.timestamp();
+        producer.send(out, (meta, e) -> {
+            if (e != null) {
+                failure.compareAndSet(null, e);
+                return;
+            }
+            metrics.predictionsOut.incrementAndGet();
+            if (timestamp > 0) {
+                metrics.latency().record((System.currentTimeMillis() - timestamp) * 1000);
+            }
+        });
+    }
+
+    private void sendDeadLetter(ConsumerRecord<byte[], byte[]> in, String stage, Exception error,
+            AtomicReference<Exception> failure) {
+        Headers headers = new RecordHeaders(in.headers().toArray());
+        headers.add(DeadLetterHeaders.TOPIC, utf8(in.topic()));
+        headers.add(DeadLetterHeaders.PARTITION, utf8(Integer.toString(in.partition())));
+        headers.add(DeadLetterHeaders.OFFSET, utf8(Long.toString(in.offset())));
+        headers.add(DeadLetterHeaders.STAGE, utf8(stage));
+        headers.add(DeadLetterHeaders.ERROR_CLASS, utf8(error.getClass().getName()));
+        headers.add(DeadLetterHeaders.ERROR_MESSAGE, utf8(String.valueOf(error.getMessage())));
+        headers.add(DeadLetterHeaders.MODEL_NAME, modelNameHeader);
+        headers.add(DeadLetterHeaders.MODEL_VERSION, modelVersionHeader);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{}: {}-{}@{} to the dead-letter topic at stage {}: {}", name, in.topic(), in.partition(),
+                    in.offset(), stage, error.getMessage());
+        }
+        producer.send(new ProducerRecord<>(settings.deadLetterTopic, null, in.key(), in.value(), headers), (meta, e) -> {
+            if (e != null) {
+                failure.compareAndSet(null, e);
+            } else {
+                metrics.deadLetters.incrementAndGet();
+            }
+        });
+    }
+
+    private void commit(List<ConsumerRecord<byte[], byte[]>> polled) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : polled) {
+            offsets.merge(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1),
+                    (a, b) -> a.offset() >= b.offset() ? a : b);
+        }
+        try {
+            consumer.commitSync(offsets);
+        } catch (WakeupException e) {
+            // close() woke us mid-commit; the wake-up is spent, so the retry completes the commit.
+            consumer.commitSync(offsets);
+        }
+        metrics.commits.incrementAndGet();
+    }
+
+    private void closeQuietly() {
+        try {
+            consumer.close(Duration.ofSeconds(10));
+        } catch (RuntimeException e) {
+            LOG.warn("{}: closing the consumer: {}", name, e.toString());
+        }
+        try {
+            producer.close(Duration.ofSeconds(10));
+        } catch (RuntimeException e) {
+            LOG.warn("{}: closing the producer: {}", name, e.toString());
+        }
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
