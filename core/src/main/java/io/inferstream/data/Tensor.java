@@ -26,39 +26,74 @@ public final class Tensor {
         }
     }
 
-    /** A float tensor; with no shape it is a vector of {@code data.length}. */
+    /** A float vector of {@code data.length} elements. */
+    public static Tensor ofFloats(float[] data) {
+        return new Tensor(DataType.FLOAT, new long[] {data.length}, data, data.length);
+    }
+
+    /** A float tensor of the given shape ({@code []} for a scalar); the element counts must agree. */
     public static Tensor ofFloats(float[] data, long... shape) {
-        return new Tensor(DataType.FLOAT, shapeOr(shape, data.length), data, data.length);
+        return new Tensor(DataType.FLOAT, shape, data, data.length);
     }
 
-    /** A double tensor; with no shape it is a vector of {@code data.length}. */
+    /** A double vector of {@code data.length} elements. */
+    public static Tensor ofDoubles(double[] data) {
+        return new Tensor(DataType.DOUBLE, new long[] {data.length}, data, data.length);
+    }
+
+    /** A double tensor of the given shape ({@code []} for a scalar); the element counts must agree. */
     public static Tensor ofDoubles(double[] data, long... shape) {
-        return new Tensor(DataType.DOUBLE, shapeOr(shape, data.length), data, data.length);
+        return new Tensor(DataType.DOUBLE, shape, data, data.length);
     }
 
-    /** An int32 tensor; with no shape it is a vector of {@code data.length}. */
+    /** A int32 vector of {@code data.length} elements. */
+    public static Tensor ofInts(int[] data) {
+        return new Tensor(DataType.INT32, new long[] {data.length}, data, data.length);
+    }
+
+    /** A int32 tensor of the given shape ({@code []} for a scalar); the element counts must agree. */
     public static Tensor ofInts(int[] data, long... shape) {
-        return new Tensor(DataType.INT32, shapeOr(shape, data.length), data, data.length);
+        return new Tensor(DataType.INT32, shape, data, data.length);
     }
 
-    /** An int64 tensor; with no shape it is a vector of {@code data.length}. */
+    /** A int64 vector of {@code data.length} elements. */
+    public static Tensor ofLongs(long[] data) {
+        return new Tensor(DataType.INT64, new long[] {data.length}, data, data.length);
+    }
+
+    /** A int64 tensor of the given shape ({@code []} for a scalar); the element counts must agree. */
     public static Tensor ofLongs(long[] data, long... shape) {
-        return new Tensor(DataType.INT64, shapeOr(shape, data.length), data, data.length);
+        return new Tensor(DataType.INT64, shape, data, data.length);
     }
 
-    /** A boolean tensor; with no shape it is a vector of {@code data.length}. */
+    /** A boolean vector of {@code data.length} elements. */
+    public static Tensor ofBooleans(boolean[] data) {
+        return new Tensor(DataType.BOOL, new long[] {data.length}, data, data.length);
+    }
+
+    /** A boolean tensor of the given shape ({@code []} for a scalar); the element counts must agree. */
     public static Tensor ofBooleans(boolean[] data, long... shape) {
-        return new Tensor(DataType.BOOL, shapeOr(shape, data.length), data, data.length);
+        return new Tensor(DataType.BOOL, shape, data, data.length);
     }
 
-    /** A string tensor; with no shape it is a vector of {@code data.length}. */
+    /** A string vector of {@code data.length} elements. */
+    public static Tensor ofStrings(String[] data) {
+        return new Tensor(DataType.STRING, new long[] {data.length}, data, data.length);
+    }
+
+    /** A string tensor of the given shape ({@code []} for a scalar); the element counts must agree. */
     public static Tensor ofStrings(String[] data, long... shape) {
-        return new Tensor(DataType.STRING, shapeOr(shape, data.length), data, data.length);
+        return new Tensor(DataType.STRING, shape, data, data.length);
     }
 
-    /** A bytes tensor; with no shape it is a vector of {@code data.length}. */
+    /** A bytes vector of {@code data.length} elements. */
+    public static Tensor ofBytes(byte[][] data) {
+        return new Tensor(DataType.BYTES, new long[] {data.length}, data, data.length);
+    }
+
+    /** A bytes tensor of the given shape ({@code []} for a scalar); the element counts must agree. */
     public static Tensor ofBytes(byte[][] data, long... shape) {
-        return new Tensor(DataType.BYTES, shapeOr(shape, data.length), data, data.length);
+        return new Tensor(DataType.BYTES, shape, data, data.length);
     }
 
     /** A float scalar (shape {@code []}). */
@@ -84,10 +119,6 @@ public final class Tensor {
     /** A string scalar (shape {@code []}). */
     public static Tensor scalar(String value) {
         return new Tensor(DataType.STRING, new long[0], new String[] {Objects.requireNonNull(value)}, 1);
-    }
-
-    private static long[] shapeOr(long[] shape, int length) {
-        return shape == null || shape.length == 0 ? new long[] {length} : shape;
     }
 
     /** @return the product of the dimensions; 1 for a scalar. */

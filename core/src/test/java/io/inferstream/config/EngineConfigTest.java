@@ -1,0 +1,83 @@
+package io.inferstream.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.Test;
+
+class EngineConfigTest {
+    static Map<String, Object> minimal() {
+        Map<String, Object> p = new HashMap<>();
+        p.put("bootstrap.servers", "127.0.0.1:9092");
+        p.put("group.id", "g");
+        p.put("input.topics", "in");
+        p.put("output.topic", "out");
+        p.put("dead.letter.topic", "dlt");
+        return p;
+    }
+
+    @Test
+    void defaultsAndPassThroughPrefixes() {
+        Map<String, Object> p = minimal();
+        p.put("consumer.fetch.min.bytes", "1024");
+        p.put("producer.linger.ms", "20");
+        p.put("model.config.version", "7");
+        p.put("input.concat.features", "f0, f1,f2");
+        EngineConfig c = new EngineConfig(p);
+        assertEquals(500, c.getInt(EngineConfig.MAX_BATCH_SIZE));
+        assertEquals(1, c.getInt(EngineConfig.WORKER_THREADS));
+        assertEquals("json", c.getString(EngineConfig.INPUT_CODEC));
+        assertEquals(Map.of("fetch.min.bytes", "1024"), c.consumerOverrides());
+        assertEquals(Map.of("linger.ms", "20"), c.producerOverrides());
+        assertEquals(Map.of("version", "7"), c.modelOptions());
+        assertEquals(Map.of("features", List.of("f0", "f1", "f2")), c.inputConcatenations());
+    }
+
+    @Test
+    void missingRequiredKeyIsNamed() {
+        Map<String, Object> p = minimal();
+        p.remove("output.topic");
+        ConfigException e = assertThrows(ConfigException.class, () -> new EngineConfig(p));
+        assertTrue(e.getMessage().contains("output.topic"), e.getMessage());
+    }
+
+    @Test
+    void unknownKeyIsNamedWithASuggestion() {
+        Map<String, Object> p = minimal();
+        p.put("max.batch.sise", "10");
+        ConfigException e = assertThrows(ConfigException.class, () -> new EngineConfig(p));
+        assertTrue(e.getMessage().contains("'max.batch.sise'") && e.getMessage().contains("did you mean 'max.batch.size'"),
+                e.getMessage());
+    }
+
+    @Test
+    void badValuesSayWhatIsAllowed() {
+        Map<String, Object> p = minimal();
+        p.put("input.codec", "xml");
+        ConfigException codec = assertThrows(ConfigException.class, () -> new EngineConfig(p));
+        assertTrue(codec.getMessage().contains("input.codec") && codec.getMessage().contains("json"), codec.getMessage());
+        p.put("input.codec", "json");
+        p.put("worker.threads", "0");
+        ConfigException threads = assertThrows(ConfigException.class, () -> new EngineConfig(p));
+        assertTrue(threads.getMessage().contains("worker.threads"), threads.getMessage());
+        p.put("worker.threads", "two");
+        assertThrows(ConfigException.class, () -> new EngineConfig(p));
+        p.put("worker.threads", "2");
+        p.put("input.codec", "csv");
+        ConfigException csv = assertThrows(ConfigException.class, () -> new EngineConfig(p));
+        assertTrue(csv.getMessage().contains("input.csv.header"), csv.getMessage());
+    }
+
+    @Test
+    void markdownReferenceListsEveryKey() {
+        String table = EngineConfig.toMarkdownTable();
+        for (String key : EngineConfig.definition().names()) {
+            assertTrue(table.contains("`" + key + "`"), key);
+        }
+    }
+}
