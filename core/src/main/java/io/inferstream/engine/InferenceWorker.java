@@ -1,10 +1,8 @@
 package io.inferstream.engine;
 
 import io.inferstream.codec.JsonPredictionEncoder;
-import io.inferstream.codec.MalformedRecordException;
 import io.inferstream.codec.RecordDecoder;
-import io.inferstream.data.Features;
-import io.inferstream.model.InvalidInputException;
+import io.inferstream.data.Prediction;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelFailureException;
 import io.inferstream.model.ModelInfo;
@@ -47,9 +45,8 @@ final class InferenceWorker implements Runnable {
     private final Producer<byte[], byte[]> producer;
     private final Model model;
     private final ModelInfo info;
-    private final RecordDecoder decoder;
     private final JsonPredictionEncoder encoder = new JsonPredictionEncoder();
-    private final BatchScorer scorer;
+    private final RecordScorer scorer;
     private final WorkerSettings settings;
     private final EngineMetrics metrics;
     private final InferenceEngine engine;
@@ -85,8 +82,7 @@ final class InferenceWorker implements Runnable {
         this.producer = producer;
         this.model = model;
         this.info = model.info();
-        this.decoder = decoder;
-        this.scorer = new BatchScorer(model);
+        this.scorer = new RecordScorer(model, decoder, settings.maxBatchSize, settings.maxRecordBytes);
         this.settings = settings;
         this.metrics = metrics;
         this.engine = engine;
@@ -131,50 +127,19 @@ final class InferenceWorker implements Runnable {
         records.forEach(polled::add);
         metrics.recordsIn.addAndGet(polled.size());
 
-        // Decode everything first, so the model sees one batch of good rows.
-        Object[] results = new Object[polled.size()];
-        String[] stages = new String[polled.size()];
-        List<Integer> scoreIndex = new ArrayList<>(polled.size());
-        List<Features> rows = new ArrayList<>(polled.size());
-        for (int i = 0; i < polled.size(); i++) {
-            byte[] value = polled.get(i).value();
-            try {
-                if (value == null) {
-                    throw new MalformedRecordException("record value is null");
-                }
-                if (value.length > settings.maxRecordBytes) {
-                    throw new MalformedRecordException("record value has " + value.length + " bytes, more than "
-                            + "input.max.record.bytes=" + settings.maxRecordBytes);
-                }
-                rows.add(decoder.decode(value));
-                scoreIndex.add(i);
-            } catch (MalformedRecordException e) {
-                results[i] = e;
-                stages[i] = DeadLetterHeaders.STAGE_DECODE;
-            } catch (InvalidInputException e) {
-                results[i] = e;
-                stages[i] = DeadLetterHeaders.STAGE_VALIDATE;
-            }
-        }
-        for (int from = 0; from < rows.size(); from += settings.maxBatchSize) {
-            int to = Math.min(rows.size(), from + settings.maxBatchSize);
-            List<BatchScorer.Outcome> outcomes = scorer.score(rows.subList(from, to));
-            for (int j = 0; j < outcomes.size(); j++) {
-                BatchScorer.Outcome o = outcomes.get(j);
-                int i = scoreIndex.get(from + j);
-                results[i] = o.prediction != null ? o.prediction : o.error;
-                stages[i] = o.prediction != null ? null : DeadLetterHeaders.STAGE_PREDICT;
-            }
-        }
-        metrics.modelCalls.addAndGet(scorer.callsAndReset());
+        List<byte[]> values = new ArrayList<>(polled.size());
+        polled.forEach(r -> values.add(r.value()));
+        List<RecordScorer.Result> results = scorer.score(values);
+        metrics.modelCalls.addAndGet(scorer.modelCallsAndReset());
 
         AtomicReference<Exception> sendFailure = new AtomicReference<>();
         for (int i = 0; i < polled.size(); i++) {
             ConsumerRecord<byte[], byte[]> in = polled.get(i);
-            if (stages[i] == null) {
-                sendPrediction(in, (io.inferstream.data.Prediction) results[i], sendFailure);
+            RecordScorer.Result result = results.get(i);
+            if (result.ok()) {
+                sendPrediction(in, result.prediction(), sendFailure);
             } else {
-                sendDeadLetter(in, stages[i], (Exception) results[i], sendFailure);
+                sendDeadLetter(in, result.stage(), result.error(), sendFailure);
             }
         }
         producer.flush();
@@ -186,7 +151,7 @@ final class InferenceWorker implements Runnable {
         metrics.batches.incrementAndGet();
     }
 
-    private void sendPrediction(ConsumerRecord<byte[], byte[]> in, io.inferstream.data.Prediction prediction,
+    private void sendPrediction(ConsumerRecord<byte[], byte[]> in, Prediction prediction,
             AtomicReference<Exception> failure) {
         Headers headers = new RecordHeaders();
         headers.add(DeadLetterHeaders.MODEL_NAME, modelNameHeader);
