@@ -1,0 +1,139 @@
+package io.inferstream.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.inferstream.config.EngineConfig;
+import io.inferstream.data.Features;
+import io.inferstream.data.Prediction;
+import io.inferstream.engine.EngineState;
+import io.inferstream.engine.InferenceEngine;
+import io.inferstream.model.InferenceException;
+import io.inferstream.model.Model;
+import io.inferstream.model.ModelFailureException;
+import io.inferstream.model.ModelInfo;
+import io.inferstream.model.ModelRegistry;
+import io.inferstream.model.ModelSource;
+import io.inferstream.testkit.fixtures.DenseNetwork;
+import io.inferstream.testkit.kafka.KafkaRecords;
+import java.time.Duration;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+/** Stopping and failing mid-stream, then starting again: nothing is lost; duplicates are counted and reported. */
+class RestartAndFailureTest extends EngineTestSupport {
+    private static final int RECORDS = 6_000;
+    private final DenseNetwork network = DenseNetwork.random(16, 8, 4, 21);
+    private final ModelSource source = onnx(network);
+    private final ModelRegistry registry = ModelRegistry.discover();
+
+    /** The real model, until it has scored {@code healthyBatches} batches; then it fails as a crashed runtime would. */
+    static final class FailingAfter implements Model {
+        private final Model delegate;
+        private final AtomicInteger batchesLeft;
+
+        FailingAfter(Model delegate, int healthyBatches) {
+            this.delegate = delegate;
+            this.batchesLeft = new AtomicInteger(healthyBatches);
+        }
+
+        @Override
+        public ModelInfo info() {
+            return delegate.info();
+        }
+
+        @Override
+        public List<Prediction> predict(List<Features> batch) throws InferenceException {
+            if (batchesLeft.decrementAndGet() < 0) {
+                throw new ModelFailureException("simulated runtime crash");
+            }
+            return delegate.predict(batch);
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+    }
+
+    private Topics produce(String name) {
+        Topics topics = new Topics(name, 3);
+        float[][] inputs = network.sampleInputs(RECORDS, 4);
+        List<Map.Entry<String, String>> records = new ArrayList<>();
+        for (int i = 0; i < RECORDS; i++) {
+            StringBuilder sb = new StringBuilder("{\"input\":[");
+            for (int j = 0; j < inputs[i].length; j++) {
+                sb.append(j == 0 ? "" : ",").append(inputs[i][j]);
+            }
+            records.add(new AbstractMap.SimpleImmutableEntry<>("k-" + i, sb.append("]}").toString()));
+        }
+        KafkaRecords.produceStrings(broker, topics.input, records);
+        return topics;
+    }
+
+    private EngineConfig config(Topics topics) {
+        Map<String, Object> p = engineProperties(topics);
+        p.put(EngineConfig.MAX_BATCH_SIZE, 200);
+        return new EngineConfig(p);
+    }
+
+    /** Reads the whole output topic; asserts no key is missing; returns the number of duplicates. */
+    private int assertNothingLost(Topics topics) {
+        long total = KafkaRecords.countRecords(broker, topics.output);
+        List<ConsumerRecord<String, String>> out = KafkaRecords.consumeStrings(broker, topics.output, (int) total,
+                Duration.ofSeconds(30));
+        Map<String, Integer> perKey = new HashMap<>();
+        out.forEach(r -> perKey.merge(r.key(), 1, Integer::sum));
+        for (int i = 0; i < RECORDS; i++) {
+            assertTrue(perKey.containsKey("k-" + i), "record k-" + i + " was lost");
+        }
+        assertEquals(0, KafkaRecords.countRecords(broker, topics.deadLetters));
+        return (int) (total - perKey.size());
+    }
+
+    @Test
+    void gracefulStopMidStreamThenRestartLosesNothing() throws Exception {
+        Topics topics = produce("restart");
+        long firstRun;
+        try (InferenceEngine engine = InferenceEngine.start(config(topics), () -> registry.load(source, "onnx", Map.of()))) {
+            await(() -> engine.metrics().predictionsOut() >= 1_000, 60_000, () -> "no progress: " + engine.metrics());
+            engine.close();
+            assertEquals(EngineState.STOPPED, engine.state());
+            firstRun = engine.metrics().predictionsOut();
+        }
+        assertTrue(firstRun < RECORDS, "stopped mid-stream (" + firstRun + " of " + RECORDS + ")");
+        try (InferenceEngine engine = InferenceEngine.start(config(topics), () -> registry.load(source, "onnx", Map.of()))) {
+            awaitAccounted(engine, RECORDS - firstRun, 60_000);
+        }
+        int duplicates = assertNothingLost(topics);
+        System.out.printf("graceful stop after %d predictions, restart: %d duplicates%n", firstRun, duplicates);
+        assertEquals(0, duplicates, "a graceful stop commits everything it wrote");
+    }
+
+    @Test
+    void modelFailureStopsWithoutCommittingAndARestartRecovers() throws Exception {
+        Topics topics = produce("failure");
+        long beforeFailure;
+        try (InferenceEngine engine = InferenceEngine.start(config(topics),
+                () -> new FailingAfter(registry.load(source, "onnx", Map.of()), 3))) {
+            assertTrue(engine.awaitTermination(Duration.ofSeconds(60)), "the engine stops by itself on a model failure");
+            assertEquals(EngineState.FAILED, engine.state());
+            assertTrue(engine.failure().orElseThrow().getMessage().contains("simulated runtime crash"));
+            beforeFailure = engine.metrics().predictionsOut();
+        }
+        assertTrue(beforeFailure < RECORDS, "failed mid-stream");
+        try (InferenceEngine engine = InferenceEngine.start(config(topics), () -> registry.load(source, "onnx", Map.of()))) {
+            await(() -> KafkaRecords.countRecords(broker, topics.output) >= RECORDS, 60_000,
+                    () -> "restart did not finish: " + engine.metrics());
+            await(() -> engine.metrics().predictionsOut() + beforeFailure >= RECORDS, 60_000, () -> "still running");
+        }
+        int duplicates = assertNothingLost(topics);
+        System.out.printf("model failure after %d predictions, restart: %d duplicates%n", beforeFailure, duplicates);
+    }
+}
