@@ -25,7 +25,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
-import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -55,7 +54,8 @@ import org.apache.kafka.metadata.storage.Formatter;
  * <p>Defaults suit one node: internal topics have replication factor 1 and min ISR 1, the group initial rebalance
  * delay is 0 (consumer groups form at once) and automatic topic creation is off, so a test that forgets
  * {@link #createTopic} fails loudly instead of racing an auto-created topic. Logs and metadata live in a temporary
- * folder that {@link #close()} deletes.
+ * folder that {@link #close()} deletes; a JVM shutdown hook closes a broker that is still running when the JVM exits
+ * (a demo stopped with Ctrl-C), so the folder does not outlive it.
  *
  * <p>Logging: when the slf4j binding is slf4j-simple, {@link #start} lowers Kafka's loggers to WARN through
  * slf4j-simple's per-logger system properties, but only those not already set, so a test that wants Kafka's INFO
@@ -93,6 +93,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Created on first {@link #createTopic}; guarded by {@code this}. */
     private Admin admin;
+    /** Closes the broker if the JVM exits first (e.g. Ctrl-C in the demo), so no temp folder is left behind. */
+    private final Thread shutdownHook;
 
     private EmbeddedKafkaBroker(KafkaRaftServer server, Path dataDir, int brokerPort, int controllerPort,
                                 String clusterId) {
@@ -101,6 +103,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         this.brokerPort = brokerPort;
         this.controllerPort = controllerPort;
         this.clusterId = clusterId;
+        this.shutdownHook = new Thread(this::close, "embedded-kafka-shutdown-" + brokerPort);
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
     /**
@@ -421,6 +425,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
+        }
+        if (Thread.currentThread() != shutdownHook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException jvmShuttingDown) {
+                // The hook may already be running; closed is set, so it will return at once.
+            }
         }
         synchronized (this) {
             if (admin != null) {

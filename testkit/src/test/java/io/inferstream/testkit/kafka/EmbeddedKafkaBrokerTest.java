@@ -27,8 +27,15 @@ import java.util.Set;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -150,6 +157,72 @@ class EmbeddedKafkaBrokerTest {
                 () -> KafkaRecords.consumeStrings(broker, "short", 4, CONSUME_TIMEOUT));
         assertTrue(tooMany.getMessage().contains("exactly 4") && tooMany.getMessage().contains("5 arrived"),
                 tooMany.getMessage());
+    }
+
+    @Test
+    void consumerGroupsCommitOffsetsOnTheSingleNode() throws Exception {
+        // The engine consumes in a group and commits after each batch: that needs __consumer_offsets, which a
+        // single node can only host with replication factor 1.
+        broker.createTopic("grouped", 2);
+        List<Map.Entry<String, String>> sent = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            sent.add(Map.entry("k" + i, "v" + i));
+        }
+        KafkaRecords.produceStrings(broker, "grouped", sent);
+
+        int seen = 0;
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(broker.stringConsumerConfig("g1"))) {
+            consumer.subscribe(List.of("grouped"));
+            long deadline = System.nanoTime() + CONSUME_TIMEOUT.toNanos();
+            while (seen < sent.size() && System.nanoTime() < deadline) {
+                seen += consumer.poll(Duration.ofMillis(100)).count();
+            }
+            consumer.commitSync();
+        }
+        assertEquals(sent.size(), seen);
+        try (Admin admin = Admin.create(broker.adminConfig())) {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets("g1")
+                    .partitionsToOffsetAndMetadata().get();
+            long total = committed.values().stream().mapToLong(OffsetAndMetadata::offset).sum();
+            assertEquals(sent.size(), total, "committed offsets add up to the records read: " + committed);
+        }
+    }
+
+    @Test
+    void transactionsCommitAndAbortOnTheSingleNode() {
+        // Exactly-once mode needs the transaction state log (replication factor 1, min ISR 1 here).
+        broker.createTopic("transactional", 1);
+        Map<String, Object> config = broker.stringProducerConfig();
+        config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "tx-test");
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(config)) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>("transactional", "a", "kept"));
+            producer.commitTransaction();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>("transactional", "b", "dropped"));
+            // Without the flush the producer may drop the unsent record on abort and never write it or a marker.
+            producer.flush();
+            producer.abortTransaction();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>("transactional", "c", "kept too"));
+            producer.commitTransaction();
+        }
+        Map<String, Object> readCommitted = broker.stringConsumerConfig(null);
+        readCommitted.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        List<String> values = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(readCommitted)) {
+            TopicPartition tp = new TopicPartition("transactional", 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            long deadline = System.nanoTime() + CONSUME_TIMEOUT.toNanos();
+            while (values.size() < 2 && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(100)).forEach(r -> values.add(r.value()));
+            }
+        }
+        assertEquals(List.of("kept", "kept too"), values);
+        // Three data records and three commit/abort markers occupy offsets, as countRecords documents.
+        assertEquals(6, KafkaRecords.countRecords(broker, "transactional"));
     }
 
     @Test
