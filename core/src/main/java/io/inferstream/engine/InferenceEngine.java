@@ -53,6 +53,18 @@ import org.slf4j.LoggerFactory;
  * the workers after their in-flight batches, commits, and closes the Kafka clients and the models.
  */
 public final class InferenceEngine implements AutoCloseable {
+    private final InferenceWorker.Host host = new InferenceWorker.Host() {
+        @Override
+        public boolean isStopping() {
+            return stopping;
+        }
+
+        @Override
+        public void fail(Throwable cause) {
+            InferenceEngine.this.fail(cause);
+        }
+    };
+
     private static final Logger LOG = LoggerFactory.getLogger(InferenceEngine.class);
 
     private final EngineConfig config;
@@ -137,7 +149,7 @@ public final class InferenceEngine implements AutoCloseable {
         for (int i = 0; i < workerCount; i++) {
             String name = "inferstream-" + group + "-" + i;
             InferenceWorker worker = new InferenceWorker(name, new KafkaConsumer<>(consumerConfig(name)),
-                    new KafkaProducer<>(producerConfig(name)), models.get(i), decoder, settings, metrics, this);
+                    new KafkaProducer<>(producerConfig(name)), models.get(i), decoder, settings, metrics, host);
             workers.add(worker);
             Thread t = new Thread(worker, name);
             threads.add(t);
@@ -220,12 +232,8 @@ public final class InferenceEngine implements AutoCloseable {
         return p;
     }
 
-    boolean isStopping() {
-        return stopping;
-    }
-
     /** Called by a worker that hit a model-wide or Kafka failure: stop every worker. */
-    void fail(Throwable cause) {
+    private void fail(Throwable cause) {
         synchronized (lock) {
             if (failure == null) {
                 failure = cause;

@@ -49,9 +49,18 @@ final class InferenceWorker implements Runnable {
     private final RecordScorer scorer;
     private final WorkerSettings settings;
     private final EngineMetrics metrics;
-    private final InferenceEngine engine;
+    private final Host engine;
     private final byte[] modelNameHeader;
     private final byte[] modelVersionHeader;
+
+    /** What a worker needs from the engine that runs it. */
+    interface Host {
+        /** @return true once the worker should finish its batch and stop. */
+        boolean isStopping();
+
+        /** A model-wide or Kafka failure: stop every worker. */
+        void fail(Throwable cause);
+    }
 
     /** What the worker needs from the engine's configuration. */
     static final class WorkerSettings {
@@ -76,7 +85,7 @@ final class InferenceWorker implements Runnable {
     }
 
     InferenceWorker(String name, Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, Model model,
-            RecordDecoder decoder, WorkerSettings settings, EngineMetrics metrics, InferenceEngine engine) {
+            RecordDecoder decoder, WorkerSettings settings, EngineMetrics metrics, Host engine) {
         this.name = name;
         this.consumer = consumer;
         this.producer = producer;
