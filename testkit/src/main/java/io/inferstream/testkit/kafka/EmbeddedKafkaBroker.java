@@ -67,9 +67,9 @@ import org.apache.kafka.metadata.storage.Formatter;
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     /** Name of the client (broker) listener. */
-    static final String CLIENT_LISTENER = "PLAINTEXT";
+    private static final String CLIENT_LISTENER = "PLAINTEXT";
     /** Name of the controller (KRaft quorum) listener. */
-    static final String CONTROLLER_LISTENER = "CONTROLLER";
+    private static final String CONTROLLER_LISTENER = "CONTROLLER";
     private static final String LOOPBACK = "127.0.0.1";
     private static final int NODE_ID = 1;
     /** A lost port race (another process took the picked port) is retried with fresh ports this many times. */

@@ -226,6 +226,14 @@ class EmbeddedKafkaBrokerTest {
     }
 
     @Test
+    void aMissingTopicFailsAtOnceNamingIt() {
+        AssertionError e = assertThrows(AssertionError.class, () -> KafkaRecords.countRecords(broker, "never-made"));
+        assertTrue(e.getMessage().contains("'never-made' does not exist"), e.getMessage());
+        assertThrows(AssertionError.class,
+                () -> KafkaRecords.consumeStrings(broker, "never-made", 1, Duration.ofSeconds(1)));
+    }
+
+    @Test
     void creatingAnExistingTopicFailsNamingIt() {
         broker.createTopic("twice", 2);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> broker.createTopic("twice", 2));
