@@ -1,0 +1,167 @@
+package io.inferstream.cli;
+
+import io.inferstream.config.EngineConfig;
+import io.inferstream.engine.EngineMetrics;
+import io.inferstream.engine.InferenceEngine;
+import io.inferstream.model.ModelLoadException;
+import io.inferstream.model.ModelRegistry;
+import io.inferstream.model.ModelSource;
+import io.inferstream.testkit.fixtures.DenseNetwork;
+import io.inferstream.testkit.kafka.EmbeddedKafkaBroker;
+import io.inferstream.testkit.onnx.OnnxModelWriter;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * {@code inferstream demo}: everything real, on one machine, in one command. Starts a Kafka broker in-process on
+ * 127.0.0.1, writes a real ONNX model (a 784→35→10 network), streams synthetic events through the engine — a few
+ * of them deliberately bad — shows progress, then accounts for every record: each must be a prediction or a dead
+ * letter, and a sample of the predictions is checked against a plain-Java computation of the same network. Exits
+ * non-zero if anything is unaccounted for or wrong.
+ *
+ * <p>Thread safety: runs on the main thread, with one producer thread of its own.
+ */
+final class DemoCommand {
+    static final String INPUT = "demo-events";
+    static final String OUTPUT = "demo-predictions";
+    static final String DEAD_LETTERS = "demo-dead-letters";
+    private static final int PARTITIONS = 4;
+
+    private DemoCommand() {
+    }
+
+    static int run(String[] argv, PrintStream out, PrintStream err) throws Args.UsageException {
+        Args args = Args.parse(argv, Set.of("records", "threads", "batch-size", "bad-every", "rate"), Set.of());
+        int records = args.integer("records", 20_000, 1);
+        int threads = args.integer("threads", 2, 1);
+        int batchSize = args.integer("batch-size", 500, 1);
+        int badEvery = args.integer("bad-every", 500, 0);
+        int rate = args.integer("rate", 0, 0);
+        Path dir = null;
+        try {
+            dir = Files.createTempDirectory("inferstream-demo");
+            return demo(records, threads, batchSize, badEvery, rate, dir, out);
+        } catch (IOException | ModelLoadException | InterruptedException e) {
+            err.println("inferstream demo: " + e);
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            return 1;
+        } finally {
+            deleteQuietly(dir);
+        }
+    }
+
+    private static int demo(int records, int threads, int batchSize, int badEvery, int rate, Path dir, PrintStream out)
+            throws IOException, ModelLoadException, InterruptedException {
+        out.println("== Inferstream demo: " + String.format("%,d", records) + " events, " + threads
+                + " worker thread(s), batches of up to " + batchSize);
+        DenseNetwork network = DenseNetwork.mnistSized();
+        Path modelFile = dir.resolve("mnist-mlp.onnx");
+        Files.write(modelFile, OnnxModelWriter.denseNetwork(network));
+        out.printf("model:  %s, a real ONNX feed-forward network %d→%d→%d (%,d parameters)%n", modelFile.getFileName(),
+                network.inputs(), network.hidden(), network.outputs(), network.parameterCount());
+
+        long started = System.nanoTime();
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+            out.printf("kafka:  broker started in-process at %s in %.1f s%n", broker.bootstrapServers(),
+                    (System.nanoTime() - started) / 1e9);
+            broker.createTopic(INPUT, PARTITIONS);
+            broker.createTopic(OUTPUT, PARTITIONS);
+            broker.createTopic(DEAD_LETTERS, 1);
+
+            DemoEvents events = new DemoEvents(network, badEvery);
+            Map<String, Object> props = new HashMap<>();
+            props.put(EngineConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+            props.put(EngineConfig.GROUP_ID, "inferstream-demo");
+            props.put(EngineConfig.INPUT_TOPICS, INPUT);
+            props.put(EngineConfig.OUTPUT_TOPIC, OUTPUT);
+            props.put(EngineConfig.DEAD_LETTER_TOPIC, DEAD_LETTERS);
+            props.put(EngineConfig.WORKER_THREADS, threads);
+            props.put(EngineConfig.MAX_BATCH_SIZE, batchSize);
+            props.put(EngineConfig.MODEL_CLASS_LABELS, DemoEvents.LABELS);
+            EngineConfig config = new EngineConfig(props);
+            ModelRegistry registry = ModelRegistry.discover();
+
+            DemoEvents.Producer producer = events.startProducing(broker.bootstrapServers(), INPUT, records, rate);
+            long t0 = System.nanoTime();
+            EngineMetrics metrics;
+            try (InferenceEngine engine = InferenceEngine.start(config,
+                    () -> registry.load(ModelSource.of(modelFile), "onnx", Map.of()))) {
+                metrics = engine.metrics();
+                long lastPrint = 0;
+                while (metrics.predictionsOut() + metrics.deadLetters() < records && engine.failure().isEmpty()) {
+                    Thread.sleep(100);
+                    if (System.nanoTime() - lastPrint > 1_000_000_000L) {
+                        lastPrint = System.nanoTime();
+                        double secs = (lastPrint - t0) / 1e9;
+                        out.printf("  %5.1fs  produced %,9d | consumed %,9d | predictions %,9d | dead letters %,5d | %,8.0f rec/s%n",
+                                secs, producer.produced(), metrics.recordsIn(), metrics.predictionsOut(),
+                                metrics.deadLetters(), (metrics.predictionsOut() + metrics.deadLetters()) / secs);
+                    }
+                    if (System.nanoTime() - t0 > Duration.ofMinutes(10).toNanos()) {
+                        out.println("  timed out after 10 minutes");
+                        break;
+                    }
+                }
+                if (engine.failure().isPresent()) {
+                    out.println("engine failed: " + engine.failure().get());
+                }
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            producer.join();
+            DemoEvents.Audit audit = events.audit(broker.bootstrapServers(), OUTPUT, DEAD_LETTERS);
+            return summary(out, records, producer, metrics, seconds, audit);
+        }
+    }
+
+    private static int summary(PrintStream out, int records, DemoEvents.Producer producer, EngineMetrics m,
+            double seconds, DemoEvents.Audit audit) {
+        long accounted = audit.predictions + audit.deadLetters;
+        out.println();
+        out.println("== Summary");
+        out.printf("  events produced              %,10d  (%,d deliberately bad)%n", producer.produced(), producer.bad());
+        out.printf("  records consumed             %,10d%n", m.recordsIn());
+        out.printf("  predictions in topic         %,10d  (%s)%n", audit.predictions, OUTPUT);
+        out.printf("  dead letters in topic        %,10d  (%s) %s%n", audit.deadLetters, DEAD_LETTERS, audit.deadLettersByStage);
+        out.printf("  model calls                  %,10d  (%.0f records per call)%n", m.modelCalls(),
+                m.modelCalls() == 0 ? 0.0 : (double) (m.predictionsOut() + m.deadLetters()) / m.modelCalls());
+        out.printf("  throughput                   %,10.0f  records/s end to end%n", accounted / seconds);
+        out.printf("  latency p50 / p99            %7.1f ms / %.1f ms  (event timestamp → prediction acknowledged)%n",
+                m.latency().percentileMicros(50) / 1000.0, m.latency().percentileMicros(99) / 1000.0);
+        out.printf("  predictions checked          %,10d  against a plain-Java forward pass, max |error| %.2e%n",
+                audit.checked, audit.maxError);
+        boolean complete = producer.produced() == records && accounted == records
+                && audit.deadLetters == producer.bad() && audit.duplicates == 0;
+        boolean correct = audit.checked > 0 && audit.maxError < 1e-4 && audit.wrongDeadLetters == 0;
+        if (complete && correct) {
+            out.println("OK: every record is accounted for (" + String.format("%,d", records) + " = "
+                    + String.format("%,d", audit.predictions) + " predictions + " + audit.deadLetters
+                    + " dead letters) and the predictions are right.");
+            return 0;
+        }
+        out.println("FAILED: " + (complete ? "" : "records unaccounted for (" + accounted + " of " + records
+                + ", " + audit.duplicates + " duplicates); ") + (correct ? "" : "wrong predictions or dead letters ("
+                + audit.wrongDeadLetters + " good records dead-lettered)"));
+        return 1;
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort: a temp dir
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package io.inferstream.cli;
+
+import io.inferstream.data.DataType;
+import io.inferstream.model.FieldSpec;
+import io.inferstream.model.Model;
+import io.inferstream.model.ModelInfo;
+import io.inferstream.model.ModelLoadException;
+import io.inferstream.model.ModelLoader;
+import io.inferstream.model.ModelRegistry;
+import io.inferstream.model.ModelSource;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code inferstream inspect}: loads a model offline and prints what a user needs to write its input records.
+ * Also hosts {@code formats} and the model loading shared by the offline commands.
+ *
+ * <p>Thread safety: runs on the main thread.
+ */
+final class InspectCommand {
+    private InspectCommand() {
+    }
+
+    static int run(String[] argv, PrintStream out, PrintStream err) throws Args.UsageException {
+        Args args = Args.parse(argv, Set.of("model", "format", "option"), Set.of());
+        try (Model model = load(args)) {
+            print(model.info(), out);
+            return 0;
+        } catch (ModelLoadException e) {
+            err.println("inferstream inspect: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    /** Loads the model named by {@code --model}, {@code --format} and {@code --option key=value}. */
+    static Model load(Args args) throws Args.UsageException, ModelLoadException {
+        Path path = Path.of(args.require("model"));
+        if (!Files.exists(path)) {
+            throw new Args.UsageException("model " + path + " does not exist");
+        }
+        return ModelRegistry.discover().load(ModelSource.of(path), args.get("format"), args.keyValues("option"));
+    }
+
+    static void print(ModelInfo info, PrintStream out) {
+        out.println("format:      " + info.format());
+        out.println("name:        " + info.name());
+        out.println("version:     " + info.version());
+        out.println("thread-safe: " + (info.threadSafe() ? "yes (one instance shared by all workers)"
+                : "no (one instance per worker)"));
+        info.properties().forEach((k, v) -> out.printf("%-12s %s%n", k + ":", v));
+        out.println();
+        out.println("inputs (per record; the batch dimension is added by the engine):");
+        printFields(info.inputs(), out);
+        out.println();
+        out.println("outputs (per record):");
+        printFields(info.outputs(), out);
+        out.println();
+        out.println("example input record (json codec):");
+        out.println("  " + exampleRecord(info.inputs()));
+    }
+
+    private static void printFields(List<FieldSpec> fields, PrintStream out) {
+        if (fields.isEmpty()) {
+            out.println("  (none declared)");
+        }
+        int width = fields.stream().mapToInt(f -> f.name().length()).max().orElse(4);
+        for (FieldSpec f : fields) {
+            out.printf("  %-" + width + "s  %s%s%n", f.name(), f.typeAndShape(),
+                    f.levels().isEmpty() ? "" : "  levels " + abbreviate(f.levels()));
+        }
+    }
+
+    private static String abbreviate(List<String> levels) {
+        return levels.size() <= 10 ? levels.toString() : levels.subList(0, 10) + " ... (" + levels.size() + " in all)";
+    }
+
+    /** A JSON record with a placeholder of the right type and shape for every input (long vectors shortened). */
+    static String exampleRecord(List<FieldSpec> inputs) {
+        StringBuilder sb = new StringBuilder("{");
+        for (int i = 0; i < inputs.size(); i++) {
+            FieldSpec f = inputs.get(i);
+            sb.append(i == 0 ? "" : ", ").append('"').append(f.name()).append("\": ");
+            if (f.isScalar()) {
+                sb.append(placeholder(f));
+                continue;
+            }
+            long n = f.elementCount();
+            long shown = n < 0 ? 3 : Math.min(n, 6);
+            sb.append('[');
+            for (long k = 0; k < shown; k++) {
+                sb.append(k == 0 ? "" : ", ").append(placeholder(f));
+            }
+            if (n < 0 || n > shown) {
+                sb.append(", ... ").append(n < 0 ? "any number of values" : n + " values in all");
+            }
+            sb.append(']');
+        }
+        return sb.append('}').toString();
+    }
+
+    private static String placeholder(FieldSpec f) {
+        if (!f.levels().isEmpty()) {
+            return '"' + f.levels().get(0) + '"';
+        }
+        DataType t = f.type();
+        switch (t) {
+            case FLOAT:
+            case DOUBLE: return "0.0";
+            case INT32:
+            case INT64: return "0";
+            case BOOL: return "false";
+            case BYTES: return "{\"b64\": \"...\"}";
+            default: return "\"text\"";
+        }
+    }
+
+    static int formats(PrintStream out) {
+        ModelRegistry registry = ModelRegistry.discover();
+        if (registry.formats().isEmpty()) {
+            out.println("no model formats on the class path");
+            return 1;
+        }
+        for (String format : registry.formats()) {
+            try {
+                ModelLoader loader = registry.loader(format);
+                out.printf("%-12s %s%n", format, loader.description());
+            } catch (ModelLoadException e) {
+                out.printf("%-12s (%s)%n", format, e.getMessage());
+            }
+        }
+        return 0;
+    }
+
+}

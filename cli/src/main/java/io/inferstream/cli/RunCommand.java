@@ -1,0 +1,101 @@
+package io.inferstream.cli;
+
+import io.inferstream.config.EngineConfig;
+import io.inferstream.engine.EngineState;
+import io.inferstream.engine.InferenceEngine;
+import io.inferstream.model.ModelLoadException;
+import io.inferstream.model.ModelRegistry;
+import io.inferstream.model.ModelSource;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * {@code inferstream run --config app.properties}: validates the whole configuration and loads the model before
+ * anything starts, then serves until SIGTERM / Ctrl-C (graceful: in-flight batches finish and are committed) or
+ * a model failure (exit code 1, nothing committed past the last good batch).
+ *
+ * <p>Thread safety: runs on the main thread; the shutdown hook only calls the engine's thread-safe close().
+ */
+final class RunCommand {
+    private RunCommand() {
+    }
+
+    static int run(String[] argv, PrintStream out, PrintStream err) throws Args.UsageException {
+        Args args = Args.parse(argv, Set.of("config", "status-interval-seconds"), Set.of());
+        Path file = Path.of(args.require("config"));
+        int statusSeconds = args.integer("status-interval-seconds", 10, 1);
+        EngineConfig config;
+        try {
+            config = load(file);
+        } catch (IOException e) {
+            err.println("inferstream run: cannot read " + file + ": " + e.getMessage());
+            return 2;
+        } catch (ConfigException e) {
+            err.println("inferstream run: configuration error in " + file + ": " + e.getMessage());
+            return 2;
+        }
+        String modelPath = config.getString(EngineConfig.MODEL_PATH);
+        if (modelPath == null || modelPath.isBlank()) {
+            err.println("inferstream run: configuration error in " + file + ": missing required key 'model.path' "
+                    + "(the model file or directory to serve)");
+            return 2;
+        }
+        Path model = file.toAbsolutePath().getParent().resolve(modelPath);
+        if (!Files.exists(model)) {
+            err.println("inferstream run: configuration error in " + file + ": model.path " + model + " does not exist");
+            return 2;
+        }
+        ModelRegistry registry = ModelRegistry.discover();
+        String format = config.getString(EngineConfig.MODEL_FORMAT);
+        InferenceEngine engine;
+        try {
+            engine = InferenceEngine.start(config, () -> registry.load(ModelSource.of(model), format, config.modelOptions()));
+        } catch (ModelLoadException e) {
+            err.println("inferstream run: cannot load the model: " + e.getMessage());
+            return 2;
+        } catch (ConfigException e) {
+            err.println("inferstream run: configuration error: " + e.getMessage());
+            return 2;
+        }
+        Thread hook = new Thread(engine::close, "inferstream-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        out.println("inferstream: serving " + engine.modelInfo().name() + ":" + engine.modelInfo().version()
+                + "; stop with Ctrl-C or SIGTERM");
+        try {
+            while (!engine.awaitTermination(Duration.ofSeconds(statusSeconds))) {
+                out.println("inferstream: " + engine.metrics());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        engine.close();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException alreadyShuttingDown) {
+            // the hook is running: that is how we got here
+        }
+        out.println("inferstream: " + engine.state().name().toLowerCase() + ": " + engine.metrics());
+        if (engine.state() == EngineState.FAILED) {
+            err.println("inferstream run: stopped by a failure: " + engine.failure().map(Throwable::toString).orElse("?"));
+            return 1;
+        }
+        return 0;
+    }
+
+    /** Reads a properties file (UTF-8) into a validated configuration. */
+    static EngineConfig load(Path file) throws IOException {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(r);
+        }
+        return new EngineConfig(p);
+    }
+}
