@@ -50,6 +50,11 @@ public final class EngineConfig extends AbstractConfig {
     public static final String POLL_TIMEOUT_MS = "poll.timeout.ms";
     public static final String OUTPUT_PARTITIONING = "output.partitioning";
     public static final String SHUTDOWN_TIMEOUT_MS = "shutdown.timeout.ms";
+    public static final String PROCESSING_GUARANTEE = "processing.guarantee";
+    /** {@value}: offsets committed after every output of a batch is acknowledged (the default). */
+    public static final String AT_LEAST_ONCE = "at_least_once";
+    /** {@value}: each batch's outputs and offsets are committed in one Kafka transaction. */
+    public static final String EXACTLY_ONCE = "exactly_once";
 
     /** The input codecs. */
     public static final List<String> CODECS = List.of("json", "csv", "float32");
@@ -102,6 +107,12 @@ public final class EngineConfig extends AbstractConfig {
                     "input: a prediction goes to the output partition numbered like its input partition (modulo "
                             + "the output's partition count), which keeps per-partition order even for records "
                             + "without keys; key: Kafka's default partitioner on the key.")
+            .define(PROCESSING_GUARANTEE, Type.STRING, AT_LEAST_ONCE, ValidString.in(AT_LEAST_ONCE, EXACTLY_ONCE),
+                    Importance.MEDIUM, "at_least_once: offsets are committed after every prediction and dead letter of "
+                            + "a batch is acknowledged; a failure can repeat a batch. exactly_once: each batch's outputs "
+                            + "and its offsets are committed in one transaction, so readers with "
+                            + "isolation.level=read_committed see every record's outcome exactly once (costs one "
+                            + "transaction commit per batch).")
             .define(SHUTDOWN_TIMEOUT_MS, Type.LONG, 30_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
                     "How long close() waits for in-flight batches to finish and commit.");
 

@@ -144,7 +144,7 @@ public final class InferenceEngine implements AutoCloseable {
                 config.getList(EngineConfig.INPUT_TOPICS), config.getString(EngineConfig.OUTPUT_TOPIC),
                 config.getString(EngineConfig.DEAD_LETTER_TOPIC), config.getInt(EngineConfig.MAX_BATCH_SIZE),
                 config.getInt(EngineConfig.INPUT_MAX_RECORD_BYTES),
-                Duration.ofMillis(config.getLong(EngineConfig.POLL_TIMEOUT_MS)), outputPartitions);
+                Duration.ofMillis(config.getLong(EngineConfig.POLL_TIMEOUT_MS)), outputPartitions, exactlyOnce());
         String group = config.getString(EngineConfig.GROUP_ID);
         for (int i = 0; i < workerCount; i++) {
             String name = "inferstream-" + group + "-" + i;
@@ -215,7 +215,15 @@ public final class InferenceEngine implements AutoCloseable {
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        if (exactlyOnce()) {
+            // Inputs written by transactional producers: never score records of aborted transactions.
+            c.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        }
         return c;
+    }
+
+    private boolean exactlyOnce() {
+        return EngineConfig.EXACTLY_ONCE.equals(config.getString(EngineConfig.PROCESSING_GUARANTEE));
     }
 
     private Map<String, Object> producerConfig(String clientId) {
@@ -227,6 +235,11 @@ public final class InferenceEngine implements AutoCloseable {
         p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         p.putAll(config.producerOverrides());
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getList(EngineConfig.BOOTSTRAP_SERVERS));
+        if (exactlyOnce()) {
+            // Unique per worker and per engine instance: fencing of zombies is done by the consumer group
+            // generation (KIP-447), so the id need not be stable across restarts.
+            p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, clientId + "-" + java.util.UUID.randomUUID());
+        }
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         return p;

@@ -71,9 +71,10 @@ final class InferenceWorker implements Runnable {
         final int maxRecordBytes;
         final Duration pollTimeout;
         final int outputPartitions; // 0 = partition by key
+        final boolean transactional;
 
         WorkerSettings(List<String> inputTopics, String outputTopic, String deadLetterTopic, int maxBatchSize,
-                int maxRecordBytes, Duration pollTimeout, int outputPartitions) {
+                int maxRecordBytes, Duration pollTimeout, int outputPartitions, boolean transactional) {
             this.inputTopics = inputTopics;
             this.outputTopic = outputTopic;
             this.deadLetterTopic = deadLetterTopic;
@@ -81,6 +82,7 @@ final class InferenceWorker implements Runnable {
             this.maxRecordBytes = maxRecordBytes;
             this.pollTimeout = pollTimeout;
             this.outputPartitions = outputPartitions;
+            this.transactional = transactional;
         }
     }
 
@@ -107,6 +109,9 @@ final class InferenceWorker implements Runnable {
     @Override
     public void run() {
         try {
+            if (settings.transactional) {
+                producer.initTransactions();
+            }
             consumer.subscribe(settings.inputTopics);
             while (!engine.isStopping()) {
                 ConsumerRecords<byte[], byte[]> records;
@@ -141,6 +146,9 @@ final class InferenceWorker implements Runnable {
         List<RecordScorer.Result> results = scorer.score(values);
         metrics.modelCalls.addAndGet(scorer.modelCallsAndReset());
 
+        if (settings.transactional) {
+            producer.beginTransaction();
+        }
         AtomicReference<Exception> sendFailure = new AtomicReference<>();
         for (int i = 0; i < polled.size(); i++) {
             ConsumerRecord<byte[], byte[]> in = polled.get(i);
@@ -153,10 +161,20 @@ final class InferenceWorker implements Runnable {
         }
         producer.flush();
         if (sendFailure.get() != null) {
+            if (settings.transactional) {
+                producer.abortTransaction();
+            }
             throw new KafkaException("a prediction or dead letter could not be written, so the batch is not "
                     + "committed: " + sendFailure.get(), sendFailure.get());
         }
-        commit(polled);
+        if (settings.transactional) {
+            // Outputs and offsets commit or abort together: read_committed readers see each outcome once.
+            producer.sendOffsetsToTransaction(offsetsAfter(polled), consumer.groupMetadata());
+            producer.commitTransaction();
+            metrics.commits.incrementAndGet();
+        } else {
+            commit(polled);
+        }
         metrics.batches.incrementAndGet();
     }
 
@@ -205,12 +223,18 @@ final class InferenceWorker implements Runnable {
         });
     }
 
-    private void commit(List<ConsumerRecord<byte[], byte[]>> polled) {
+    /** @return for each partition in the batch, the offset after its last record. */
+    private static Map<TopicPartition, OffsetAndMetadata> offsetsAfter(List<ConsumerRecord<byte[], byte[]>> polled) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> r : polled) {
             offsets.merge(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1),
                     (a, b) -> a.offset() >= b.offset() ? a : b);
         }
+        return offsets;
+    }
+
+    private void commit(List<ConsumerRecord<byte[], byte[]>> polled) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = offsetsAfter(polled);
         try {
             consumer.commitSync(offsets);
         } catch (WakeupException e) {

@@ -69,10 +69,15 @@ class InferenceWorkerTest {
 
     private static InferenceWorker worker(MockConsumer<byte[], byte[]> consumer, MockProducer<byte[], byte[]> producer,
             TestHost host, EngineMetrics metrics) {
+        return worker(consumer, producer, host, metrics, false);
+    }
+
+    private static InferenceWorker worker(MockConsumer<byte[], byte[]> consumer, MockProducer<byte[], byte[]> producer,
+            TestHost host, EngineMetrics metrics, boolean transactional) {
         BatchScorerTest.DoublingModel model = new BatchScorerTest.DoublingModel(BatchScorerTest.Rejection.WITH_INDEX);
         ModelInfo info = model.info();
         InferenceWorker.WorkerSettings settings = new InferenceWorker.WorkerSettings(List.of("in"), "out", "dlt", 100,
-                1 << 20, Duration.ofMillis(10), 1);
+                1 << 20, Duration.ofMillis(10), 1, transactional);
         return new InferenceWorker("test", consumer, producer, model, new JsonRecordDecoder(info, Map.of(), false),
                 settings, metrics, host);
     }
@@ -109,5 +114,21 @@ class InferenceWorkerTest {
         assertEquals(0, metrics.commits(), "nothing committed");
         assertNull(host.committedAtStop, "the worker stopped before polling again");
         assertEquals(0, metrics.batches());
+    }
+
+    @Test
+    void exactlyOnceCommitsOutputsAndOffsetsInOneTransaction() {
+        TestHost host = new TestHost();
+        MockConsumer<byte[], byte[]> consumer = consumerWith(host, "{\"x\":1}", "bad", "{\"x\":2}");
+        MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+        EngineMetrics metrics = new EngineMetrics();
+        worker(consumer, producer, host, metrics, true).run();
+        assertNull(host.failure);
+        assertTrue(producer.transactionInitialized());
+        assertEquals(1, producer.commitCount(), "one transaction for the batch");
+        assertEquals(3, producer.history().size());
+        assertEquals(List.of(Map.of(consumer.groupMetadata().groupId(), Map.of(TP, new OffsetAndMetadata(3)))),
+                producer.consumerGroupOffsetsHistory(), "offsets sent inside the transaction");
+        assertNull(host.committedAtStop, "no separate consumer commit");
     }
 }

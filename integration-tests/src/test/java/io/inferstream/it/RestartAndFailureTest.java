@@ -136,4 +136,57 @@ class RestartAndFailureTest extends EngineTestSupport {
         int duplicates = assertNothingLost(topics);
         System.out.printf("model failure after %d predictions, restart: %d duplicates%n", beforeFailure, duplicates);
     }
+
+    @Test
+    void exactlyOnceOutputsAreTransactionalAndSurviveAFailureAndRestart() throws Exception {
+        Topics topics = produce("exactly-once");
+        Map<String, Object> p = engineProperties(topics);
+        p.put(EngineConfig.MAX_BATCH_SIZE, 200);
+        p.put(EngineConfig.PROCESSING_GUARANTEE, EngineConfig.EXACTLY_ONCE);
+        EngineConfig config = new EngineConfig(p);
+        try (InferenceEngine engine = InferenceEngine.start(config,
+                () -> new FailingAfter(registry.load(source, "onnx", Map.of()), 4))) {
+            assertTrue(engine.awaitTermination(Duration.ofSeconds(60)));
+            assertEquals(EngineState.FAILED, engine.state());
+        }
+        try (InferenceEngine engine = InferenceEngine.start(config, () -> registry.load(source, "onnx", Map.of()))) {
+            await(() -> committedOutputs(topics) >= RECORDS, 60_000, () -> "restart did not finish: " + engine.metrics());
+        }
+        Map<String, Object> readCommitted = broker.stringConsumerConfig(null);
+        readCommitted.put("isolation.level", "read_committed");
+        Map<String, Integer> perKey = new HashMap<>();
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<String, String> consumer =
+                new org.apache.kafka.clients.consumer.KafkaConsumer<>(readCommitted)) {
+            List<org.apache.kafka.common.TopicPartition> partitions = new ArrayList<>();
+            consumer.partitionsFor(topics.output).forEach(i -> partitions.add(new org.apache.kafka.common.TopicPartition(topics.output, i.partition())));
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (perKey.values().stream().mapToInt(Integer::intValue).sum() < RECORDS && System.currentTimeMillis() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> perKey.merge(r.key(), 1, Integer::sum));
+            }
+        }
+        assertEquals(RECORDS, perKey.size(), "every record predicted");
+        assertTrue(perKey.values().stream().allMatch(n -> n == 1), "read_committed readers see each record once");
+        assertTrue(KafkaRecords.countRecords(broker, topics.output) > RECORDS, "transaction markers prove transactions");
+    }
+
+    private long committedOutputs(Topics topics) {
+        Map<String, Object> c = broker.consumerConfig(null);
+        c.put("isolation.level", "read_committed");
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer =
+                new org.apache.kafka.clients.consumer.KafkaConsumer<>(c)) {
+            List<org.apache.kafka.common.TopicPartition> partitions = new ArrayList<>();
+            consumer.partitionsFor(topics.output).forEach(i -> partitions.add(new org.apache.kafka.common.TopicPartition(topics.output, i.partition())));
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long n = 0;
+            long deadline = System.currentTimeMillis() + 5_000;
+            Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp)) && System.currentTimeMillis() < deadline) {
+                n += consumer.poll(Duration.ofMillis(100)).count();
+            }
+            return n;
+        }
+    }
 }
