@@ -155,7 +155,7 @@ public final class OnnxModelWriter {
 
     /** ONNX tensor element types (the {@code TensorProto.DataType} codes) the writer supports. */
     public enum ElementType {
-        FLOAT(1), INT32(6), INT64(7), STRING(8), BOOL(9), DOUBLE(11);
+        FLOAT(1), UINT8(2), INT32(6), INT64(7), STRING(8), BOOL(9), DOUBLE(11);
 
         private final int code;
 
