@@ -1,0 +1,126 @@
+package io.inferstream.tensorflow;
+
+import io.inferstream.data.DataType;
+import io.inferstream.model.FieldSpec;
+import io.inferstream.model.ModelLoadException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.tensorflow.proto.MetaGraphDef;
+import org.tensorflow.proto.SignatureDef;
+import org.tensorflow.proto.TensorInfo;
+import org.tensorflow.proto.TensorShapeProto;
+
+/**
+ * One SavedModel signature turned into the neutral signature: for each input and output its
+ * {@link FieldSpec} (per-record shape, batch dimension left out) and the graph tensor it is fed to or fetched
+ * from (e.g. {@code serving_default_features:0}).
+ *
+ * <p>Only batched signatures are accepted: every input and output must have a leading dimension of unknown size
+ * (-1), as Keras, the TF1 estimator exporters and TF Java's own exporter all write, because the engine always
+ * scores several records in one call. Inputs and outputs are ordered by their signature key, since a
+ * {@code SignatureDef} map has no order of its own.
+ *
+ * <p>Thread safety: immutable, safe to share.
+ */
+final class SavedModelSignature {
+    /** The TensorFlow dtypes the neutral data types can carry, both ways. */
+    private static final Map<org.tensorflow.proto.DataType, DataType> TYPES = Map.of(
+            org.tensorflow.proto.DataType.DT_FLOAT, DataType.FLOAT,
+            org.tensorflow.proto.DataType.DT_DOUBLE, DataType.DOUBLE,
+            org.tensorflow.proto.DataType.DT_INT32, DataType.INT32,
+            org.tensorflow.proto.DataType.DT_INT64, DataType.INT64,
+            org.tensorflow.proto.DataType.DT_BOOL, DataType.BOOL,
+            org.tensorflow.proto.DataType.DT_STRING, DataType.STRING);
+
+    /** A signature input or output: its neutral spec and the graph tensor behind it. */
+    static final class Port {
+        final FieldSpec spec;
+        final String tensorName;
+        final org.tensorflow.proto.DataType dtype;
+
+        Port(FieldSpec spec, String tensorName, org.tensorflow.proto.DataType dtype) {
+            this.spec = spec;
+            this.tensorName = tensorName;
+            this.dtype = dtype;
+        }
+    }
+
+    final String key;
+    final String methodName;
+    final List<Port> inputs;
+    final List<Port> outputs;
+
+    private SavedModelSignature(String key, String methodName, List<Port> inputs, List<Port> outputs) {
+        this.key = key;
+        this.methodName = methodName;
+        this.inputs = List.copyOf(inputs);
+        this.outputs = List.copyOf(outputs);
+    }
+
+    /**
+     * @param model the model name, for messages
+     * @param metaGraph the loaded meta graph
+     * @param key the signature key, e.g. {@code serving_default}
+     * @throws ModelLoadException naming the model, the signature and the field when the signature is missing
+     *     or a field cannot be mapped
+     */
+    static SavedModelSignature of(String model, MetaGraphDef metaGraph, String key) throws ModelLoadException {
+        Map<String, SignatureDef> all = metaGraph.getSignatureDefMap();
+        SignatureDef def = all.get(key);
+        if (def == null) {
+            throw new ModelLoadException("TensorFlow model " + model + " has no signature '" + key
+                    + "'; its signatures are " + new TreeMap<>(all).keySet()
+                    + " (choose one with the 'signature' option)");
+        }
+        String where = "TensorFlow model " + model + ", signature '" + key + "'";
+        if (def.getInputsCount() == 0 || def.getOutputsCount() == 0) {
+            throw new ModelLoadException(where + " has " + def.getInputsCount() + " inputs and "
+                    + def.getOutputsCount() + " outputs; it needs at least one of each");
+        }
+        return new SavedModelSignature(key, def.getMethodName(), ports(where, "input", def.getInputsMap()),
+                ports(where, "output", def.getOutputsMap()));
+    }
+
+    private static List<Port> ports(String where, String kind, Map<String, TensorInfo> infos) throws ModelLoadException {
+        List<Port> ports = new ArrayList<>();
+        for (Map.Entry<String, TensorInfo> e : new TreeMap<>(infos).entrySet()) {
+            ports.add(port(where, kind, e.getKey(), e.getValue()));
+        }
+        return ports;
+    }
+
+    private static Port port(String where, String kind, String name, TensorInfo info) throws ModelLoadException {
+        String field = where + ", " + kind + " '" + name + "'";
+        if (info.getEncodingCase() != TensorInfo.EncodingCase.NAME) {
+            throw new ModelLoadException(field + " is a " + info.getEncodingCase().name().toLowerCase(java.util.Locale.ROOT)
+                    + " tensor; only dense tensors are supported");
+        }
+        DataType type = TYPES.get(info.getDtype());
+        if (type == null) {
+            throw new ModelLoadException(field + " has dtype " + info.getDtype() + "; supported are "
+                    + "DT_FLOAT, DT_DOUBLE, DT_INT32, DT_INT64, DT_BOOL and DT_STRING");
+        }
+        return new Port(FieldSpec.tensor(name, type, perRecordShape(field, info)), info.getName(), info.getDtype());
+    }
+
+    /** The declared shape without its batch dimension; an unknown rank is taken as a vector of unknown length. */
+    private static long[] perRecordShape(String field, TensorInfo info) throws ModelLoadException {
+        TensorShapeProto shape = info.getTensorShape();
+        if (!info.hasTensorShape() || shape.getUnknownRank()) {
+            return new long[] {-1};
+        }
+        long[] dims = new long[shape.getDimCount()];
+        for (int i = 0; i < dims.length; i++) {
+            dims[i] = shape.getDim(i).getSize() < 0 ? -1 : shape.getDim(i).getSize();
+        }
+        if (dims.length == 0 || dims[0] != -1) {
+            throw new ModelLoadException(field + " has shape " + Arrays.toString(dims) + " with no batch dimension"
+                    + " (a leading -1); the engine scores records in batches, so re-export the model with a"
+                    + " variable batch size");
+        }
+        return Arrays.copyOfRange(dims, 1, dims.length);
+    }
+}

@@ -1,0 +1,178 @@
+package io.inferstream.tensorflow;
+
+import io.inferstream.model.LoaderOptions;
+import io.inferstream.model.Model;
+import io.inferstream.model.ModelInfo;
+import io.inferstream.model.ModelLoadException;
+import io.inferstream.model.ModelLoader;
+import io.inferstream.model.ModelSource;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.TensorFlow;
+import org.tensorflow.proto.MetaGraphDef;
+import org.tensorflow.proto.SavedModel;
+
+/**
+ * Loads TensorFlow SavedModels (format id {@value #FORMAT}): a directory holding {@code saved_model.pb}, or the
+ * same directory packed as {@code .zip}, {@code .tar.gz} or {@code .tgz}, on disk or in memory. An archive is
+ * unpacked into a temporary directory that the model deletes when it is closed.
+ *
+ * <p>Options (all optional):
+ * <ul>
+ *   <li>{@value #TAGS}: comma-separated meta graph tags, default {@code serve};</li>
+ *   <li>{@value #SIGNATURE}: the signature to serve, default {@code serving_default};</li>
+ *   <li>{@code name}, {@code version}: as for every adapter (version defaults to {@code 1}).</li>
+ * </ul>
+ *
+ * <p>Before any native code runs, {@code saved_model.pb} is read as a protobuf so that a wrong tag set names
+ * the tag sets the file does have. TensorFlow's native library is loaded once per JVM, on the first
+ * {@link #load} (never by {@link #accepts}).
+ *
+ * <p>Thread safety: stateless and thread-safe; {@link #load} may be called concurrently.
+ */
+public final class TensorFlowModelLoader implements ModelLoader {
+    /** The format id. */
+    public static final String FORMAT = "tensorflow";
+    /** Option: comma-separated meta graph tags to load. */
+    public static final String TAGS = "tags";
+    /** Option: the signature key to serve. */
+    public static final String SIGNATURE = "signature";
+    /** Default tag, as written by Keras, the TF1 estimator exporters and TF Java. */
+    public static final String DEFAULT_TAGS = "serve";
+    /** Default signature key. */
+    public static final String DEFAULT_SIGNATURE = "serving_default";
+
+    private static final String SAVED_MODEL_PB = "saved_model.pb";
+
+    @Override
+    public String format() {
+        return FORMAT;
+    }
+
+    @Override
+    public String description() {
+        return "TensorFlow SavedModel (directory, .zip, .tar.gz) via TensorFlow Java";
+    }
+
+    @Override
+    public boolean accepts(ModelSource source) {
+        if (source.isDirectory()) {
+            return isSavedModelDir(source.requirePath());
+        }
+        return SavedModelArchive.isArchiveName(source.lowerCaseName());
+    }
+
+    static boolean isSavedModelDir(Path dir) {
+        return Files.isDirectory(dir) && Files.isRegularFile(dir.resolve(SAVED_MODEL_PB));
+    }
+
+    @Override
+    public Model load(ModelSource source, Map<String, ?> config) throws ModelLoadException {
+        LoaderOptions options = LoaderOptions.of(config);
+        String name = options.modelName(source);
+        List<String> tags = options.list(TAGS);
+        if (tags.isEmpty()) {
+            tags = List.of(DEFAULT_TAGS);
+        }
+        String signatureKey = options.string(SIGNATURE, DEFAULT_SIGNATURE);
+
+        Path unpacked = null;
+        try {
+            Path dir;
+            if (source.isDirectory()) {
+                dir = source.requirePath();
+            } else if (SavedModelArchive.isArchiveName(source.lowerCaseName())) {
+                unpacked = Files.createTempDirectory("inferstream-tf-");
+                try (InputStream in = source.open()) {
+                    SavedModelArchive.unpack(source.lowerCaseName(), in, unpacked);
+                }
+                dir = SavedModelArchive.findSavedModelRoot(unpacked);
+                if (dir == null) {
+                    throw new ModelLoadException("TensorFlow model " + name + ": archive " + source.name()
+                            + " holds no SavedModel (no " + SAVED_MODEL_PB + " at its top or in its one top folder)");
+                }
+            } else {
+                throw new ModelLoadException("TensorFlow model " + name + ": " + source
+                        + " is neither a SavedModel directory nor a .zip/.tar.gz/.tgz archive of one");
+            }
+            if (!isSavedModelDir(dir)) {
+                throw new ModelLoadException("TensorFlow model " + name + ": directory " + dir
+                        + " is not a SavedModel (it has no " + SAVED_MODEL_PB + ")");
+            }
+            requireTags(name, dir, tags);
+            Model model = open(name, options, dir, tags, signatureKey, unpacked);
+            unpacked = null; // the model owns it now
+            return model;
+        } catch (IOException e) {
+            throw new ModelLoadException("TensorFlow model " + name + ": cannot read " + source + ": " + e, e);
+        } finally {
+            if (unpacked != null) {
+                SavedModelArchive.deleteTree(unpacked);
+            }
+        }
+    }
+
+    /** Reads the meta graph tag sets from the protobuf, so that a missing tag set is named without native code. */
+    private static void requireTags(String name, Path dir, List<String> tags) throws ModelLoadException, IOException {
+        SavedModel saved;
+        try {
+            saved = SavedModel.parseFrom(Files.readAllBytes(dir.resolve(SAVED_MODEL_PB)));
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new ModelLoadException("TensorFlow model " + name + ": " + dir.resolve(SAVED_MODEL_PB)
+                    + " is not a SavedModel protobuf: " + e.getMessage(), e);
+        }
+        List<List<String>> available = new ArrayList<>();
+        Set<String> wanted = new HashSet<>(tags);
+        for (MetaGraphDef mg : saved.getMetaGraphsList()) {
+            List<String> have = mg.getMetaInfoDef().getTagsList();
+            if (new HashSet<>(have).equals(wanted)) {
+                return;
+            }
+            available.add(have);
+        }
+        throw new ModelLoadException("TensorFlow model " + name + " has no meta graph tagged " + tags
+                + "; its tag sets are " + available + " (choose one with the 'tags' option)");
+    }
+
+    private static Model open(String name, LoaderOptions options, Path dir, List<String> tags, String signatureKey,
+            Path unpacked) throws ModelLoadException {
+        SavedModelBundle bundle;
+        try {
+            bundle = SavedModelBundle.loader(dir.toString()).withTags(tags.toArray(new String[0])).load();
+        } catch (RuntimeException | LinkageError e) {
+            throw new ModelLoadException("TensorFlow model " + name + ": TensorFlow could not load " + dir + " with tags "
+                    + tags + ": " + e.getMessage(), e);
+        }
+        try {
+            SavedModelSignature signature = SavedModelSignature.of(name, bundle.metaGraphDef(), signatureKey);
+            ModelInfo.Builder info = ModelInfo.builder(FORMAT).name(name).version(options.modelVersion(null))
+                    .threadSafe(true)
+                    .property("signature", signatureKey)
+                    .property("tags", String.join(",", tags))
+                    .property("tensorflow.version", TensorFlow.version());
+            if (!signature.methodName.isEmpty()) {
+                info.property("method", signature.methodName);
+            }
+            for (SavedModelSignature.Port p : signature.inputs) {
+                info.input(p.spec);
+                info.property("input." + p.spec.name() + ".tensor", p.tensorName);
+            }
+            for (SavedModelSignature.Port p : signature.outputs) {
+                info.output(p.spec);
+                info.property("output." + p.spec.name() + ".tensor", p.tensorName);
+            }
+            return new TensorFlowModel(info.build(), signature, bundle, unpacked);
+        } catch (ModelLoadException | RuntimeException e) {
+            bundle.close();
+            throw e;
+        }
+    }
+}
