@@ -22,6 +22,7 @@ import io.inferstream.model.ModelFailureException;
 import io.inferstream.model.ModelInfo;
 import java.lang.reflect.Array;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
@@ -31,7 +32,9 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +60,13 @@ public final class OnnxModel implements Model {
     private final OnnxSignature signature;
     private final ModelInfo info;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /**
+     * Direct buffers for float inputs, reused across runs. ONNX Runtime wraps a direct buffer without copying,
+     * whereas for a heap buffer it allocates and fills a fresh direct one on every run, which measured several
+     * times slower for a 256×784 batch. A buffer is taken for one run and given back after its tensor is closed,
+     * so concurrent workers never share one; the pool holds at most one buffer per concurrent worker.
+     */
+    private final Queue<ByteBuffer> floatBuffers = new ConcurrentLinkedQueue<>();
 
     OnnxModel(OrtEnvironment environment, OrtSession session, OnnxSignature signature, ModelInfo info) {
         this.environment = environment;
@@ -102,9 +112,10 @@ public final class OnnxModel implements Model {
     /** Scores rows in one session run. */
     private List<Prediction> run(List<Features> rows) throws InferenceException {
         Map<String, OnnxTensor> inputs = new LinkedHashMap<>();
+        List<ByteBuffer> borrowed = new ArrayList<>(1);
         try {
             for (FieldSpec spec : signature.inputs) {
-                inputs.put(spec.name(), inputTensor(rows, spec));
+                inputs.put(spec.name(), inputTensor(rows, spec, borrowed));
             }
             try (OrtSession.Result result = session.run(inputs)) {
                 return split(result, rows.size());
@@ -114,14 +125,23 @@ public final class OnnxModel implements Model {
                     + ": " + e.getMessage(), e);
         } finally {
             inputs.values().forEach(OnnxTensor::close);
+            floatBuffers.addAll(borrowed);
         }
     }
 
-    private OnnxTensor inputTensor(List<Features> rows, FieldSpec spec) throws InvalidInputException, OrtException {
+    private OnnxTensor inputTensor(List<Features> rows, FieldSpec spec, List<ByteBuffer> borrowed)
+            throws InvalidInputException, OrtException {
         long[] shape = InputBatch.batchShape(rows, spec);
         switch (spec.type()) {
-            case FLOAT:
-                return OnnxTensor.createTensor(environment, FloatBuffer.wrap(InputBatch.floats(rows, spec)), shape);
+            case FLOAT: {
+                float[] values = InputBatch.floats(rows, spec);
+                ByteBuffer buffer = floatBuffer(values.length * Float.BYTES);
+                borrowed.add(buffer);
+                FloatBuffer floats = buffer.slice(0, values.length * Float.BYTES).order(ByteOrder.nativeOrder())
+                        .asFloatBuffer();
+                floats.put(values).rewind();
+                return OnnxTensor.createTensor(environment, floats, shape);
+            }
             case DOUBLE:
                 return OnnxTensor.createTensor(environment, DoubleBuffer.wrap(InputBatch.doubles(rows, spec)), shape);
             case INT32:
@@ -143,6 +163,13 @@ public final class OnnxModel implements Model {
                 // OnnxSignature admits no other input type; reaching here is a bug, not bad input.
                 throw new IllegalStateException("unsupported input type " + spec.typeAndShape());
         }
+    }
+
+    /** @return a direct buffer of at least {@code bytes} bytes, from the pool when one is big enough. */
+    private ByteBuffer floatBuffer(int bytes) {
+        ByteBuffer b = floatBuffers.poll();
+        // A pooled buffer too small for this batch is dropped (the GC frees it) for one that fits.
+        return b != null && b.capacity() >= bytes ? b : ByteBuffer.allocateDirect(bytes);
     }
 
     private List<Prediction> split(OrtSession.Result result, int rows) throws OrtException, ModelFailureException {
