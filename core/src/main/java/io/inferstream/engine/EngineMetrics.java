@@ -4,8 +4,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Live counters of an engine: records consumed, predictions and dead letters written (acknowledged by Kafka),
- * model calls, committed batches, and the latency from a record's timestamp to the acknowledgement of its
- * prediction.
+ * model calls, committed batches, the latency from a record's timestamp to the acknowledgement of its prediction
+ * (end to end, including any time the record waited in the topic), and the latency from the poll that returned it
+ * (the engine's own share).
  *
  * <p>Every consumed record ends as exactly one prediction or one dead letter, so once the engine has committed,
  * {@code recordsIn == predictionsOut + deadLetters} for what it has committed.
@@ -20,7 +21,9 @@ public final class EngineMetrics {
     final AtomicLong modelCalls = new AtomicLong();
     final AtomicLong batches = new AtomicLong();
     final AtomicLong commits = new AtomicLong();
+    final java.util.concurrent.atomic.AtomicInteger assignedPartitions = new java.util.concurrent.atomic.AtomicInteger();
     private final LatencyHistogram latency = new LatencyHistogram();
+    private final LatencyHistogram processingLatency = new LatencyHistogram();
     private final long startNanos = System.nanoTime();
 
     /** @return records consumed from the input topics. */
@@ -53,9 +56,22 @@ public final class EngineMetrics {
         return commits.get();
     }
 
+    /** @return input partitions currently assigned to this engine's workers (0 until the group has formed). */
+    public int assignedPartitions() {
+        return assignedPartitions.get();
+    }
+
     /** @return record-timestamp-to-acknowledged-prediction latency. */
     public LatencyHistogram latency() {
         return latency;
+    }
+
+    /**
+     * @return poll-to-acknowledged-prediction latency: how long the engine itself holds a record (decode, batch,
+     *     predict, write), without the time it waited in the topic
+     */
+    public LatencyHistogram processingLatency() {
+        return processingLatency;
     }
 
     /** @return seconds since the engine was created. */

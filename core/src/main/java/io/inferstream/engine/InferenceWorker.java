@@ -13,7 +13,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.Collection;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -112,7 +114,24 @@ final class InferenceWorker implements Runnable {
             if (settings.transactional) {
                 producer.initTransactions();
             }
-            consumer.subscribe(settings.inputTopics);
+            consumer.subscribe(settings.inputTopics, new ConsumerRebalanceListener() {
+                // Batches are committed before the next poll, so nothing is in flight when partitions move:
+                // the listener only keeps the metrics' count of assigned partitions.
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    metrics.assignedPartitions.addAndGet(-partitions.size());
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    metrics.assignedPartitions.addAndGet(partitions.size());
+                }
+
+                @Override
+                public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                    metrics.assignedPartitions.addAndGet(-partitions.size());
+                }
+            });
             while (!engine.isStopping()) {
                 ConsumerRecords<byte[], byte[]> records;
                 try {
@@ -137,6 +156,7 @@ final class InferenceWorker implements Runnable {
     }
 
     private void processAndCommit(ConsumerRecords<byte[], byte[]> records) throws ModelFailureException {
+        long polledAtNanos = System.nanoTime();
         List<ConsumerRecord<byte[], byte[]>> polled = new ArrayList<>(records.count());
         records.forEach(polled::add);
         metrics.recordsIn.addAndGet(polled.size());
@@ -154,7 +174,7 @@ final class InferenceWorker implements Runnable {
             ConsumerRecord<byte[], byte[]> in = polled.get(i);
             RecordScorer.Result result = results.get(i);
             if (result.ok()) {
-                sendPrediction(in, result.prediction(), sendFailure);
+                sendPrediction(in, result.prediction(), polledAtNanos, sendFailure);
             } else {
                 sendDeadLetter(in, result.stage(), result.error(), sendFailure);
             }
@@ -178,7 +198,7 @@ final class InferenceWorker implements Runnable {
         metrics.batches.incrementAndGet();
     }
 
-    private void sendPrediction(ConsumerRecord<byte[], byte[]> in, Prediction prediction,
+    private void sendPrediction(ConsumerRecord<byte[], byte[]> in, Prediction prediction, long polledAtNanos,
             AtomicReference<Exception> failure) {
         Headers headers = new RecordHeaders();
         headers.add(DeadLetterHeaders.MODEL_NAME, modelNameHeader);
@@ -193,6 +213,7 @@ final class InferenceWorker implements Runnable {
                 return;
             }
             metrics.predictionsOut.incrementAndGet();
+            metrics.processingLatency().record((System.nanoTime() - polledAtNanos) / 1000);
             if (timestamp > 0) {
                 metrics.latency().record((System.currentTimeMillis() - timestamp) * 1000);
             }
