@@ -1,0 +1,117 @@
+package io.inferstream.dl4j;
+
+import io.inferstream.model.LoaderOptions;
+import io.inferstream.model.Model;
+import io.inferstream.model.ModelLoadException;
+import io.inferstream.model.ModelLoader;
+import io.inferstream.model.ModelSource;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.deeplearning4j.nn.modelimport.keras.Hdf5Archive;
+import org.deeplearning4j.nn.modelimport.keras.KerasModelImport;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+
+/**
+ * Loads Keras models saved in the HDF5 format ({@code model.save("m.h5")}, format id {@value #FORMAT}) through
+ * DL4J's Keras model import: a {@code Sequential} model becomes a MultiLayerNetwork, a functional
+ * ({@code Model}/{@code Functional}) one a ComputationGraph whose inputs and outputs keep the Keras layer names.
+ *
+ * <p>{@link #accepts} checks the 8-byte HDF5 signature only. The newer {@code .keras} zip format and
+ * SavedModel directories are not read by DL4J's import; save with {@code save_format="h5"}.
+ *
+ * <p>Options, besides those of {@link Dl4jModelLoader}: {@value #ENFORCE_TRAINING_CONFIG} ({@code false} by
+ * default: a model saved without its optimizer or with a loss DL4J does not know still serves).
+ *
+ * <p>Thread safety: stateless, safe to share; each load makes a new network.
+ */
+public final class KerasModelLoader implements ModelLoader {
+    /** The format id. */
+    public static final String FORMAT = "keras";
+    /** Option: fail when the Keras training configuration (loss, optimizer) is missing or unsupported. */
+    public static final String ENFORCE_TRAINING_CONFIG = "keras.enforce.training.config";
+
+    private static final byte[] HDF5_MAGIC = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+
+    @Override
+    public String format() {
+        return FORMAT;
+    }
+
+    @Override
+    public String description() {
+        return "Keras HDF5 models (Sequential and functional) via Deeplearning4j " + Dl4jModelLoader.DL4J_VERSION;
+    }
+
+    @Override
+    public boolean accepts(ModelSource source) {
+        return !source.isDirectory() && Arrays.equals(source.header(HDF5_MAGIC.length), HDF5_MAGIC);
+    }
+
+    @Override
+    public Model load(ModelSource source, Map<String, ?> config) throws ModelLoadException {
+        LoaderOptions options = LoaderOptions.of(config);
+        String name = options.modelName(source);
+        boolean enforce = options.bool(ENFORCE_TRAINING_CONFIG, false);
+        if (!accepts(source)) {
+            throw new ModelLoadException("model " + name + ": " + source + " is not an HDF5 file (Keras .h5)");
+        }
+        Path temp = null;
+        try {
+            Path file;
+            if (source.path().isPresent()) {
+                file = source.requirePath();
+            } else {
+                // The HDF5 library reads files only, so bytes in memory go through a temporary file.
+                temp = Files.createTempFile("inferstream-keras-", ".h5");
+                Files.write(temp, source.readAllBytes());
+                file = temp;
+            }
+            Map<String, String> properties = new LinkedHashMap<>();
+            properties.put("source", source.name());
+            String kerasClass = describe(file, name, properties);
+            String path = file.toString();
+            if ("Sequential".equals(kerasClass)) {
+                return Dl4jModel.of(KerasModelImport.importKerasSequentialModelAndWeights(path, enforce), null, FORMAT,
+                        name, options, properties);
+            }
+            return Dl4jModel.of(KerasModelImport.importKerasModelAndWeights(path, enforce), null, FORMAT, name,
+                    options, properties);
+        } catch (ModelLoadException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new ModelLoadException("model " + name + ": cannot import the Keras model " + source + ": " + e, e);
+        } finally {
+            if (temp != null) {
+                try {
+                    Files.deleteIfExists(temp);
+                } catch (IOException e) {
+                    temp.toFile().deleteOnExit();
+                }
+            }
+        }
+    }
+
+    /** Reads the Keras model class and version attributes, so Sequential and functional models go the right way. */
+    private static String describe(Path file, String name, Map<String, String> properties) throws Exception {
+        try (Hdf5Archive archive = new Hdf5Archive(file.toString())) {
+            if (!archive.hasAttribute("model_config")) {
+                throw new ModelLoadException("model " + name + ": " + file.getFileName()
+                        + " has no Keras model_config attribute (weights-only files cannot be served)");
+            }
+            JsonNode modelConfig = new ObjectMapper().readTree(archive.readAttributeAsJson("model_config"));
+            String kerasClass = modelConfig.path("class_name").asText("");
+            properties.put("keras.class", kerasClass);
+            for (String attribute : new String[] {"keras_version", "backend"}) {
+                if (archive.hasAttribute(attribute)) {
+                    properties.put("keras." + attribute, archive.readAttributeAsString(attribute));
+                }
+            }
+            return kerasClass;
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package io.inferstream.dl4j;
+
+import io.inferstream.data.DataType;
+import io.inferstream.model.FieldSpec;
+import io.inferstream.model.LoaderOptions;
+import io.inferstream.model.ModelLoadException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.BaseRecurrentLayer;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
+import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+
+/**
+ * Works out a network's per-record input and output signature from its configuration, since DL4J does not
+ * store the input types a network was built with: a dense first layer takes {@code [nIn]}, a convolution
+ * {@code [channels, -1, -1]}, a recurrent layer {@code [nIn, -1]}, a flat-to-image preprocessor
+ * {@code [height·width·channels]}; anything else is {@code [-1]}. The option
+ * {@value #INPUT_SHAPE_PREFIX}{@code <input>} overrides a guess.
+ *
+ * <p>Thread safety: immutable, safe to share.
+ */
+final class NetworkSignature {
+    /** Option prefix: the per-record shape of an input, e.g. {@code input.shape.pixels=28,28,1}. */
+    static final String INPUT_SHAPE_PREFIX = "input.shape.";
+    /** Option: the input name of a MultiLayerNetwork, which has no input names of its own. */
+    static final String INPUT_NAME = "input.name";
+    /** Option: the output name of a MultiLayerNetwork, by default its output layer's name. */
+    static final String OUTPUT_NAME = "output.name";
+    /** The default input name of a MultiLayerNetwork. */
+    static final String DEFAULT_INPUT_NAME = "input";
+
+    final List<FieldSpec> inputs;
+    final List<FieldSpec> outputs;
+
+    private NetworkSignature(List<FieldSpec> inputs, List<FieldSpec> outputs) {
+        this.inputs = List.copyOf(inputs);
+        this.outputs = List.copyOf(outputs);
+    }
+
+    /** @return true if every input's per-record shape is fully known, so rows can be checked before the call. */
+    boolean inputsFullyKnown() {
+        return inputs.stream().allMatch(FieldSpec::isFixedShape);
+    }
+
+    static NetworkSignature of(MultiLayerNetwork net, LoaderOptions options, String model) throws ModelLoadException {
+        MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
+        DataType type = fieldType(conf.getDataType());
+        int last = conf.getConfs().size() - 1;
+        if (last < 0) {
+            throw new ModelLoadException("model " + model + ": the network has no layers");
+        }
+        String inputName = options.string(INPUT_NAME, DEFAULT_INPUT_NAME);
+        long[] inShape = override(options, inputName, model,
+                inputShape(conf.getConf(0).getLayer(), conf.getInputPreProcess(0)));
+        Layer outLayer = conf.getConf(last).getLayer();
+        String outName = options.string(OUTPUT_NAME, outLayer.getLayerName() == null ? "output" : outLayer.getLayerName());
+        return new NetworkSignature(List.of(FieldSpec.tensor(inputName, type, inShape)),
+                List.of(FieldSpec.tensor(outName, type, outputShape(outLayer))));
+    }
+
+    static NetworkSignature of(ComputationGraph graph, LoaderOptions options, String model) throws ModelLoadException {
+        ComputationGraphConfiguration conf = graph.getConfiguration();
+        DataType type = fieldType(conf.getDataType());
+        Map<String, GraphVertex> vertices = conf.getVertices();
+        List<FieldSpec> inputs = new ArrayList<>();
+        for (String input : conf.getNetworkInputs()) {
+            long[] guess = null;
+            // The first layer reading this input directly tells its width; a merge or other vertex does not.
+            for (Map.Entry<String, List<String>> e : conf.getVertexInputs().entrySet()) {
+                GraphVertex v = vertices.get(e.getKey());
+                if (e.getValue().size() == 1 && e.getValue().get(0).equals(input) && v instanceof LayerVertex) {
+                    LayerVertex lv = (LayerVertex) v;
+                    guess = inputShape(lv.getLayerConf().getLayer(), lv.getPreProcessor());
+                    break;
+                }
+            }
+            inputs.add(FieldSpec.tensor(input, type, override(options, input, model, guess == null ? new long[] {-1} : guess)));
+        }
+        List<FieldSpec> outputs = new ArrayList<>();
+        for (String output : conf.getNetworkOutputs()) {
+            GraphVertex v = vertices.get(output);
+            long[] shape = v instanceof LayerVertex ? outputShape(((LayerVertex) v).getLayerConf().getLayer()) : new long[] {-1};
+            outputs.add(FieldSpec.tensor(output, type, shape));
+        }
+        return new NetworkSignature(inputs, outputs);
+    }
+
+    private static DataType fieldType(org.nd4j.linalg.api.buffer.DataType networkType) {
+        // Half-precision networks still take float rows: ND4J casts on the way in.
+        return networkType == org.nd4j.linalg.api.buffer.DataType.DOUBLE ? DataType.DOUBLE : DataType.FLOAT;
+    }
+
+    private static long[] inputShape(Layer layer, InputPreProcessor pre) {
+        if (pre instanceof FeedForwardToCnnPreProcessor) {
+            FeedForwardToCnnPreProcessor p = (FeedForwardToCnnPreProcessor) pre;
+            return new long[] {p.getInputHeight() * p.getInputWidth() * p.getNumChannels()};
+        }
+        if (pre != null || !(layer instanceof FeedForwardLayer) || ((FeedForwardLayer) layer).getNIn() <= 0) {
+            return new long[] {-1};
+        }
+        long nIn = ((FeedForwardLayer) layer).getNIn();
+        if (layer instanceof ConvolutionLayer) {
+            return new long[] {nIn, -1, -1};
+        }
+        if (layer instanceof BaseRecurrentLayer) {
+            return new long[] {nIn, -1};
+        }
+        return new long[] {nIn};
+    }
+
+    private static long[] outputShape(Layer layer) {
+        if (!(layer instanceof FeedForwardLayer) || layer instanceof ConvolutionLayer) {
+            return new long[] {-1};
+        }
+        long nOut = ((FeedForwardLayer) layer).getNOut();
+        if (layer instanceof BaseRecurrentLayer || layer instanceof RnnOutputLayer) {
+            return new long[] {nOut, -1};
+        }
+        return new long[] {nOut};
+    }
+
+    private static long[] override(LoaderOptions options, String input, String model, long[] guess) throws ModelLoadException {
+        List<String> dims = options.list(INPUT_SHAPE_PREFIX + input);
+        if (dims.isEmpty()) {
+            return guess;
+        }
+        long[] shape = new long[dims.size()];
+        for (int i = 0; i < shape.length; i++) {
+            try {
+                shape[i] = Long.parseLong(dims.get(i));
+            } catch (NumberFormatException e) {
+                shape[i] = 0;
+            }
+            if (shape[i] == 0 || shape[i] < -1) {
+                throw new ModelLoadException("model " + model + ": option " + INPUT_SHAPE_PREFIX + input + "=" + dims
+                        + " must list positive dimensions or -1 for an unknown one");
+            }
+        }
+        return shape;
+    }
+}
