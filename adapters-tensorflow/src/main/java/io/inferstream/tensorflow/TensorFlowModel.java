@@ -60,6 +60,11 @@ public final class TensorFlowModel implements Model {
         return signature.key;
     }
 
+    /** @return where an archive was unpacked (deleted on close), or null for a model loaded from its directory. */
+    Path unpackedDir() {
+        return unpackedDir;
+    }
+
     @Override
     public List<Prediction> predict(List<Features> batch) throws InferenceException {
         if (batch.isEmpty()) {
