@@ -134,12 +134,17 @@ public final class OnnxModelLoader implements ModelLoader {
         }
     }
 
+    /** ONNX Runtime reports an unset model_version as Long.MAX_VALUE; only a real one names the version. */
+    private static String modelVersion(long version) {
+        return version > 0 && version != Long.MAX_VALUE ? Long.toString(version) : null;
+    }
+
     private static ModelInfo info(OrtSession session, OnnxSignature signature, String name, LoaderOptions options,
             int threads) throws OrtException {
         OnnxModelMetadata meta = session.getMetadata();
         ModelInfo.Builder b = ModelInfo.builder(FORMAT)
                 .name(name)
-                .version(options.modelVersion(meta.getVersion() > 0 ? Long.toString(meta.getVersion()) : null))
+                .version(options.modelVersion(modelVersion(meta.getVersion())))
                 .threadSafe(true);
         signature.inputs.forEach(b::input);
         signature.outputs.forEach(o -> b.output(o.spec));

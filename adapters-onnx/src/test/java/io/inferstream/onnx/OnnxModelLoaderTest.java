@@ -87,6 +87,16 @@ class OnnxModelLoaderTest {
     }
 
     @Test
+    void withoutOptionsTheNameIsTheFileNameAndAnUnsetModelVersionIsOne() throws Exception {
+        Path file = dir.resolve("scorer.v2.onnx");
+        Files.write(file, OnnxModelWriter.denseNetwork(NET));
+        try (Model model = loader.load(ModelSource.of(file), Map.of())) {
+            assertEquals("scorer", model.info().name());
+            assertEquals("1", model.info().version(), "the writer sets no model_version");
+        }
+    }
+
+    @Test
     void corruptOrEmptyModelsFailToLoadNamingTheModel() {
         byte[] corrupt = OnnxModelWriter.denseNetwork(NET);
         for (int i = 20; i < corrupt.length; i += 7) {

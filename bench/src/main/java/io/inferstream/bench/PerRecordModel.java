@@ -2,10 +2,10 @@ package io.inferstream.bench;
 
 import io.inferstream.data.Features;
 import io.inferstream.data.Prediction;
+import io.inferstream.model.ForwardingModel;
 import io.inferstream.model.InferenceException;
 import io.inferstream.model.InvalidInputException;
 import io.inferstream.model.Model;
-import io.inferstream.model.ModelInfo;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,16 +15,10 @@ import java.util.List;
  *
  * <p>Thread safety: as thread-safe as the wrapped model.
  */
-final class PerRecordModel implements Model {
-    private final Model delegate;
+final class PerRecordModel extends ForwardingModel {
 
     PerRecordModel(Model delegate) {
-        this.delegate = delegate;
-    }
-
-    @Override
-    public ModelInfo info() {
-        return delegate.info();
+        super(delegate);
     }
 
     @Override
@@ -32,16 +26,11 @@ final class PerRecordModel implements Model {
         List<Prediction> out = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             try {
-                out.add(delegate.predict(List.of(batch.get(i))).get(0));
+                out.add(delegate().predict(List.of(batch.get(i))).get(0));
             } catch (InvalidInputException e) {
                 throw new InvalidInputException(i, e.field(), e.getMessage(), e);
             }
         }
         return out;
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
     }
 }

@@ -13,13 +13,12 @@ import java.util.List;
  *
  * <p>Thread safety: as thread-safe as the model it wraps; it adds no state.
  */
-public final class ClassLabelledModel implements Model {
-    private final Model delegate;
+public final class ClassLabelledModel extends ForwardingModel {
     private final List<String> labels;
     private final String output;
 
     private ClassLabelledModel(Model delegate, List<String> labels, String output) {
-        this.delegate = delegate;
+        super(delegate);
         this.labels = List.copyOf(labels);
         this.output = output;
     }
@@ -66,13 +65,8 @@ public final class ClassLabelledModel implements Model {
     }
 
     @Override
-    public ModelInfo info() {
-        return delegate.info();
-    }
-
-    @Override
     public List<Prediction> predict(List<Features> batch) throws InferenceException {
-        List<Prediction> raw = delegate.predict(batch);
+        List<Prediction> raw = delegate().predict(batch);
         List<Prediction> out = new ArrayList<>(raw.size());
         for (Prediction p : raw) {
             Tensor scores = p.output(output);
@@ -92,10 +86,5 @@ public final class ClassLabelledModel implements Model {
             out.add(b.label(labels.get(best)).build());
         }
         return out;
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
     }
 }

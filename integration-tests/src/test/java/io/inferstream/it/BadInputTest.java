@@ -10,10 +10,10 @@ import io.inferstream.data.Prediction;
 import io.inferstream.engine.DeadLetterHeaders;
 import io.inferstream.engine.EngineState;
 import io.inferstream.engine.InferenceEngine;
+import io.inferstream.model.ForwardingModel;
 import io.inferstream.model.InferenceException;
 import io.inferstream.model.InvalidInputException;
 import io.inferstream.model.Model;
-import io.inferstream.model.ModelInfo;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
 import io.inferstream.testkit.contract.PredictionJson;
@@ -64,16 +64,10 @@ class BadInputTest extends EngineTestSupport {
     }
 
     /** Wraps the real ONNX model and rejects rows whose first input is exactly 0.5, as a model may reject input. */
-    static final class MarkerRejectingModel implements Model {
-        private final Model delegate;
+    static final class MarkerRejectingModel extends ForwardingModel {
 
         MarkerRejectingModel(Model delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public ModelInfo info() {
-            return delegate.info();
+            super(delegate);
         }
 
         @Override
@@ -83,12 +77,7 @@ class BadInputTest extends EngineTestSupport {
                     throw new InvalidInputException(i, "input", "marker value rejected by the model");
                 }
             }
-            return delegate.predict(batch);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
+            return super.predict(batch);
         }
     }
 

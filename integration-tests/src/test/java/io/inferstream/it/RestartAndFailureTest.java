@@ -8,10 +8,10 @@ import io.inferstream.data.Features;
 import io.inferstream.data.Prediction;
 import io.inferstream.engine.EngineState;
 import io.inferstream.engine.InferenceEngine;
+import io.inferstream.model.ForwardingModel;
 import io.inferstream.model.InferenceException;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelFailureException;
-import io.inferstream.model.ModelInfo;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
 import io.inferstream.testkit.fixtures.DenseNetwork;
@@ -34,18 +34,12 @@ class RestartAndFailureTest extends EngineTestSupport {
     private final ModelRegistry registry = ModelRegistry.discover();
 
     /** The real model, until it has scored {@code healthyBatches} batches; then it fails as a crashed runtime would. */
-    static final class FailingAfter implements Model {
-        private final Model delegate;
+    static final class FailingAfter extends ForwardingModel {
         private final AtomicInteger batchesLeft;
 
         FailingAfter(Model delegate, int healthyBatches) {
-            this.delegate = delegate;
+            super(delegate);
             this.batchesLeft = new AtomicInteger(healthyBatches);
-        }
-
-        @Override
-        public ModelInfo info() {
-            return delegate.info();
         }
 
         @Override
@@ -53,12 +47,7 @@ class RestartAndFailureTest extends EngineTestSupport {
             if (batchesLeft.decrementAndGet() < 0) {
                 throw new ModelFailureException("simulated runtime crash");
             }
-            return delegate.predict(batch);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
+            return super.predict(batch);
         }
     }
 

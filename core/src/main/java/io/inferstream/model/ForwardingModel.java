@@ -1,0 +1,40 @@
+package io.inferstream.model;
+
+import io.inferstream.data.Features;
+import io.inferstream.data.Prediction;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A model that passes every call to another one; subclasses override what they change (e.g. add class labels,
+ * count or reshape calls). Closing it closes the wrapped model.
+ *
+ * <p>Thread safety: as thread-safe as the wrapped model, unless a subclass adds state.
+ */
+public abstract class ForwardingModel implements Model {
+    private final Model delegate;
+
+    protected ForwardingModel(Model delegate) {
+        this.delegate = Objects.requireNonNull(delegate, "delegate");
+    }
+
+    /** @return the wrapped model. */
+    protected final Model delegate() {
+        return delegate;
+    }
+
+    @Override
+    public ModelInfo info() {
+        return delegate.info();
+    }
+
+    @Override
+    public List<Prediction> predict(List<Features> batch) throws InferenceException {
+        return delegate.predict(batch);
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+}
