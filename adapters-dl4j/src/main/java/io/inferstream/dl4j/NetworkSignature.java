@@ -12,6 +12,7 @@ import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BaseRecurrentLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
@@ -65,8 +66,17 @@ final class NetworkSignature {
                 inputShape(conf.getConf(0).getLayer(), conf.getInputPreProcess(0)));
         Layer outLayer = conf.getConf(last).getLayer();
         String outName = options.string(OUTPUT_NAME, outLayer.getLayerName() == null ? "output" : outLayer.getLayerName());
+        long[] outShape = outputShape(outLayer);
+        InputType inType = feedForward(inShape);
+        if (inType != null) {
+            // DL4J's own shape inference, layer by layer, is exact where the input is known.
+            outShape = known(() -> {
+                List<InputType> types = conf.getLayerActivationTypes(inType);
+                return types.get(types.size() - 1);
+            }, outShape);
+        }
         return new NetworkSignature(List.of(FieldSpec.tensor(inputName, type, inShape)),
-                List.of(FieldSpec.tensor(outName, type, outputShape(outLayer))));
+                List.of(FieldSpec.tensor(outName, type, outShape)));
     }
 
     static NetworkSignature of(ComputationGraph graph, LoaderOptions options, String model) throws ModelLoadException {
@@ -87,13 +97,47 @@ final class NetworkSignature {
             }
             inputs.add(FieldSpec.tensor(input, type, override(options, input, model, guess == null ? new long[] {-1} : guess)));
         }
+        InputType[] inTypes = new InputType[inputs.size()];
+        for (int i = 0; i < inTypes.length; i++) {
+            inTypes[i] = feedForward(inputs.get(i).shape());
+        }
+        Map<String, InputType> activations = null;
+        if (java.util.Arrays.stream(inTypes).allMatch(java.util.Objects::nonNull)) {
+            try {
+                activations = conf.getLayerActivationTypes(inTypes);
+            } catch (RuntimeException e) {
+                activations = null; // fall back to what the output layers alone tell
+            }
+        }
         List<FieldSpec> outputs = new ArrayList<>();
         for (String output : conf.getNetworkOutputs()) {
             GraphVertex v = vertices.get(output);
             long[] shape = v instanceof LayerVertex ? outputShape(((LayerVertex) v).getLayerConf().getLayer()) : new long[] {-1};
+            if (activations != null && activations.get(output) != null) {
+                InputType t = activations.get(output);
+                shape = known(() -> t, shape);
+            }
             outputs.add(FieldSpec.tensor(output, type, shape));
         }
         return new NetworkSignature(inputs, outputs);
+    }
+
+    /** @return a feed-forward input type for a known vector shape, else null. */
+    private static InputType feedForward(long[] shape) {
+        return shape.length == 1 && shape[0] > 0 ? InputType.feedForward(shape[0]) : null;
+    }
+
+    /** @return the per-record shape of the type DL4J infers, unknown dimensions as -1, or the fallback. */
+    private static long[] known(java.util.function.Supplier<InputType> type, long[] fallback) {
+        try {
+            long[] shape = type.get().getShape(false);
+            for (int i = 0; i < shape.length; i++) {
+                shape[i] = shape[i] > 0 ? shape[i] : -1;
+            }
+            return shape.length == 0 ? fallback : shape;
+        } catch (RuntimeException e) {
+            return fallback;
+        }
     }
 
     private static DataType fieldType(org.nd4j.linalg.api.buffer.DataType networkType) {

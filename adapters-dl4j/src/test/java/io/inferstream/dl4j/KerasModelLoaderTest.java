@@ -79,7 +79,7 @@ class KerasModelLoaderTest {
             assertEquals("ComputationGraph", model.info().properties().get("network"));
             assertEquals(List.of(FieldSpec.tensor("a", DataType.FLOAT, 2), FieldSpec.tensor("b", DataType.FLOAT, 2)),
                     model.info().inputs());
-            assertEquals("probs", model.info().outputs().get(0).name());
+            assertEquals(List.of(FieldSpec.tensor("probs", DataType.FLOAT, 3)), model.info().outputs());
             List<Features> batch = new ArrayList<>();
             for (double[] x : inputs) {
                 batch.add(Features.builder()
