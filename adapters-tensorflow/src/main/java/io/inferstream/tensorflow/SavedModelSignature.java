@@ -21,11 +21,15 @@ import org.tensorflow.proto.TensorShapeProto;
  * <p>Only batched signatures are accepted: every input and output must have a leading dimension of unknown size
  * (-1), as Keras, the TF1 estimator exporters and TF Java's own exporter all write, because the engine always
  * scores several records in one call. Inputs and outputs are ordered by their signature key, since a
- * {@code SignatureDef} map has no order of its own.
+ * {@code SignatureDef} map has no order of its own. A TF Serving classify signature (string {@code classes}
+ * beside numeric {@code scores}, as TF1 estimator heads export) is recognised so predictions get a label.
  *
  * <p>Thread safety: immutable, safe to share.
  */
 final class SavedModelSignature {
+    /** The method name of TF Serving's classify API, as TF1 estimators' classification heads export it. */
+    static final String CLASSIFY_METHOD = "tensorflow/serving/classify";
+
     /** The TensorFlow dtypes the neutral data types can carry, both ways. */
     private static final Map<org.tensorflow.proto.DataType, DataType> TYPES = Map.of(
             org.tensorflow.proto.DataType.DT_FLOAT, DataType.FLOAT,
@@ -52,12 +56,38 @@ final class SavedModelSignature {
     final String methodName;
     final List<Port> inputs;
     final List<Port> outputs;
+    /** Index in {@link #outputs} of a classify signature's {@code classes}, or -1 when it is no classifier. */
+    final int classesOutput;
+    /** Index in {@link #outputs} of a classify signature's {@code scores}, or -1 when it is no classifier. */
+    final int scoresOutput;
 
     private SavedModelSignature(String key, String methodName, List<Port> inputs, List<Port> outputs) {
         this.key = key;
         this.methodName = methodName;
         this.inputs = List.copyOf(inputs);
         this.outputs = List.copyOf(outputs);
+        int classes = index(outputs, "classes");
+        int scores = index(outputs, "scores");
+        boolean classifier = CLASSIFY_METHOD.equals(methodName) && classes >= 0 && scores >= 0
+                && outputs.get(classes).spec.type() == DataType.STRING
+                && outputs.get(scores).spec.type().isNumeric()
+                && Arrays.equals(outputs.get(classes).spec.shape(), outputs.get(scores).spec.shape());
+        this.classesOutput = classifier ? classes : -1;
+        this.scoresOutput = classifier ? scores : -1;
+    }
+
+    private static int index(List<Port> ports, String name) {
+        for (int i = 0; i < ports.size(); i++) {
+            if (ports.get(i).spec.name().equals(name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** @return true for a TF Serving classify signature with string {@code classes} and numeric {@code scores}. */
+    boolean isClassifier() {
+        return classesOutput >= 0;
     }
 
     /**

@@ -21,7 +21,9 @@ import org.tensorflow.exceptions.TFInvalidArgumentException;
 
 /**
  * A loaded SavedModel signature: each {@link #predict} feeds every signature input as one
- * {@code [batch, ...]} tensor and makes exactly one {@code Session.run} for the whole batch.
+ * {@code [batch, ...]} tensor and makes exactly one {@code Session.run} for the whole batch. Every output is
+ * kept under its signature name; a TF Serving classify signature also gives each prediction its label (the class
+ * with the highest score) and per-class probabilities.
  *
  * <p>Native memory: input tensors and the {@link Result} are closed in {@code finally}/try-with-resources on
  * every path, so nothing waits for the garbage collector. {@link #close()} closes the bundle (graph and session)
@@ -128,9 +130,28 @@ public final class TensorFlowModel implements Model {
             for (int o = 0; o < columns.size(); o++) {
                 b.output(signature.outputs.get(o).spec.name(), columns.get(o)[r]);
             }
+            if (signature.isClassifier()) {
+                classify(b, columns.get(signature.classesOutput)[r], columns.get(signature.scoresOutput)[r]);
+            }
             predictions.add(b.build());
         }
         return predictions;
+    }
+
+    /** The classifier view of a classify signature: each class's score, and the best class as the label. */
+    private static void classify(Prediction.Builder b, Tensor classes, Tensor scores) {
+        String[] names = classes.asStrings();
+        int best = -1;
+        for (int c = 0; c < names.length; c++) {
+            double p = scores.getDouble(c);
+            b.probability(names[c], p);
+            if (best < 0 || p > scores.getDouble(best)) {
+                best = c;
+            }
+        }
+        if (best >= 0) {
+            b.label(names[best]);
+        }
     }
 
     private static String firstLine(Throwable e) {
