@@ -297,6 +297,11 @@ public final class Dl4jModel implements Model {
         }
     }
 
+    /** @return the DL4J network itself; for tests in this package that need its monitor. */
+    Object network() {
+        return network != null ? network : graph;
+    }
+
     @Override
     public String toString() {
         return info.toString();
