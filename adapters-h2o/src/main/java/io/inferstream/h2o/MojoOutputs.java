@@ -20,10 +20,10 @@ import java.util.Set;
  *       H2O names them (the class label, or {@code p0}, {@code p1} for integer labels); label and per-class
  *       probabilities are also set on the prediction;</li>
  *   <li>regression: {@code predict} (a double);</li>
- *   <li>clustering: {@code cluster} (the cluster index, int64);</li>
- *   <li>anomaly detection: {@code score} (the normalised anomaly score, higher is more anomalous) and
- *       {@code mean_length} (the mean path length), plus {@code is_anomaly} (bool) when the model was trained
- *       with a contamination threshold.</li>
+ *   <li>clustering: {@code predict} (the cluster index, int64);</li>
+ *   <li>anomaly detection: {@code predict} (the normalised anomaly score, higher is more anomalous) and
+ *       {@code mean_length} (the mean path length); for a model trained with a contamination threshold,
+ *       {@code predict} is the 0/1 anomaly flag (int64), followed by {@code score} and {@code mean_length}.</li>
  * </ul>
  * Other categories are refused at load time by {@link #of}.
  *
@@ -77,14 +77,16 @@ final class MojoOutputs {
                 specs.add(FieldSpec.scalar("predict", DataType.DOUBLE));
                 return new MojoOutputs(modelName, category, null, null, false, specs);
             case Clustering:
-                specs.add(FieldSpec.scalar("cluster", DataType.INT64));
+                specs.add(FieldSpec.scalar("predict", DataType.INT64));
                 return new MojoOutputs(modelName, category, null, null, false, specs);
             case AnomalyDetection: {
                 boolean flag = model.getPredsSize() == 3;
                 if (flag) {
-                    specs.add(FieldSpec.scalar("is_anomaly", DataType.BOOL));
+                    specs.add(FieldSpec.scalar("predict", DataType.INT64));
+                    specs.add(FieldSpec.scalar("score", DataType.DOUBLE));
+                } else {
+                    specs.add(FieldSpec.scalar("predict", DataType.DOUBLE));
                 }
-                specs.add(FieldSpec.scalar("score", DataType.DOUBLE));
                 specs.add(FieldSpec.scalar("mean_length", DataType.DOUBLE));
                 return new MojoOutputs(modelName, category, null, null, flag, specs);
             }
@@ -160,15 +162,15 @@ final class MojoOutputs {
                 b.output("predict", Tensor.scalar(preds[0]));
                 break;
             case Clustering:
-                b.output("cluster", Tensor.scalar((long) preds[0]));
+                b.output("predict", Tensor.scalar((long) preds[0]));
                 break;
             default: // AnomalyDetection, the only other category of() accepts
                 if (anomalyFlag) {
-                    b.output("is_anomaly", Tensor.scalar(preds[0] == 1));
+                    b.output("predict", Tensor.scalar((long) preds[0]));
                     b.output("score", Tensor.scalar(preds[1]));
                     b.output("mean_length", Tensor.scalar(preds[2]));
                 } else {
-                    b.output("score", Tensor.scalar(preds[0]));
+                    b.output("predict", Tensor.scalar(preds[0]));
                     b.output("mean_length", Tensor.scalar(preds[1]));
                 }
         }
