@@ -1,0 +1,251 @@
+package io.inferstream.pmml;
+
+import io.inferstream.model.LoaderOptions;
+import io.inferstream.model.Model;
+import io.inferstream.model.ModelInfo;
+import io.inferstream.model.ModelLoadException;
+import io.inferstream.model.ModelLoader;
+import io.inferstream.model.ModelSource;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import javax.xml.parsers.ParserConfigurationException;
+import org.dmg.pmml.Application;
+import org.dmg.pmml.Header;
+import org.dmg.pmml.PMML;
+import org.jpmml.evaluator.EvaluationException;
+import org.jpmml.evaluator.Evaluator;
+import org.jpmml.evaluator.FieldValue;
+import org.jpmml.evaluator.InputField;
+import org.jpmml.evaluator.LoadingModelEvaluatorBuilder;
+import org.jpmml.evaluator.ModelEvaluator;
+import org.jpmml.model.PMMLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xml.sax.SAXException;
+
+/**
+ * Loads PMML 4.x documents (format {@value #FORMAT}) with the JPMML evaluator: any model type it supports
+ * (regression, tree, mining-model ensembles, neural network, scorecard, SVM, naive Bayes, ...). Older PMML
+ * namespaces (3.x, 4.0–4.3) are read too: JPMML translates them on import.
+ *
+ * <p>Options (besides {@code name} and {@code version}, see {@link LoaderOptions}; the version defaults to the
+ * document's {@code Header@modelVersion} when it has one):
+ * <ul>
+ *   <li>{@value #MODEL} (default: the first model): the {@code modelName} of the model to serve when the document
+ *       holds several top-level models.</li>
+ * </ul>
+ *
+ * <p>All start-up cost is paid here, not on the first record: parsing (the first document in a JVM also starts
+ * JAXB, about 1.5 s), building the evaluator, running the document's own {@code ModelVerification} records if it
+ * has any (a mismatch fails the load), and scoring one synthetic row so that the evaluation path is loaded too.
+ * XML is parsed with DOCTYPE declarations refused, so a document cannot make the loader read other files.
+ *
+ * <p>{@link #accepts} recognises a {@code .pmml} name or a {@code <PMML} start tag in the first 4 KB (e.g. a
+ * {@code .xml} file), without starting JPMML.
+ *
+ * <p>Licence: JPMML's evaluator is AGPL-3.0; this module is kept apart so that only deployments that include it
+ * are bound by it.
+ *
+ * <p>Thread safety: thread-safe and stateless; loads may run concurrently.
+ */
+public final class PmmlModelLoader implements ModelLoader {
+    /** The format id. */
+    public static final String FORMAT = "pmml";
+    /** Option: the {@code modelName} of the model to serve from a document with several; default the first. */
+    public static final String MODEL = "pmml.model";
+
+    private static final Logger LOG = LoggerFactory.getLogger(PmmlModelLoader.class);
+    private static final int SNIFF_BYTES = 4096;
+    /** The root start tag, with or without a namespace prefix; {@code <PMMLx} does not count. */
+    private static final Pattern ROOT_TAG = Pattern.compile("<([A-Za-z_][\\w.-]*:)?PMML[\\s>/]");
+
+    @Override
+    public String format() {
+        return FORMAT;
+    }
+
+    @Override
+    public String description() {
+        return "PMML 4.x documents on the JPMML evaluator (AGPL-3.0)";
+    }
+
+    @Override
+    public boolean accepts(ModelSource source) {
+        if (source.isDirectory()) {
+            return false;
+        }
+        return source.lowerCaseName().endsWith(".pmml") || looksLikePmml(source.header(SNIFF_BYTES));
+    }
+
+    /** True if the text starts a PMML document: a UTF-8 (or ASCII-compatible) or UTF-16 {@code <PMML} tag. */
+    static boolean looksLikePmml(byte[] header) {
+        String text;
+        if (header.length >= 2 && (header[0] & 0xff) == 0xfe && (header[1] & 0xff) == 0xff) {
+            text = new String(header, StandardCharsets.UTF_16BE);
+        } else if (header.length >= 2 && (header[0] & 0xff) == 0xff && (header[1] & 0xff) == 0xfe) {
+            text = new String(header, StandardCharsets.UTF_16LE);
+        } else {
+            text = new String(header, StandardCharsets.ISO_8859_1);
+        }
+        return ROOT_TAG.matcher(text).find();
+    }
+
+    @Override
+    public Model load(ModelSource source, Map<String, ?> config) throws ModelLoadException {
+        LoaderOptions options = LoaderOptions.of(config);
+        String name = options.modelName(source);
+        String selected = options.string(MODEL, null);
+        if (source.isDirectory()) {
+            throw new ModelLoadException("PMML model " + name + ": " + source + " is a directory, not a PMML file");
+        }
+        long start = System.nanoTime();
+        ModelEvaluator<?> evaluator = parse(source, name, selected);
+        try {
+            evaluator.verify();
+        } catch (EvaluationException e) {
+            throw new ModelLoadException("PMML model " + name + ": the document fails its own ModelVerification: "
+                    + e.getMessage(), e);
+        } catch (PMMLException | IllegalArgumentException | IllegalStateException e) {
+            throw new ModelLoadException("PMML model " + name + ": " + describe(e), e);
+        }
+        PmmlModel model;
+        try {
+            model = new PmmlModel(evaluator, info(evaluator, name, options));
+        } catch (PMMLException e) {
+            throw new ModelLoadException("PMML model " + name + ": " + describe(e), e);
+        }
+        warmUp(evaluator, name);
+        LOG.info("Loaded PMML model {} ({} {}) in {} ms", name, evaluator.getModel().getClass().getSimpleName(),
+                evaluator.getMiningFunction(), (System.nanoTime() - start) / 1_000_000);
+        return model;
+    }
+
+    private static ModelEvaluator<?> parse(ModelSource source, String name, String selected) throws ModelLoadException {
+        String prefix = "PMML model " + name + ": ";
+        try (InputStream in = source.open()) {
+            LoadingModelEvaluatorBuilder builder = new LoadingModelEvaluatorBuilder();
+            if (selected == null) {
+                builder.load(in);
+            } else {
+                builder.load(in, selected);
+            }
+            return builder.build();
+        } catch (IOException e) {
+            throw new ModelLoadException(prefix + "cannot read " + source + ": " + e, e);
+        } catch (SAXException | ParserConfigurationException e) {
+            throw new ModelLoadException(prefix + source + " is not readable XML: " + rootMessage(e), e);
+        } catch (jakarta.xml.bind.JAXBException e) {
+            throw new ModelLoadException(prefix + source + " is not a PMML document: " + rootMessage(e), e);
+        } catch (PMMLException e) {
+            throw new ModelLoadException(prefix + describe(e), e);
+        } catch (IllegalArgumentException | IllegalStateException | ClassCastException e) {
+            // JPMML's way of saying the document has no model (of that name), or that its root is not <PMML>.
+            String why = selected != null && String.valueOf(e.getMessage()).contains(selected)
+                    ? "the document has no model named '" + selected + "' (option " + MODEL + ")"
+                    : "not a usable PMML document: " + rootMessage(e);
+            throw new ModelLoadException(prefix + why, e);
+        }
+    }
+
+    /** JPMML's markup errors say what is wrong and, via toString, where; both help whoever wrote the document. */
+    private static String describe(RuntimeException e) {
+        String kind = e instanceof org.jpmml.model.UnsupportedMarkupException ? "unsupported PMML"
+                : e instanceof org.jpmml.model.InvalidMarkupException ? "invalid PMML"
+                : e instanceof org.jpmml.model.MissingMarkupException ? "incomplete PMML" : "cannot evaluate the document";
+        return kind + ": " + e.getMessage();
+    }
+
+    /** SAX and JAXB wrap the parser's message several levels deep; the innermost one names the line and problem. */
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        String message = e.getMessage();
+        while (t != null) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                message = t.getMessage();
+            }
+            if (t instanceof jakarta.xml.bind.JAXBException && ((jakarta.xml.bind.JAXBException) t).getLinkedException() != null
+                    && t.getCause() == null) {
+                t = ((jakarta.xml.bind.JAXBException) t).getLinkedException();
+            } else {
+                t = t.getCause() == t ? null : t.getCause();
+            }
+        }
+        return message == null ? e.getClass().getSimpleName() : message;
+    }
+
+    private static ModelInfo.Builder info(ModelEvaluator<?> evaluator, String name, LoaderOptions options) {
+        PMML pmml = evaluator.getPMML();
+        Header header = pmml.getHeader();
+        org.dmg.pmml.Model m = evaluator.getModel();
+        ModelInfo.Builder b = ModelInfo.builder(FORMAT)
+                .name(name)
+                .version(options.modelVersion(header == null ? null : header.getModelVersion()));
+        putIfPresent(b, "pmml.version", pmml.getVersion());
+        putIfPresent(b, "model.type", m.getClass().getSimpleName());
+        putIfPresent(b, "model.name", m.getModelName());
+        putIfPresent(b, "mining.function", evaluator.getMiningFunction() == null ? null : evaluator.getMiningFunction().value());
+        putIfPresent(b, "algorithm", m.getAlgorithmName());
+        putIfPresent(b, "summary", evaluator.getSummary());
+        if (header != null) {
+            putIfPresent(b, "description", header.getDescription());
+            putIfPresent(b, "copyright", header.getCopyright());
+            Application app = header.getApplication();
+            if (app != null) {
+                putIfPresent(b, "producer", app.getName() + (app.getVersion() == null ? "" : " " + app.getVersion()));
+            }
+        }
+        b.property("batching", "one evaluation per record (JPMML has no batch call)");
+        return b;
+    }
+
+    private static void putIfPresent(ModelInfo.Builder b, String key, String value) {
+        if (value != null && !value.isBlank()) {
+            b.property(key, value);
+        }
+    }
+
+    /**
+     * Scores one synthetic row so that the classes and lazily built lookup tables of the evaluation path are
+     * loaded now rather than on the first real record. Its result does not matter: a rejected value or a missing
+     * result is fine, and even a failure is only logged, since verification above is the real check.
+     */
+    private static void warmUp(Evaluator evaluator, String name) {
+        try {
+            Map<String, FieldValue> row = new HashMap<>();
+            for (InputField f : evaluator.getInputFields()) {
+                row.put(f.getName(), f.prepare(sampleValue(f)));
+            }
+            evaluator.evaluate(row);
+        } catch (EvaluationException e) {
+            LOG.debug("PMML model {}: warm-up row not scored ({}); this is harmless", name, e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warn("PMML model {}: a synthetic warm-up row failed to score; real rows may fail too: {}", name, e.toString());
+        }
+    }
+
+    /** A valid-looking value: the first listed category, else the lower bound of the valid range, else 0. */
+    private static Object sampleValue(InputField f) {
+        List<?> domain = f.getDiscreteDomain();
+        if (domain != null && !domain.isEmpty()) {
+            return domain.get(0);
+        }
+        switch (PmmlValues.neutralType(f.getDataType())) {
+            case DOUBLE:
+            case INT64:
+                var range = f.getContinuousDomain();
+                if (range != null && !range.isEmpty() && range.span().hasLowerBound()) {
+                    return range.span().lowerEndpoint();
+                }
+                return 0;
+            case BOOL:
+                return false;
+            default:
+                return null;
+        }
+    }
+}
