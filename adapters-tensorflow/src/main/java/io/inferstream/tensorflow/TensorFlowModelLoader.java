@@ -29,7 +29,9 @@ import org.tensorflow.proto.SavedModel;
  * <ul>
  *   <li>{@value #TAGS}: comma-separated meta graph tags, default {@code serve};</li>
  *   <li>{@value #SIGNATURE}: the signature to serve, default {@code serving_default};</li>
- *   <li>{@code name}, {@code version}: as for every adapter (version defaults to {@code 1}).</li>
+ *   <li>{@code name}, {@code version}: as for every adapter. By default the name is the directory's (or
+ *       archive's) name and the version {@code 1}; for TF Serving's layout {@code <name>/<version>/saved_model.pb}
+ *       they default to {@code <name>} and {@code <version>}.</li>
  * </ul>
  *
  * <p>Before any native code runs, {@code saved_model.pb} is read as a protobuf so that a wrong tag set names
@@ -78,6 +80,15 @@ public final class TensorFlowModelLoader implements ModelLoader {
     public Model load(ModelSource source, Map<String, ?> config) throws ModelLoadException {
         LoaderOptions options = LoaderOptions.of(config);
         String name = options.modelName(source);
+        String version = null;
+        Path servingBase = servingVersionDir(source);
+        if (servingBase != null) {
+            // TF Serving's layout, <name>/<version>/saved_model.pb: take both from it unless given.
+            version = servingBase.getFileName().toString();
+            if (options.string(LoaderOptions.NAME, null) == null) {
+                name = servingBase.getParent().getFileName().toString();
+            }
+        }
         List<String> tags = options.list(TAGS);
         if (tags.isEmpty()) {
             tags = List.of(DEFAULT_TAGS);
@@ -108,7 +119,7 @@ public final class TensorFlowModelLoader implements ModelLoader {
                         + " is not a SavedModel (it has no " + SAVED_MODEL_PB + ")");
             }
             requireTags(name, dir, tags);
-            Model model = open(name, options, dir, tags, signatureKey, unpacked);
+            Model model = open(name, options.modelVersion(version), dir, tags, signatureKey, unpacked);
             unpacked = null; // the model owns it now
             return model;
         } catch (IOException e) {
@@ -118,6 +129,17 @@ public final class TensorFlowModelLoader implements ModelLoader {
                 SavedModelArchive.deleteTree(unpacked);
             }
         }
+    }
+
+    /** @return the source directory when it is a TF Serving version folder (all digits, with a parent), else null. */
+    private static Path servingVersionDir(ModelSource source) {
+        if (!source.isDirectory()) {
+            return null;
+        }
+        Path dir = source.requirePath();
+        Path parent = dir.getParent();
+        boolean numbered = dir.getFileName() != null && dir.getFileName().toString().matches("[0-9]+");
+        return numbered && parent != null && parent.getFileName() != null ? dir : null;
     }
 
     /** Reads the meta graph tag sets from the protobuf, so that a missing tag set is named without native code. */
@@ -142,7 +164,7 @@ public final class TensorFlowModelLoader implements ModelLoader {
                 + "; its tag sets are " + available + " (choose one with the 'tags' option)");
     }
 
-    private static Model open(String name, LoaderOptions options, Path dir, List<String> tags, String signatureKey,
+    private static Model open(String name, String version, Path dir, List<String> tags, String signatureKey,
             Path unpacked) throws ModelLoadException {
         SavedModelBundle bundle;
         try {
@@ -153,7 +175,7 @@ public final class TensorFlowModelLoader implements ModelLoader {
         }
         try {
             SavedModelSignature signature = SavedModelSignature.of(name, bundle.metaGraphDef(), signatureKey);
-            ModelInfo.Builder info = ModelInfo.builder(FORMAT).name(name).version(options.modelVersion(null))
+            ModelInfo.Builder info = ModelInfo.builder(FORMAT).name(name).version(version)
                     .threadSafe(true)
                     .property("signature", signatureKey)
                     .property("tags", String.join(",", tags))

@@ -42,6 +42,19 @@ class TensorFlowModelLoaderTest {
     }
 
     @Test
+    void tfServingsVersionFolderGivesNameAndVersion() throws Exception {
+        Path saved = SavedModelFixtures.referenceClassifier(dir.resolve("iris").resolve("3"));
+        try (Model model = loader.load(ModelSource.of(saved), Map.of())) {
+            assertEquals("iris", model.info().name());
+            assertEquals("3", model.info().version());
+        }
+        try (Model model = loader.load(ModelSource.of(saved), Map.of("name", "flowers"))) {
+            assertEquals("flowers", model.info().name());
+            assertEquals("3", model.info().version());
+        }
+    }
+
+    @Test
     void acceptsSavedModelDirectoriesAndArchiveNamesOnly() throws Exception {
         Path saved = SavedModelFixtures.referenceClassifier(dir.resolve("ref"));
         assertTrue(loader.accepts(ModelSource.of(saved)));
