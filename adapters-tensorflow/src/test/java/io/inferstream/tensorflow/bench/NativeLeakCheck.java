@@ -70,7 +70,8 @@ public final class NativeLeakCheck {
             DenseNetwork net = DenseNetwork.mnistSized();
             long exportStart = System.nanoTime();
             Path saved = SavedModelFixtures.denseNetwork(net, work.resolve("mnist"));
-            System.out.printf("first TensorFlow use (native load, export): %.1f s%n", (System.nanoTime() - exportStart) / 1e9);
+            System.out.printf("first TensorFlow use (native load, export): %.1f s, TensorFlow %s%n",
+                    (System.nanoTime() - exportStart) / 1e9, org.tensorflow.TensorFlow.version());
             byte[] zip = Files.readAllBytes(SavedModelFixtures.zip(saved, work.resolve("mnist.zip")));
 
             List<Features> batch = new ArrayList<>(batchSize);
