@@ -13,6 +13,7 @@ import hex.genmodel.easy.prediction.BinomialModelPrediction;
 import hex.genmodel.easy.prediction.ClusteringModelPrediction;
 import hex.genmodel.easy.prediction.MultinomialModelPrediction;
 import hex.genmodel.easy.prediction.RegressionModelPrediction;
+import io.inferstream.data.DataType;
 import io.inferstream.data.Features;
 import io.inferstream.data.Prediction;
 import io.inferstream.data.Tensor;
@@ -53,10 +54,21 @@ class H2oPredictionsTest {
         "gbm_bench, 1e-12",
     })
     void matchesEasyPredictExactlyAndH2oWithinTolerance(String fixture, double h2oTolerance) throws Exception {
-        List<Map<String, String>> inputs = MojoFixtures.csv(fixture + ".input.csv");
-        List<Map<String, String>> expected = MojoFixtures.csv(fixture + ".expected.csv");
-        assertEquals(inputs.size(), expected.size());
         ModelSource source = ModelSource.of(MojoFixtures.copyTo(fixture, dir));
+        double worst = assertMatches(fixture, source, MojoFixtures.mojoBytes(fixture),
+                MojoFixtures.csv(fixture + ".input.csv"), MojoFixtures.csv(fixture + ".expected.csv"), h2oTolerance);
+        System.out.printf("%s: largest |adapter - H2O in-memory| = %s%n", fixture, worst);
+    }
+
+    /**
+     * Loads {@code source} through the registry's detection, scores {@code inputs} in one batch and checks every
+     * row against EasyPredictModelWrapper (exactly) and against H2O's {@code expected} frame (within tolerance).
+     *
+     * @return the largest difference from H2O's predictions
+     */
+    static double assertMatches(String fixture, ModelSource source, byte[] mojoBytes, List<Map<String, String>> inputs,
+            List<Map<String, String>> expected, double h2oTolerance) throws Exception {
+        assertEquals(inputs.size(), expected.size());
         try (Model model = ModelRegistry.discover().load(source, null, Map.of())) {
             assertEquals(H2oMojoLoader.FORMAT, model.info().format());
             List<Features> batch = new ArrayList<>();
@@ -66,7 +78,7 @@ class H2oPredictionsTest {
             List<Prediction> got = model.predict(batch);
             assertEquals(batch.size(), got.size());
 
-            EasyPredictModelWrapper easy = easyWrapper(fixture);
+            EasyPredictModelWrapper easy = easyWrapper(mojoBytes);
             double worst = 0;
             for (int i = 0; i < got.size(); i++) {
                 Prediction p = got.get(i);
@@ -74,7 +86,7 @@ class H2oPredictionsTest {
                 for (Map.Entry<String, String> e : expected.get(i).entrySet()) {
                     Tensor out = p.output(e.getKey());
                     assertTrue(out != null, fixture + ": no output '" + e.getKey() + "' in " + p);
-                    if (out.type() == io.inferstream.data.DataType.STRING) {
+                    if (out.type() == DataType.STRING) {
                         assertEquals(e.getValue(), out.asStrings()[0], fixture + " row " + i + " " + e.getKey());
                     } else {
                         double want = Double.parseDouble(e.getValue());
@@ -85,7 +97,7 @@ class H2oPredictionsTest {
                     }
                 }
             }
-            System.out.printf("%s: %d rows, largest |adapter - H2O in-memory| = %s%n", fixture, got.size(), worst);
+            return worst;
         }
     }
 
@@ -102,9 +114,9 @@ class H2oPredictionsTest {
         return b.build();
     }
 
-    private static EasyPredictModelWrapper easyWrapper(String fixture) throws Exception {
+    private static EasyPredictModelWrapper easyWrapper(byte[] mojoBytes) throws Exception {
         MojoModel mojo = MojoModel.load(MojoReaderBackendFactory.createReaderBackend(
-                new ByteArrayInputStream(MojoFixtures.mojoBytes(fixture)), MojoReaderBackendFactory.CachingStrategy.MEMORY));
+                new ByteArrayInputStream(mojoBytes), MojoReaderBackendFactory.CachingStrategy.MEMORY));
         return new EasyPredictModelWrapper(new EasyPredictModelWrapper.Config().setModel(mojo)
                 .setConvertUnknownCategoricalLevelsToNa(true));
     }
