@@ -13,6 +13,7 @@ import io.inferstream.model.FieldSpec;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelFailureException;
 import io.inferstream.model.ModelSource;
+import io.inferstream.tensorflow.fixtures.KerasStyleSavedModel;
 import io.inferstream.tensorflow.fixtures.SavedModelFixtures;
 import io.inferstream.testkit.contract.ReferenceClassifier;
 import io.inferstream.testkit.fixtures.DenseNetwork;
@@ -70,6 +71,24 @@ class TensorFlowModelTest {
             assertEquals("ref", model.info().name());
             assertEquals("tensorflow", model.info().format());
             assertTrue(model.info().threadSafe());
+            assertReferenceProbabilities(inputs, model.predict(classifierRows(inputs)));
+        }
+    }
+
+    @Test
+    void aKerasStyleGraphWithAFunctionCallAndResourceVariablesGivesTheReferenceProbabilities() throws Exception {
+        double[][] inputs = ReferenceClassifier.sampleInputs(200, 42);
+        Path saved = KerasStyleSavedModel.referenceClassifier(dir.resolve("keras"));
+        // What makes it TF2-shaped: a library function called from the graph, and a real checkpoint to restore.
+        org.tensorflow.proto.GraphDef graph = org.tensorflow.proto.SavedModel.parseFrom(
+                java.nio.file.Files.readAllBytes(saved.resolve("saved_model.pb"))).getMetaGraphs(0).getGraphDef();
+        assertEquals(1, graph.getLibrary().getFunctionCount());
+        assertTrue(graph.getNodeList().stream().anyMatch(n -> n.getOp().endsWith("PartitionedCall")));
+        assertTrue(graph.getNodeList().stream().anyMatch(n -> n.getOp().equals("VarHandleOp")));
+        assertTrue(java.nio.file.Files.isRegularFile(saved.resolve("variables/variables.index")));
+        try (Model model = load(saved, Map.of())) {
+            assertEquals(List.of(FieldSpec.tensor("features", DataType.FLOAT, 4)), model.info().inputs());
+            assertEquals("serving_default_features:0", model.info().properties().get("input.features.tensor"));
             assertReferenceProbabilities(inputs, model.predict(classifierRows(inputs)));
         }
     }
