@@ -33,10 +33,13 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.preprocessor.NormalizerStandardize;
 
 /**
  * Loads real DL4J networks written by ModelSerializer and checks every prediction against arithmetic done here in
@@ -243,6 +246,72 @@ class Dl4jModelLoaderTest {
             assertEquals("b", missing.field());
         } finally {
             graph.close();
+        }
+    }
+
+    @Test
+    void aNormalizerSavedInTheZipIsAppliedToEveryInput() throws Exception {
+        MultiLayerNetwork net = Dl4jFixtures.trainedClassifier();
+        INDArray[] train = Dl4jFixtures.blobs(300, 1);
+        // Shift and scale the features so that the normalizer matters: without it every answer would be off.
+        INDArray raw = train[0].mul(3).add(10);
+        NormalizerStandardize normalizer = new NormalizerStandardize();
+        normalizer.fit(new DataSet(raw, train[1]));
+        Path file = Dl4jFixtures.save(net, dir.resolve("normalized.zip"));
+        ModelSerializer.addNormalizerToModel(file.toFile(), normalizer);
+        float[][] x = raw.toFloatMatrix();
+        try (Model model = new Dl4jModelLoader().load(ModelSource.of(file), Map.of())) {
+            List<Prediction> predictions = model.predict(rows("input", x));
+            INDArray mean = normalizer.getMean();
+            INDArray std = normalizer.getStd();
+            for (int i = 0; i < x.length; i += 7) {
+                float[] z = new float[x[i].length];
+                for (int j = 0; j < z.length; j++) {
+                    z[j] = (float) ((x[i][j] - mean.getDouble(j)) / std.getDouble(j));
+                }
+                assertTrue(maxAbsDiff(forward(net, z), values(predictions.get(i), "probs")) <= 1e-4, "row " + i);
+            }
+        } finally {
+            net.close();
+        }
+    }
+
+    @Test
+    void withAnUnknownInputWidthDl4jRejectsTheRowsNotTheModel() throws Exception {
+        try (Model model = new Dl4jModelLoader().load(ModelSource.of(reference), Map.of("input.shape.input", "-1"))) {
+            assertEquals(FieldSpec.tensor("input", DataType.FLOAT, -1), model.info().inputs().get(0));
+            List<Features> threeWide = List.of(Features.of("input", Tensor.ofFloats(new float[] {1, 2, 3})),
+                    Features.of("input", Tensor.ofFloats(new float[] {4, 5, 6})));
+            // The width could not be checked up front, so DL4J's complaint becomes a per-record error without an
+            // index: the engine then scores the rows one by one and dead-letters each bad one.
+            InvalidInputException e = assertThrows(InvalidInputException.class, () -> model.predict(threeWide));
+            assertEquals(InvalidInputException.UNKNOWN_RECORD, e.recordIndex());
+            e = assertThrows(InvalidInputException.class, () -> model.predict(threeWide.subList(0, 1)));
+            assertEquals(0, e.recordIndex());
+            double[][] inputs = ReferenceClassifier.sampleInputs(20, 9);
+            assertMatchesReference(inputs, model.predict(rows("input", inputs)));
+        }
+    }
+
+    @Test
+    void aDoublePrecisionNetworkTakesAndGivesDoubles() throws Exception {
+        MultiLayerNetwork net = Dl4jFixtures.referenceClassifier();
+        MultiLayerNetwork doubles = net.convertDataType(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+        Path file = Dl4jFixtures.save(doubles, dir.resolve("double.zip"));
+        double[][] inputs = ReferenceClassifier.sampleInputs(30, 12);
+        try (Model model = new Dl4jModelLoader().load(ModelSource.of(file), Map.of())) {
+            assertEquals(FieldSpec.tensor("input", DataType.DOUBLE, 4), model.info().inputs().get(0));
+            assertEquals(FieldSpec.tensor("probs", DataType.DOUBLE, 3), model.info().outputs().get(0));
+            List<Features> batch = new ArrayList<>();
+            for (double[] x : inputs) {
+                batch.add(Features.of("input", Tensor.ofDoubles(x)));
+            }
+            List<Prediction> predictions = model.predict(batch);
+            assertEquals(DataType.DOUBLE, predictions.get(0).output("probs").type());
+            assertMatchesReference(inputs, predictions);
+        } finally {
+            net.close();
+            doubles.close();
         }
     }
 
