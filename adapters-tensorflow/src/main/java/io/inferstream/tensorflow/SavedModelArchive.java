@@ -15,7 +15,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
+import io.inferstream.model.ModelSource;
 import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import java.util.zip.ZipInputStream;
 
 /**
@@ -37,6 +39,34 @@ final class SavedModelArchive {
     /** @return true if the name says the source is a packed SavedModel. */
     static boolean isArchiveName(String lowerCaseName) {
         return lowerCaseName.endsWith(".zip") || lowerCaseName.endsWith(".tar.gz") || lowerCaseName.endsWith(".tgz");
+    }
+
+    /**
+     * @return true if the zip has a {@code saved_model.pb} entry; reads only entry names (the central directory
+     *     for a file), never starts TensorFlow, and answers false for anything unreadable
+     */
+    static boolean zipHoldsSavedModel(ModelSource source) {
+        try {
+            if (source.path().isPresent()) {
+                try (ZipFile zip = new ZipFile(source.path().get().toFile())) {
+                    return zip.stream().anyMatch(e -> isSavedModelPb(e.getName()));
+                }
+            }
+            try (ZipInputStream zip = new ZipInputStream(source.open())) {
+                for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
+                    if (isSavedModelPb(e.getName())) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static boolean isSavedModelPb(String entryName) {
+        return entryName.equals("saved_model.pb") || entryName.endsWith("/saved_model.pb");
     }
 
     /** Unpacks {@code in}, read as the archive kind {@code name} says, into the empty directory {@code target}. */

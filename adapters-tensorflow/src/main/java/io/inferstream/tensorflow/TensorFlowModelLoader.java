@@ -34,6 +34,9 @@ import org.tensorflow.proto.SavedModel;
  *       they default to {@code <name>} and {@code <version>}.</li>
  * </ul>
  *
+ * <p>{@link #accepts} claims a directory with {@code saved_model.pb}, a {@code .zip} that holds one (its entry
+ * names are read, nothing is unpacked) and any {@code .tar.gz}/{@code .tgz}.
+ *
  * <p>Before any native code runs, {@code saved_model.pb} is read as a protobuf so that a wrong tag set names
  * the tag sets the file does have. TensorFlow's native library is loaded once per JVM, on the first
  * {@link #load} (never by {@link #accepts}).
@@ -68,6 +71,10 @@ public final class TensorFlowModelLoader implements ModelLoader {
     public boolean accepts(ModelSource source) {
         if (source.isDirectory()) {
             return isSavedModelDir(source.requirePath());
+        }
+        if (source.lowerCaseName().endsWith(".zip")) {
+            // Other formats ship as .zip too (H2O MOJOs): claim only zips that hold a saved_model.pb.
+            return SavedModelArchive.zipHoldsSavedModel(source);
         }
         return SavedModelArchive.isArchiveName(source.lowerCaseName());
     }

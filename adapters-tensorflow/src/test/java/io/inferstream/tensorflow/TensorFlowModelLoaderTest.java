@@ -58,7 +58,16 @@ class TensorFlowModelLoaderTest {
     void acceptsSavedModelDirectoriesAndArchiveNamesOnly() throws Exception {
         Path saved = SavedModelFixtures.referenceClassifier(dir.resolve("ref"));
         assertTrue(loader.accepts(ModelSource.of(saved)));
-        assertTrue(loader.accepts(ModelSource.of(new byte[0], "model.zip")));
+        Path zip = SavedModelFixtures.zip(saved, dir.resolve("model.zip"));
+        assertTrue(loader.accepts(ModelSource.of(zip)));
+        assertTrue(loader.accepts(ModelSource.of(Files.readAllBytes(zip), "model.zip")));
+        // An H2O MOJO is a zip too, without a saved_model.pb: leave it to its own loader.
+        Path mojo = Files.createDirectories(dir.resolve("mojo"));
+        Files.writeString(mojo.resolve("model.ini"), "[info]\nalgo = glm\n");
+        Path mojoZip = SavedModelFixtures.zip(mojo, dir.resolve("glm.zip"));
+        assertFalse(loader.accepts(ModelSource.of(mojoZip)));
+        assertFalse(loader.accepts(ModelSource.of(Files.readAllBytes(mojoZip), "glm.zip")));
+        assertFalse(loader.accepts(ModelSource.of(new byte[] {1, 2, 3}, "broken.zip")));
         assertTrue(loader.accepts(ModelSource.of(new byte[0], "model.TAR.GZ")));
         assertTrue(loader.accepts(ModelSource.of(new byte[0], "model.tgz")));
         assertFalse(loader.accepts(ModelSource.of(new byte[0], "model.onnx")));
