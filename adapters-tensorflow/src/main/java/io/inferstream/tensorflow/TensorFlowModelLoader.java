@@ -72,11 +72,20 @@ public final class TensorFlowModelLoader implements ModelLoader {
         if (source.isDirectory()) {
             return isSavedModelDir(source.requirePath());
         }
+        if (isSavedModelFile(source)) {
+            return true;
+        }
         if (source.lowerCaseName().endsWith(".zip")) {
             // Other formats ship as .zip too (H2O MOJOs): claim only zips that hold a saved_model.pb.
             return SavedModelArchive.zipHoldsSavedModel(source);
         }
         return SavedModelArchive.isArchiveName(source.lowerCaseName());
+    }
+
+    /** A user may point at the {@code saved_model.pb} file itself; its folder is then the SavedModel. */
+    private static boolean isSavedModelFile(ModelSource source) {
+        return source.path().isPresent() && source.name().equals(SAVED_MODEL_PB)
+                && Files.isRegularFile(source.requirePath()) && source.requirePath().getParent() != null;
     }
 
     static boolean isSavedModelDir(Path dir) {
@@ -86,6 +95,9 @@ public final class TensorFlowModelLoader implements ModelLoader {
     @Override
     public Model load(ModelSource source, Map<String, ?> config) throws ModelLoadException {
         LoaderOptions options = LoaderOptions.of(config);
+        if (isSavedModelFile(source)) {
+            source = ModelSource.of(source.requirePath().getParent());
+        }
         String name = options.modelName(source);
         String version = null;
         Path servingBase = servingVersionDir(source);

@@ -48,6 +48,12 @@ class TensorFlowModelLoaderTest {
             assertEquals("iris", model.info().name());
             assertEquals("3", model.info().version());
         }
+        ModelSource pbFile = ModelSource.of(saved.resolve("saved_model.pb"));
+        assertTrue(loader.accepts(pbFile));
+        try (Model model = loader.load(pbFile, Map.of())) {
+            assertEquals("iris", model.info().name(), "pointing at saved_model.pb means its folder");
+            assertEquals("3", model.info().version());
+        }
         try (Model model = loader.load(ModelSource.of(saved), Map.of("name", "flowers"))) {
             assertEquals("flowers", model.info().name());
             assertEquals("3", model.info().version());
