@@ -79,30 +79,40 @@ public final class Dl4jModel implements Model {
      */
     static Dl4jModel of(MultiLayerNetwork network, Normalizer<?> normalizer, String format, String name,
             LoaderOptions options, Map<String, String> properties) throws ModelLoadException {
-        network.getLayerWiseConfigurations().setInferenceWorkspaceMode(workspaceMode(options, name));
-        NetworkSignature sig = NetworkSignature.of(network, options, name);
-        if (normalizer != null && !(normalizer instanceof DataNormalization)) {
-            throw new ModelLoadException("model " + name + ": its normalizer " + normalizer.getClass().getSimpleName()
-                    + " is for multi-input data, but a MultiLayerNetwork has one input");
+        try {
+            network.getLayerWiseConfigurations().setInferenceWorkspaceMode(workspaceMode(options, name));
+            NetworkSignature sig = NetworkSignature.of(network, options, name);
+            if (normalizer != null && !(normalizer instanceof DataNormalization)) {
+                throw new ModelLoadException("model " + name + ": its normalizer " + normalizer.getClass().getSimpleName()
+                        + " is for multi-input data, but a MultiLayerNetwork has one input");
+            }
+            ModelInfo info = info(format, name, options, sig, properties, "MultiLayerNetwork", network.numParams());
+            return new Dl4jModel(info, network, null, normalizer, sig.inputsFullyKnown());
+        } catch (ModelLoadException | RuntimeException e) {
+            network.close(); // nobody else holds it: free its native memory now
+            throw e;
         }
-        ModelInfo info = info(format, name, options, sig, properties, "MultiLayerNetwork", network.numParams());
-        return new Dl4jModel(info, network, null, normalizer, sig.inputsFullyKnown());
     }
 
     /** Wraps a ComputationGraph; the model takes ownership and closes it. */
     static Dl4jModel of(ComputationGraph graph, Normalizer<?> normalizer, String format, String name,
             LoaderOptions options, Map<String, String> properties) throws ModelLoadException {
-        graph.getConfiguration().setInferenceWorkspaceMode(workspaceMode(options, name));
-        NetworkSignature sig = NetworkSignature.of(graph, options, name);
-        if (normalizer instanceof DataNormalization && sig.inputs.size() != 1) {
-            throw new ModelLoadException("model " + name + ": its normalizer " + normalizer.getClass().getSimpleName()
-                    + " is for one input, but the graph has " + sig.inputs.size());
+        try {
+            graph.getConfiguration().setInferenceWorkspaceMode(workspaceMode(options, name));
+            NetworkSignature sig = NetworkSignature.of(graph, options, name);
+            if (normalizer instanceof DataNormalization && sig.inputs.size() != 1) {
+                throw new ModelLoadException("model " + name + ": its normalizer " + normalizer.getClass().getSimpleName()
+                        + " is for one input, but the graph has " + sig.inputs.size());
+            }
+            if (normalizer != null && !(normalizer instanceof DataNormalization) && !(normalizer instanceof MultiDataNormalization)) {
+                throw new ModelLoadException("model " + name + ": unsupported normalizer " + normalizer.getClass().getName());
+            }
+            ModelInfo info = info(format, name, options, sig, properties, "ComputationGraph", graph.numParams());
+            return new Dl4jModel(info, null, graph, normalizer, sig.inputsFullyKnown());
+        } catch (ModelLoadException | RuntimeException e) {
+            graph.close();
+            throw e;
         }
-        if (normalizer != null && !(normalizer instanceof DataNormalization) && !(normalizer instanceof MultiDataNormalization)) {
-            throw new ModelLoadException("model " + name + ": unsupported normalizer " + normalizer.getClass().getName());
-        }
-        ModelInfo info = info(format, name, options, sig, properties, "ComputationGraph", graph.numParams());
-        return new Dl4jModel(info, null, graph, normalizer, sig.inputsFullyKnown());
     }
 
     private static WorkspaceMode workspaceMode(LoaderOptions options, String name) throws ModelLoadException {

@@ -17,11 +17,7 @@ import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipInputStream;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
-import org.nd4j.common.primitives.Pair;
-import org.nd4j.linalg.dataset.api.preprocessor.Normalizer;
 
 /**
  * Loads the zips DL4J's {@code ModelSerializer} writes, for a {@code MultiLayerNetwork} or a
@@ -88,12 +84,12 @@ public final class Dl4jModelLoader implements ModelLoader {
         Map<String, String> properties = Map.of("source", source.name());
         try {
             if (graph) {
-                Pair<ComputationGraph, Normalizer> p = source.path().isPresent()
+                var p = source.path().isPresent()
                         ? ModelSerializer.restoreComputationGraphAndNormalizer(file(source), false)
                         : ModelSerializer.restoreComputationGraphAndNormalizer(stream(source), false);
                 return Dl4jModel.of(p.getFirst(), p.getSecond(), FORMAT, name, options, properties);
             }
-            Pair<MultiLayerNetwork, Normalizer> p = source.path().isPresent()
+            var p = source.path().isPresent()
                     ? ModelSerializer.restoreMultiLayerNetworkAndNormalizer(file(source), false)
                     : ModelSerializer.restoreMultiLayerNetworkAndNormalizer(stream(source), false);
             return Dl4jModel.of(p.getFirst(), p.getSecond(), FORMAT, name, options, properties);
