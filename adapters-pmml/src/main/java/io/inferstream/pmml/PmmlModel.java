@@ -17,11 +17,15 @@ import java.util.List;
 import java.util.Map;
 import org.dmg.pmml.OpType;
 import org.jpmml.evaluator.Computable;
+import org.jpmml.evaluator.DuplicateFieldException;
 import org.jpmml.evaluator.EvaluationException;
 import org.jpmml.evaluator.Evaluator;
 import org.jpmml.evaluator.FieldValue;
 import org.jpmml.evaluator.HasProbability;
 import org.jpmml.evaluator.InputField;
+import org.jpmml.evaluator.InvisibleFieldException;
+import org.jpmml.evaluator.MissingFieldException;
+import org.jpmml.evaluator.NotImplementedException;
 import org.jpmml.evaluator.OutputField;
 import org.jpmml.evaluator.TargetField;
 import org.jpmml.model.MarkupException;
@@ -42,7 +46,8 @@ import org.jpmml.model.MarkupException;
  * <p>Errors follow JPMML's own split: an {@link EvaluationException} (a value the field does not accept, a
  * result the model cannot compute for this row) rejects that row with an {@link InvalidInputException} carrying
  * its batch index and JPMML's message; a {@link MarkupException} (the document is invalid or uses something JPMML
- * does not support) or any other failure is a {@link ModelFailureException}.
+ * does not support), the few evaluation errors that are really the document's (see {@link #isDocumentFault}) and
+ * any other failure are a {@link ModelFailureException}.
  *
  * <p>Thread safety: thread-safe. JPMML evaluators are immutable once built and safe to call concurrently
  * ({@link ModelInfo#threadSafe()} is true), and this class keeps no per-call state outside the call.
@@ -161,6 +166,9 @@ public final class PmmlModel implements Model {
             try {
                 arguments.put(name, field.prepare(raw));
             } catch (EvaluationException e) {
+                if (isDocumentFault(e)) {
+                    throw failure("cannot prepare field '" + name + "'", e);
+                }
                 throw new InvalidInputException(index, name, message(e), e);
             } catch (MarkupException e) {
                 throw failure("cannot prepare field '" + name + "'", e);
@@ -170,6 +178,9 @@ public final class PmmlModel implements Model {
         try {
             results = evaluator.evaluate(arguments);
         } catch (EvaluationException e) {
+            if (isDocumentFault(e)) {
+                throw failure("the document cannot be evaluated", e);
+            }
             throw new InvalidInputException(index, null, message(e), e);
         } catch (MarkupException e) {
             throw failure("the document cannot be evaluated", e);
@@ -222,7 +233,17 @@ public final class PmmlModel implements Model {
         return value instanceof Computable ? ((Computable) value).getResult() : value;
     }
 
-    /** JPMML's message; its toString adds the document line when it knows it, which helps the reader most. */
+    /**
+     * True for the few evaluation errors that no record can avoid: the document refers to a field it does not define
+     * (or cannot see, or defines twice), or uses something JPMML does not implement. JPMML reports them during
+     * evaluation, like bad values, but they are faults of the document, so they fail the model, not the record.
+     */
+    static boolean isDocumentFault(EvaluationException e) {
+        return e instanceof MissingFieldException || e instanceof InvisibleFieldException
+                || e instanceof DuplicateFieldException || e instanceof NotImplementedException;
+    }
+
+    /** JPMML's own message, which names the field and value, without its class name. */
     private static String message(RuntimeException e) {
         String m = e.getMessage();
         return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;

@@ -27,6 +27,7 @@ import org.jpmml.model.PMMLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xml.sax.SAXException;
+import org.xml.sax.SAXParseException;
 
 /**
  * Loads PMML 4.x documents (format {@value #FORMAT}) with the JPMML evaluator: any model type it supports
@@ -58,6 +59,8 @@ public final class PmmlModelLoader implements ModelLoader {
     public static final String FORMAT = "pmml";
     /** Option: the {@code modelName} of the model to serve from a document with several; default the first. */
     public static final String MODEL = "pmml.model";
+    /** Option: validate the document against the PMML 4.4 schema (JPMML's, with its extensions); default true. */
+    public static final String VALIDATE = "pmml.validate";
 
     private static final Logger LOG = LoggerFactory.getLogger(PmmlModelLoader.class);
     private static final int SNIFF_BYTES = 4096;
@@ -100,11 +103,17 @@ public final class PmmlModelLoader implements ModelLoader {
         LoaderOptions options = LoaderOptions.of(config);
         String name = options.modelName(source);
         String selected = options.string(MODEL, null);
+        boolean validate;
+        try {
+            validate = options.bool(VALIDATE, true);
+        } catch (ModelLoadException e) {
+            throw new ModelLoadException("PMML model " + name + ": " + e.getMessage(), e);
+        }
         if (source.isDirectory()) {
             throw new ModelLoadException("PMML model " + name + ": " + source + " is a directory, not a PMML file");
         }
         long start = System.nanoTime();
-        ModelEvaluator<?> evaluator = parse(source, name, selected);
+        ModelEvaluator<?> evaluator = parse(source, name, selected, validate);
         try {
             evaluator.verify();
         } catch (EvaluationException e) {
@@ -125,10 +134,15 @@ public final class PmmlModelLoader implements ModelLoader {
         return model;
     }
 
-    private static ModelEvaluator<?> parse(ModelSource source, String name, String selected) throws ModelLoadException {
+    private static ModelEvaluator<?> parse(ModelSource source, String name, String selected, boolean validate)
+            throws ModelLoadException {
         String prefix = "PMML model " + name + ": ";
         try (InputStream in = source.open()) {
-            LoadingModelEvaluatorBuilder builder = new LoadingModelEvaluatorBuilder();
+            LoadingModelEvaluatorBuilder builder = new LoadingModelEvaluatorBuilder()
+                    .setValidationEventHandler(PmmlModelLoader::onlyWarnings);
+            if (validate) {
+                builder.setSchema(PmmlSchema.get());
+            }
             if (selected == null) {
                 builder.load(in);
             } else {
@@ -140,9 +154,14 @@ public final class PmmlModelLoader implements ModelLoader {
         } catch (SAXException | ParserConfigurationException e) {
             throw new ModelLoadException(prefix + source + " is not readable XML: " + rootMessage(e), e);
         } catch (jakarta.xml.bind.JAXBException e) {
-            throw new ModelLoadException(prefix + source + " is not a PMML document: " + rootMessage(e), e);
+            throw new ModelLoadException(prefix + source + xmlProblem(e), e);
         } catch (PMMLException e) {
-            throw new ModelLoadException(prefix + describe(e), e);
+            String message = String.valueOf(e.getMessage());
+            String why = selected != null && message.contains("modelName=" + selected)
+                    ? "the document has no model named '" + selected + "' (option " + MODEL + ")"
+                    : message.contains("<Model>") ? "the document holds no model that can score (" + message + ")"
+                    : describe(e);
+            throw new ModelLoadException(prefix + why, e);
         } catch (IllegalArgumentException | IllegalStateException | ClassCastException e) {
             // JPMML's way of saying the document has no model (of that name), or that its root is not <PMML>.
             String why = selected != null && String.valueOf(e.getMessage()).contains(selected)
@@ -150,6 +169,15 @@ public final class PmmlModelLoader implements ModelLoader {
                     : "not a usable PMML document: " + rootMessage(e);
             throw new ModelLoadException(prefix + why, e);
         }
+    }
+
+    /**
+     * Stops on any schema error. JAXB on its own skips what it cannot bind, without even reporting it: a misspelt
+     * value such as {@code normalizationMethod="softmx"} silently becomes the default (no normalisation) and the
+     * model scores wrongly. Only the schema catches that, which is why validation is on by default.
+     */
+    private static boolean onlyWarnings(jakarta.xml.bind.ValidationEvent event) {
+        return event.getSeverity() == jakarta.xml.bind.ValidationEvent.WARNING;
     }
 
     /** JPMML's markup errors say what is wrong and, via toString, where; both help whoever wrote the document. */
@@ -160,19 +188,42 @@ public final class PmmlModelLoader implements ModelLoader {
         return kind + ": " + e.getMessage();
     }
 
+    /** Says which of the three it is: not XML at all, XML that breaks the PMML schema, or XML that JAXB cannot bind. */
+    private static String xmlProblem(jakarta.xml.bind.JAXBException e) {
+        Throwable root = rootCause(e);
+        String message = rootMessage(e);
+        String line = root instanceof SAXParseException && ((SAXParseException) root).getLineNumber() > 0
+                ? "line " + ((SAXParseException) root).getLineNumber() + ": " : "";
+        if (message.startsWith("cvc-")) {
+            // Xerces prefixes every schema-validation message with the rule's id, "cvc-...".
+            return " does not follow the PMML 4.4 schema (option " + VALIDATE + "=false skips this check): " + line + message;
+        }
+        return root instanceof SAXException ? " is not readable XML: " + line + message
+                : " is not a valid PMML document: " + message;
+    }
+
+    private static Throwable rootCause(Throwable e) {
+        Throwable t = e;
+        while (next(t) != null) {
+            t = next(t);
+        }
+        return t;
+    }
+
+    private static Throwable next(Throwable t) {
+        Throwable n = t.getCause();
+        if (n == null && t instanceof jakarta.xml.bind.JAXBException) {
+            n = ((jakarta.xml.bind.JAXBException) t).getLinkedException();
+        }
+        return n == t ? null : n;
+    }
+
     /** SAX and JAXB wrap the parser's message several levels deep; the innermost one names the line and problem. */
     private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        String message = e.getMessage();
-        while (t != null) {
+        String message = null;
+        for (Throwable t = e; t != null; t = next(t)) {
             if (t.getMessage() != null && !t.getMessage().isBlank()) {
                 message = t.getMessage();
-            }
-            if (t instanceof jakarta.xml.bind.JAXBException && ((jakarta.xml.bind.JAXBException) t).getLinkedException() != null
-                    && t.getCause() == null) {
-                t = ((jakarta.xml.bind.JAXBException) t).getLinkedException();
-            } else {
-                t = t.getCause() == t ? null : t.getCause();
             }
         }
         return message == null ? e.getClass().getSimpleName() : message;
@@ -211,10 +262,11 @@ public final class PmmlModelLoader implements ModelLoader {
 
     /**
      * Scores one synthetic row so that the classes and lazily built lookup tables of the evaluation path are
-     * loaded now rather than on the first real record. Its result does not matter: a rejected value or a missing
-     * result is fine, and even a failure is only logged, since verification above is the real check.
+     * loaded now rather than on the first real record. A rejected value or a missing result is fine; but JPMML
+     * resolves field references and checks much of the markup only when it evaluates, so a document fault found
+     * here (an undefined field, unsupported markup) would fail every record, and fails the load instead.
      */
-    private static void warmUp(Evaluator evaluator, String name) {
+    private static void warmUp(Evaluator evaluator, String name) throws ModelLoadException {
         try {
             Map<String, FieldValue> row = new HashMap<>();
             for (InputField f : evaluator.getInputFields()) {
@@ -222,7 +274,12 @@ public final class PmmlModelLoader implements ModelLoader {
             }
             evaluator.evaluate(row);
         } catch (EvaluationException e) {
+            if (PmmlModel.isDocumentFault(e)) {
+                throw new ModelLoadException("PMML model " + name + ": the document cannot be evaluated: " + e.getMessage(), e);
+            }
             LOG.debug("PMML model {}: warm-up row not scored ({}); this is harmless", name, e.getMessage());
+        } catch (PMMLException e) {
+            throw new ModelLoadException("PMML model " + name + ": " + describe(e), e);
         } catch (RuntimeException e) {
             LOG.warn("PMML model {}: a synthetic warm-up row failed to score; real rows may fail too: {}", name, e.toString());
         }

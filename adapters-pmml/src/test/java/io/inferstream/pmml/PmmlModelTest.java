@@ -289,6 +289,20 @@ class PmmlModelTest {
     }
 
     @Test
+    void anUndefinedFieldOnABranchTheLoadDidNotReachFailsTheModelNotTheRecord() throws Exception {
+        // JPMML resolves fields as it evaluates; the load's warm-up row (length 0) takes the left branch only.
+        String pmml = PmmlFixtures.decisionTree().replace(
+                "<SimplePredicate field=\"length\" operator=\"greaterOrEqual\" value=\"5\"/>",
+                "<SimplePredicate field=\"width\" operator=\"greaterOrEqual\" value=\"5\"/>");
+        try (Model model = new PmmlModelLoader().load(source(pmml, "kinds.pmml"), Map.of())) {
+            assertEquals("a", model.predict(List.of(row("length", 1.0, "colour", "red"))).get(0).label().orElseThrow());
+            ModelFailureException e = assertThrows(ModelFailureException.class,
+                    () -> model.predict(List.of(row("length", 1.0, "colour", "red"), row("length", 7.0, "colour", "red"))));
+            assertTrue(e.getMessage().contains("width"), e.getMessage());
+        }
+    }
+
+    @Test
     void aClosedModelFailsAsAWholeAndCloseIsIdempotent() throws Exception {
         Model model = new PmmlModelLoader().load(source(PmmlFixtures.randomForest(), "forest.pmml"), Map.of());
         assertEquals(1, model.predict(List.of(row("x1", 0.0, "x2", 0.0))).size());

@@ -1,0 +1,239 @@
+package io.inferstream.pmml;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.inferstream.data.Features;
+import io.inferstream.model.Model;
+import io.inferstream.model.ModelLoadException;
+import io.inferstream.model.ModelRegistry;
+import io.inferstream.model.ModelSource;
+import io.inferstream.pmml.fixtures.PmmlFixtures;
+import io.inferstream.testkit.contract.ReferenceClassifier;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Sniffing, discovery, options, and every way a document can fail to load, each with a real JPMML parse. */
+class PmmlModelLoaderTest {
+    private final PmmlModelLoader loader = new PmmlModelLoader();
+
+    @TempDir
+    Path dir;
+
+    private static ModelSource bytes(String text, String name) {
+        return ModelSource.of(text.getBytes(StandardCharsets.UTF_8), name);
+    }
+
+    private ModelLoadException loadFails(String text, String name) {
+        return assertThrows(ModelLoadException.class, () -> loader.load(bytes(text, name), Map.of()));
+    }
+
+    @Test
+    void acceptsAPmmlNameOrAPmmlRootTagOnly() {
+        String pmml = PmmlFixtures.referenceClassifier();
+        assertTrue(loader.accepts(bytes("anything", "model.PMML")), "by name");
+        assertTrue(loader.accepts(bytes(pmml, "model.xml")));
+        assertTrue(loader.accepts(bytes(pmml, "model")), "by content, whatever the name");
+        assertTrue(loader.accepts(bytes("<?xml version=\"1.0\"?>\n<!-- exported -->\n<pmml:PMML xmlns:pmml=\"x\" version=\"4.4\">",
+                "m.xml")), "a prefixed root after a comment");
+        assertTrue(loader.accepts(ModelSource.of(("\ufeff" + pmml).getBytes(StandardCharsets.UTF_16), "utf16.xml")),
+                "UTF-16 with a byte-order mark");
+        assertFalse(loader.accepts(bytes("<?xml version=\"1.0\"?><project><PMMLish/></project>", "pom.xml")));
+        assertFalse(loader.accepts(bytes("{\"PMML\": 1}", "model.json")));
+        assertFalse(loader.accepts(ModelSource.of(new byte[] {0x08, 0x07, 0x12, 0x04}, "model.onnx")));
+        assertFalse(loader.accepts(ModelSource.of(dir)), "a directory");
+    }
+
+    @Test
+    void theRegistryFindsTheLoaderAndDetectsDocumentsByContent() throws Exception {
+        ModelRegistry registry = ModelRegistry.discover();
+        assertTrue(registry.formats().contains("pmml"), registry.formats().toString());
+        assertInstanceOf(PmmlModelLoader.class, registry.loader("pmml"));
+        Path file = PmmlFixtures.write(dir, "scorer.xml", PmmlFixtures.referenceClassifier());
+        assertInstanceOf(PmmlModelLoader.class, registry.detect(ModelSource.of(file)));
+        try (Model model = registry.load(ModelSource.of(file), null, Map.of())) {
+            assertEquals("scorer", model.info().name(), "the file name without its extension");
+            assertEquals("pmml", model.info().format());
+        }
+    }
+
+    @Test
+    void nameAndVersionOptionsOverrideTheFileNameAndHeaderVersion() throws Exception {
+        Path file = PmmlFixtures.write(dir, "forest.pmml", PmmlFixtures.randomForest());
+        try (Model model = loader.load(ModelSource.of(file), Map.of("name", "prices", "version", "12"))) {
+            assertEquals("prices", model.info().name());
+            assertEquals("12", model.info().version());
+        }
+        String noVersion = PmmlFixtures.randomForest().replace(" modelVersion=\"3\"", "");
+        try (Model model = loader.load(bytes(noVersion, "forest.pmml"), Map.of())) {
+            assertEquals("1", model.info().version(), "no Header@modelVersion, no option");
+        }
+    }
+
+    @Test
+    void theModelOptionSelectsAModelByNameAndAnUnknownNameIsALoadError() throws Exception {
+        ModelSource forest = bytes(PmmlFixtures.randomForest(), "forest.pmml");
+        try (Model model = loader.load(forest, Map.of(PmmlModelLoader.MODEL, "forest"))) {
+            assertEquals("forest", model.info().properties().get("model.name"));
+        }
+        ModelLoadException e = assertThrows(ModelLoadException.class,
+                () -> loader.load(forest, Map.of(PmmlModelLoader.MODEL, "trees")));
+        assertEquals("PMML model forest: the document has no model named 'trees' (option pmml.model)", e.getMessage());
+    }
+
+    @Test
+    void olderPmmlNamespacesAreImported() throws Exception {
+        String pmml42 = PmmlFixtures.referenceClassifier().replace("PMML-4_4", "PMML-4_2").replace("version=\"4.4\"", "version=\"4.2\"");
+        double[] x = {0.5, -1.25, 2.0, 0.75};
+        Features.Builder row = Features.builder();
+        for (int j = 0; j < x.length; j++) {
+            row.put(ReferenceClassifier.FEATURES.get(j), x[j]);
+        }
+        try (Model model = loader.load(bytes(pmml42, "old.pmml"), Map.of())) {
+            Map<String, Double> p = model.predict(List.of(row.build())).get(0).probabilities();
+            double[] want = ReferenceClassifier.probabilities(x);
+            for (int c = 0; c < want.length; c++) {
+                assertEquals(want[c], p.get(ReferenceClassifier.LABELS.get(c)), 1e-12);
+            }
+        }
+    }
+
+    @Test
+    void textThatIsNotXmlIsALoadErrorNamingTheModel() {
+        ModelLoadException e = loadFails("hello, world", "broken.pmml");
+        assertTrue(e.getMessage().startsWith("PMML model broken: "), e.getMessage());
+        assertTrue(e.getMessage().contains("not readable XML"), e.getMessage());
+    }
+
+    @Test
+    void xmlThatIsNotPmmlIsALoadError() {
+        ModelLoadException e = loadFails("<?xml version=\"1.0\"?><project><name>x</name></project>", "pom.xml");
+        assertTrue(e.getMessage().startsWith("PMML model pom: "), e.getMessage());
+        assertTrue(e.getMessage().contains("'project'"), e.getMessage());
+        e = assertThrows(ModelLoadException.class, () -> loader.load(
+                bytes("<?xml version=\"1.0\"?><project/>", "pom.xml"), Map.of(PmmlModelLoader.VALIDATE, "false")));
+        assertTrue(e.getMessage().contains("project"), "without the schema too: " + e.getMessage());
+    }
+
+    @Test
+    void anEmptyFileAndADirectoryAreLoadErrors() throws Exception {
+        Path empty = dir.resolve("empty.pmml");
+        Files.write(empty, new byte[0]);
+        ModelLoadException e = assertThrows(ModelLoadException.class, () -> loader.load(ModelSource.of(empty), Map.of()));
+        assertTrue(e.getMessage().startsWith("PMML model empty: "), e.getMessage());
+        Path folder = Files.createDirectory(dir.resolve("model.pmml"));
+        e = assertThrows(ModelLoadException.class, () -> loader.load(ModelSource.of(folder), Map.of()));
+        assertTrue(e.getMessage().contains("directory"), e.getMessage());
+    }
+
+    @Test
+    void aDocumentWithoutAModelIsALoadError() {
+        String pmml = PmmlFixtures.randomForest();
+        String noModel = pmml.substring(0, pmml.indexOf("  <MiningModel")) + "</PMML>\n";
+        ModelLoadException e = loadFails(noModel, "nomodel.pmml");
+        assertTrue(e.getMessage().startsWith("PMML model nomodel: the document holds no model"), e.getMessage());
+    }
+
+    @Test
+    void aFieldMissingFromTheDataDictionaryIsALoadErrorNamingIt() {
+        String pmml = PmmlFixtures.logisticRegression()
+                .replace("<NumericPredictor name=\"income\"", "<NumericPredictor name=\"salary\"")
+                .replace("<MiningField name=\"income\" missingValueReplacement=\"40\"/>",
+                        "<MiningField name=\"salary\" missingValueReplacement=\"40\"/>");
+        ModelLoadException e = loadFails(pmml, "approval.pmml");
+        assertTrue(e.getMessage().contains("salary"), e.getMessage());
+    }
+
+    @Test
+    void aFieldUsedOnlyByAPredictorButNeverDefinedIsALoadError() {
+        String pmml = PmmlFixtures.referenceClassifier().replace("<NumericPredictor name=\"f3\"", "<NumericPredictor name=\"f9\"");
+        ModelLoadException e = loadFails(pmml, "reference.pmml");
+        assertTrue(e.getMessage().startsWith("PMML model reference: "), e.getMessage());
+        assertTrue(e.getMessage().contains("f9"), e.getMessage());
+    }
+
+    @Test
+    void aMisspeltAttributeValueBreaksTheSchemaAndIsALoadErrorSayingWhere() {
+        String pmml = PmmlFixtures.referenceClassifier().replace("normalizationMethod=\"softmax\"", "normalizationMethod=\"sparsemax\"");
+        ModelLoadException e = loadFails(pmml, "reference.pmml");
+        assertTrue(e.getMessage().contains("PMML 4.4 schema"), e.getMessage());
+        assertTrue(e.getMessage().contains("'sparsemax'"), e.getMessage());
+        assertTrue(e.getMessage().contains("line 17"), e.getMessage());
+    }
+
+    @Test
+    void withoutSchemaValidationJaxbSilentlyDropsAMisspeltValueWhichIsWhyValidationIsOnByDefault() throws Exception {
+        String pmml = PmmlFixtures.referenceClassifier().replace("normalizationMethod=\"softmax\"", "normalizationMethod=\"sparsemax\"");
+        double[] x = {1, 1, 1, 1};
+        Features.Builder row = Features.builder();
+        for (int j = 0; j < x.length; j++) {
+            row.put(ReferenceClassifier.FEATURES.get(j), x[j]);
+        }
+        try (Model model = loader.load(bytes(pmml, "reference.pmml"), Map.of(PmmlModelLoader.VALIDATE, "false"))) {
+            // No normalisation at all: JPMML returns the raw logit of each class as its "probability".
+            double[] z = ReferenceClassifier.logits(x);
+            assertEquals(z[0], model.predict(List.of(row.build())).get(0).probabilities().get("low"), 1e-12);
+        }
+    }
+
+    @Test
+    void aBadOptionValueIsALoadErrorNamingTheModelAndOption() {
+        ModelLoadException e = assertThrows(ModelLoadException.class, () -> loader.load(
+                bytes(PmmlFixtures.randomForest(), "forest.pmml"), Map.of(PmmlModelLoader.VALIDATE, "maybe")));
+        assertTrue(e.getMessage().startsWith("PMML model forest: "), e.getMessage());
+        assertTrue(e.getMessage().contains(PmmlModelLoader.VALIDATE), e.getMessage());
+    }
+
+    @Test
+    void aDoctypeIsRefusedSoADocumentCannotReadOtherFiles() throws Exception {
+        Path secret = Files.writeString(dir.resolve("secret.txt"), "s3cr3t");
+        String pmml = PmmlFixtures.referenceClassifier().replace("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE PMML [<!ENTITY x SYSTEM \"" + secret.toUri() + "\">]>\n")
+                .replace("description=\"ReferenceClassifier", "description=\"&x; ReferenceClassifier");
+        ModelLoadException e = loadFails(pmml, "xxe.pmml");
+        assertTrue(e.getMessage().contains("DOCTYPE"), e.getMessage());
+        assertFalse(e.getMessage().contains("s3cr3t"), e.getMessage());
+    }
+
+    /** The forest with a ModelVerification record expecting {@code y} for x1 = x2 = 0. */
+    private static String verifiedForest(String y) {
+        String verification = "    <ModelVerification recordCount=\"1\" fieldCount=\"3\">\n"
+                + "      <VerificationFields>\n"
+                + "        <VerificationField field=\"x1\"/><VerificationField field=\"x2\"/>\n"
+                + "        <VerificationField field=\"y\" precision=\"1E-9\"/>\n"
+                + "      </VerificationFields>\n"
+                + "      <InlineTable><row><x1>0</x1><x2>0</x2><y>" + y + "</y></row></InlineTable>\n"
+                + "    </ModelVerification>\n";
+        return PmmlFixtures.randomForest().replace("  </MiningModel>", verification + "  </MiningModel>");
+    }
+
+    @Test
+    void theDocumentsOwnVerificationRecordsAreCheckedAtLoad() throws Exception {
+        // Plain Java: x1 = 0 >= 0.5 is false → 1.0; x2 = 0 < 2 → 10.0; x1 >= -1 and x2 < 1 → 2.0; mean 13 / 3.
+        try (Model model = loader.load(bytes(verifiedForest(Double.toString(13.0 / 3)), "forest.pmml"), Map.of())) {
+            assertEquals("forest", model.info().name());
+        }
+        ModelLoadException e = loadFails(verifiedForest("5.0"), "forest.pmml");
+        assertTrue(e.getMessage().contains("ModelVerification"), e.getMessage());
+    }
+
+    @Test
+    void parsingCostIsPaidAtLoadNotOnTheFirstRecord() throws Exception {
+        try (Model model = loader.load(bytes(PmmlFixtures.decisionTree(), "kinds.pmml"), Map.of())) {
+            Features row = Features.builder().put("length", 3.0).put("colour", "blue").build();
+            long start = System.nanoTime();
+            model.predict(List.of(row));
+            long firstMicros = (System.nanoTime() - start) / 1000;
+            // Generous for a shared 2-core machine; without the warm-up the first call loads the evaluation classes.
+            assertTrue(firstMicros < 200_000, "first prediction took " + firstMicros + " µs");
+        }
+    }
+}
