@@ -97,7 +97,9 @@ final class MojoInputs {
         columns.sort(Comparator.comparingInt((Column c) -> c.index).thenComparing(c -> c.name));
         Column offset = null;
         String offsetName = model.getOffsetName();
-        if (offsetName != null && !mapping.containsKey(offsetName)) {
+        Integer offsetIndex = offsetName == null ? null : mapping.get(offsetName);
+        // The MOJO lists the offset after the features (beside the response), outside the raw row.
+        if (offsetName != null && (offsetIndex == null || offsetIndex >= width)) {
             offset = new Column(offsetName, -1, null, null);
         }
         return new MojoInputs(modelName, width, columns, offset, unknownCategorical, unparsableNumber);

@@ -95,6 +95,20 @@ class H2oMojoLoaderTest {
     }
 
     @Test
+    void anOffsetColumnIsAnInputThoughTheMojoKeepsItOutsideTheRow() throws Exception {
+        try (Model m = loader.load(MojoFixtures.source("glm_offset"), Map.of())) {
+            assertEquals(List.of("x1", "exposure"), names(m.info().inputs()));
+            Features withOffset = Features.builder().put("x1", 0.5).put("exposure", Math.log(4)).build();
+            Features zeroOffset = Features.builder().put("x1", 0.5).put("exposure", 0.0).build();
+            double ratio = m.predict(List.of(withOffset)).get(0).output("predict").getDouble(0)
+                    / m.predict(List.of(zeroOffset)).get(0).output("predict").getDouble(0);
+            assertEquals(4.0, ratio, 1e-9, "a log-link GLM multiplies its mean by exp(offset)");
+            assertEquals(m.predict(List.of(zeroOffset)), m.predict(List.of(Features.builder().put("x1", 0.5).build())),
+                    "a missing offset is 0");
+        }
+    }
+
+    @Test
     void declaresThreadSafetyByAlgorithm() throws Exception {
         Map<String, Boolean> expected = Map.of("gbm_binomial", true, "gbm_bench", true, "glm_regression", true,
                 "reference_glm", true, "kmeans_clustering", true, "isofor_anomaly", true, "dl_binomial", false);

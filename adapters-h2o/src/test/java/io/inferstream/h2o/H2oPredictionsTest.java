@@ -47,6 +47,7 @@ class H2oPredictionsTest {
     @CsvSource({
         "gbm_binomial, 1e-12",
         "glm_regression, 1e-12",
+        "glm_offset, 1e-12",
         "reference_glm, 1e-12",
         "kmeans_clustering, 0",
         "isofor_anomaly, 1e-12",
@@ -131,7 +132,10 @@ class H2oPredictionsTest {
             boolean categorical = col >= 0 && easy.m.getDomainValues(col) != null;
             row.put(k, categorical ? (Object) v : (Object) Double.valueOf(v));
         });
-        AbstractPrediction ap = easy.predict(row);
+        String offsetName = easy.m.getOffsetName();
+        // The wrapper takes an offset as an argument, not from the row; only the regression fixture has one.
+        AbstractPrediction ap = offsetName == null ? easy.predict(row)
+                : easy.predictRegression(row, Double.parseDouble(csvRow.getOrDefault(offsetName, "0")));
         if (ap instanceof BinomialModelPrediction) {
             BinomialModelPrediction b = (BinomialModelPrediction) ap;
             assertEquals(b.label, p.label().orElseThrow(), where);

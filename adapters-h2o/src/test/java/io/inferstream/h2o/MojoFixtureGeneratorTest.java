@@ -40,7 +40,7 @@ class MojoFixtureGeneratorTest {
         }
         assertTrue(done && p.exitValue() == 0, () -> "generator failed; its log ends:\n" + tail(log));
 
-        String[][] scored = {{"gbm_binomial", "1e-12"}, {"glm_regression", "1e-12"}, {"reference_glm", "1e-12"},
+        String[][] scored = {{"gbm_binomial", "1e-12"}, {"glm_regression", "1e-12"}, {"glm_offset", "1e-12"}, {"reference_glm", "1e-12"},
             {"kmeans_clustering", "0"}, {"isofor_anomaly", "1e-12"}, {"dl_binomial", "1e-9"}, {"gbm_bench", "1e-12"}};
         for (String[] f : scored) {
             Path mojo = out.resolve(f[0] + ".zip");
