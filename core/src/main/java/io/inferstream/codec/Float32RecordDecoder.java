@@ -1,5 +1,6 @@
 package io.inferstream.codec;
 
+import io.inferstream.data.DataType;
 import io.inferstream.data.Features;
 import io.inferstream.data.Tensor;
 import io.inferstream.model.FieldSpec;
@@ -50,7 +51,15 @@ public final class Float32RecordDecoder implements RecordDecoder {
             }
         }
         long[] shape = JsonRecordDecoder.tensorShape(input, n);
-        return Features.of(input.name(), Tensor.ofFloats(floats, shape));
+        if (input.type() == DataType.FLOAT) {
+            return Features.of(input.name(), Tensor.ofFloats(floats, shape));
+        }
+        // Another numeric input: convert here, so that e.g. a fraction into an int input is a validate-stage error.
+        NumericBuffer converted = new NumericBuffer(input.type(), n);
+        for (float f : floats) {
+            converted.addNumber(f, input.name(), true);
+        }
+        return Features.of(input.name(), converted.toTensor(shape));
     }
 
     /** @return the little-endian float32 encoding of a vector, as producers of this codec must write it. */

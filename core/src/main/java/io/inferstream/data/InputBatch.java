@@ -22,14 +22,26 @@ public final class InputBatch {
 
     /**
      * @return the number of elements each row must have for this field: the declared count, or, when a
-     *     dimension is unknown, the first row's count (all rows must then agree)
+     *     dimension is unknown, the count most rows have (all rows must then agree; taking the majority rather
+     *     than the first row means one odd row is the one rejected, not all the others)
      */
     public static int elementsPerRow(List<Features> batch, FieldSpec spec) throws InvalidInputException {
         long declared = spec.elementCount();
         if (declared >= 0) {
             return Math.toIntExact(declared);
         }
-        return require(batch, 0, spec).size();
+        java.util.Map<Integer, Integer> counts = new java.util.HashMap<>();
+        int best = -1;
+        int bestCount = 0;
+        for (int r = 0; r < batch.size(); r++) {
+            int size = require(batch, r, spec).size();
+            int c = counts.merge(size, 1, Integer::sum);
+            if (c > bestCount) {
+                best = size;
+                bestCount = c;
+            }
+        }
+        return best;
     }
 
     /**

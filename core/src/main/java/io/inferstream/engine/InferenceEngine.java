@@ -146,13 +146,28 @@ public final class InferenceEngine implements AutoCloseable {
                 config.getInt(EngineConfig.INPUT_MAX_RECORD_BYTES),
                 Duration.ofMillis(config.getLong(EngineConfig.POLL_TIMEOUT_MS)), outputPartitions, exactlyOnce());
         String group = config.getString(EngineConfig.GROUP_ID);
-        for (int i = 0; i < workerCount; i++) {
-            String name = "inferstream-" + group + "-" + i;
-            InferenceWorker worker = new InferenceWorker(name, new KafkaConsumer<>(consumerConfig(name)),
-                    new KafkaProducer<>(producerConfig(name)), models.get(i), decoder, settings, metrics, host);
-            workers.add(worker);
-            Thread t = new Thread(worker, name);
-            threads.add(t);
+        try {
+            for (int i = 0; i < workerCount; i++) {
+                String name = "inferstream-" + group + "-" + i;
+                KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(name, i));
+                KafkaProducer<byte[], byte[]> producer;
+                try {
+                    producer = new KafkaProducer<>(producerConfig(name, i));
+                } catch (RuntimeException e) {
+                    consumer.close(Duration.ZERO);
+                    throw e;
+                }
+                InferenceWorker worker = new InferenceWorker(name, consumer, producer, models.get(i), decoder, settings,
+                        metrics, host);
+                workers.add(worker);
+                threads.add(new Thread(worker, name));
+            }
+        } catch (RuntimeException e) {
+            // Nothing has started yet: close every client made so far, so a failed start leaks nothing.
+            workers.forEach(InferenceWorker::closeUnstarted);
+            workers.clear();
+            threads.clear();
+            throw e;
         }
         threads.forEach(Thread::start);
     }
@@ -203,11 +218,17 @@ public final class InferenceEngine implements AutoCloseable {
         }
     }
 
-    private Map<String, Object> consumerConfig(String clientId) {
+    /** A client id per worker: the given one, or the user's with the worker index, so JMX names never clash. */
+    private static String clientId(Map<String, Object> overrides, String defaultId, int index) {
+        Object given = overrides.get(ConsumerConfig.CLIENT_ID_CONFIG);
+        return given == null ? defaultId : given + "-" + index;
+    }
+
+    private Map<String, Object> consumerConfig(String defaultClientId, int index) {
         Map<String, Object> c = new HashMap<>();
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        c.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         c.putAll(config.consumerOverrides());
+        c.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId(config.consumerOverrides(), defaultClientId, index));
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getList(EngineConfig.BOOTSTRAP_SERVERS));
         c.put(ConsumerConfig.GROUP_ID_CONFIG, config.getString(EngineConfig.GROUP_ID));
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.getInt(EngineConfig.MAX_BATCH_SIZE));
@@ -226,14 +247,15 @@ public final class InferenceEngine implements AutoCloseable {
         return EngineConfig.EXACTLY_ONCE.equals(config.getString(EngineConfig.PROCESSING_GUARANTEE));
     }
 
-    private Map<String, Object> producerConfig(String clientId) {
+    private Map<String, Object> producerConfig(String defaultClientId, int index) {
+        String clientId = clientId(config.producerOverrides(), defaultClientId, index);
         Map<String, Object> p = new HashMap<>();
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         p.putAll(config.producerOverrides());
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getList(EngineConfig.BOOTSTRAP_SERVERS));
         if (exactlyOnce()) {
             // Unique per worker and per engine instance: fencing of zombies is done by the consumer group

@@ -256,13 +256,22 @@ final class InferenceWorker implements Runnable {
 
     private void commit(List<ConsumerRecord<byte[], byte[]>> polled) {
         Map<TopicPartition, OffsetAndMetadata> offsets = offsetsAfter(polled);
-        try {
-            consumer.commitSync(offsets);
-        } catch (WakeupException e) {
-            // close() woke us mid-commit; the wake-up is spent, so the retry completes the commit.
-            consumer.commitSync(offsets);
+        while (true) {
+            try {
+                consumer.commitSync(offsets);
+                break;
+            } catch (WakeupException e) {
+                // close() or another worker's failure woke us mid-commit. The outputs are written, so the commit
+                // must still happen; retry until it does (each wake-up is spent by the exception it causes).
+                LOG.debug("{}: woken during commit, committing again", name);
+            }
         }
         metrics.commits.incrementAndGet();
+    }
+
+    /** Closes the Kafka clients of a worker whose thread never started (a failed engine start). */
+    void closeUnstarted() {
+        closeQuietly();
     }
 
     private void closeQuietly() {

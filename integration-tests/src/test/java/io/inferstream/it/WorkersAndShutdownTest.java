@@ -30,7 +30,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -115,8 +114,6 @@ class WorkersAndShutdownTest extends EngineScenarioSupport {
         closeWhileFlowingThenRestart("close", 1);
     }
 
-    @Disabled("bug: a second wakeup (concurrent close(), or fail()) during InferenceWorker.commit's retry escapes as "
-            + "WakeupException: the engine ends FAILED, the batch uncommitted")
     @Test
     void concurrentCloseCallsWhileRecordsFlowStillStopGracefully() throws Exception {
         closeWhileFlowingThenRestart("concurrent-close", 8);
@@ -212,7 +209,6 @@ class WorkersAndShutdownTest extends EngineScenarioSupport {
         }
     }
 
-    @Disabled("bug: InferenceEngine.startWorkers leaks the Kafka consumer of a worker whose producer cannot be created")
     @Test
     void aFailedStartClosesTheModelAndEveryKafkaClientItCreated() throws Exception {
         Topics topics = new Topics("failed-start", 1);
