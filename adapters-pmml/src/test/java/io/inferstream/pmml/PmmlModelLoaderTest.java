@@ -32,6 +32,19 @@ class PmmlModelLoaderTest {
         return ModelSource.of(text.getBytes(StandardCharsets.UTF_8), name);
     }
 
+    private static Features referenceRow(double[] x) {
+        Features.Builder row = Features.builder();
+        for (int j = 0; j < x.length; j++) {
+            row.put(ReferenceClassifier.FEATURES.get(j), x[j]);
+        }
+        return row.build();
+    }
+
+    /** The reference classifier with a normalisation method that does not exist. */
+    private static String misspeltNormalisation() {
+        return PmmlFixtures.referenceClassifier().replace("normalizationMethod=\"softmax\"", "normalizationMethod=\"sparsemax\"");
+    }
+
     private ModelLoadException loadFails(String text, String name) {
         return assertThrows(ModelLoadException.class, () -> loader.load(bytes(text, name), Map.of()));
     }
@@ -93,12 +106,8 @@ class PmmlModelLoaderTest {
     void olderPmmlNamespacesAreImported() throws Exception {
         String pmml42 = PmmlFixtures.referenceClassifier().replace("PMML-4_4", "PMML-4_2").replace("version=\"4.4\"", "version=\"4.2\"");
         double[] x = {0.5, -1.25, 2.0, 0.75};
-        Features.Builder row = Features.builder();
-        for (int j = 0; j < x.length; j++) {
-            row.put(ReferenceClassifier.FEATURES.get(j), x[j]);
-        }
         try (Model model = loader.load(bytes(pmml42, "old.pmml"), Map.of())) {
-            Map<String, Double> p = model.predict(List.of(row.build())).get(0).probabilities();
+            Map<String, Double> p = model.predict(List.of(referenceRow(x))).get(0).probabilities();
             double[] want = ReferenceClassifier.probabilities(x);
             for (int c = 0; c < want.length; c++) {
                 assertEquals(want[c], p.get(ReferenceClassifier.LABELS.get(c)), 1e-12);
@@ -162,7 +171,7 @@ class PmmlModelLoaderTest {
 
     @Test
     void aMisspeltAttributeValueBreaksTheSchemaAndIsALoadErrorSayingWhere() {
-        String pmml = PmmlFixtures.referenceClassifier().replace("normalizationMethod=\"softmax\"", "normalizationMethod=\"sparsemax\"");
+        String pmml = misspeltNormalisation();
         ModelLoadException e = loadFails(pmml, "reference.pmml");
         assertTrue(e.getMessage().contains("PMML 4.4 schema"), e.getMessage());
         assertTrue(e.getMessage().contains("'sparsemax'"), e.getMessage());
@@ -171,16 +180,12 @@ class PmmlModelLoaderTest {
 
     @Test
     void withoutSchemaValidationJaxbSilentlyDropsAMisspeltValueWhichIsWhyValidationIsOnByDefault() throws Exception {
-        String pmml = PmmlFixtures.referenceClassifier().replace("normalizationMethod=\"softmax\"", "normalizationMethod=\"sparsemax\"");
+        String pmml = misspeltNormalisation();
         double[] x = {1, 1, 1, 1};
-        Features.Builder row = Features.builder();
-        for (int j = 0; j < x.length; j++) {
-            row.put(ReferenceClassifier.FEATURES.get(j), x[j]);
-        }
         try (Model model = loader.load(bytes(pmml, "reference.pmml"), Map.of(PmmlModelLoader.VALIDATE, "false"))) {
             // No normalisation at all: JPMML returns the raw logit of each class as its "probability".
             double[] z = ReferenceClassifier.logits(x);
-            assertEquals(z[0], model.predict(List.of(row.build())).get(0).probabilities().get("low"), 1e-12);
+            assertEquals(z[0], model.predict(List.of(referenceRow(x))).get(0).probabilities().get("low"), 1e-12);
         }
     }
 
