@@ -115,7 +115,8 @@ public final class PmmlModel implements Model {
                     ? FieldSpec.categorical(outputName, strings(classes)) : FieldSpec.scalar(outputName, type));
         }
         for (OutputField f : evaluator.getOutputFields()) {
-            DataType type = PmmlValues.neutralType(f.getDataType());
+            DataType type = f.getDataType() != null ? PmmlValues.neutralType(f.getDataType())
+                    : PmmlValues.impliedType(f.getField().getResultFeature(), targets.isEmpty() ? null : targets.get(0).type);
             outputs.add(new Output(f.getName(), type));
             base.output(FieldSpec.scalar(f.getName(), type));
         }

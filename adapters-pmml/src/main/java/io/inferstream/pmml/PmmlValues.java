@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import org.dmg.pmml.OpType;
+import org.dmg.pmml.ResultFeature;
 import org.jpmml.evaluator.InputField;
 
 /**
@@ -37,6 +38,39 @@ final class PmmlValues {
                 return DataType.DOUBLE;
             case BOOLEAN:
                 return DataType.BOOL;
+            default:
+                return DataType.STRING;
+        }
+    }
+
+    /**
+     * The type of an OutputField that does not declare one (PMML before 4.4 allowed that): what its feature implies,
+     * so that a probability is still a number and not its text.
+     *
+     * @param targetType the type of the model's first target, for {@code predictedValue}; may be null
+     */
+    static DataType impliedType(ResultFeature feature, DataType targetType) {
+        if (feature == null) {
+            return targetType == null ? DataType.STRING : targetType;
+        }
+        switch (feature) {
+            case PROBABILITY:
+            case CONFIDENCE:
+            case RESIDUAL:
+            case STANDARD_ERROR:
+            case STANDARD_DEVIATION:
+            case AFFINITY:
+            case CLUSTER_AFFINITY:
+            case ENTITY_AFFINITY:
+            case SUPPORT:
+            case LIFT:
+            case LEVERAGE:
+            case CONFIDENCE_INTERVAL_LOWER:
+            case CONFIDENCE_INTERVAL_UPPER:
+                return DataType.DOUBLE;
+            case PREDICTED_VALUE:
+            case TRANSFORMED_VALUE:
+                return targetType == null ? DataType.STRING : targetType;
             default:
                 return DataType.STRING;
         }

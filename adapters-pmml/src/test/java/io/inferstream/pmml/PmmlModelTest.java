@@ -220,6 +220,21 @@ class PmmlModelTest {
         }
     }
 
+    @Test
+    void outputFieldsWithoutADeclaredTypeTakeTheTypeTheirFeatureImplies() throws Exception {
+        // PMML before 4.4 let OutputField leave dataType out; the 4.4 schema requires it, hence no validation here.
+        String pmml = PmmlFixtures.decisionTree()
+                .replace("<OutputField name=\"p_a\" optype=\"continuous\" dataType=\"double\"", "<OutputField name=\"p_a\"")
+                .replace("<OutputField name=\"leaf\" optype=\"categorical\" dataType=\"string\"", "<OutputField name=\"leaf\"");
+        try (Model model = new PmmlModelLoader().load(source(pmml, "kinds.pmml"), Map.of(PmmlModelLoader.VALIDATE, "false"))) {
+            assertEquals(List.of(FieldSpec.categorical("kind", List.of("a", "b", "c")), FieldSpec.scalar("p_a", DataType.DOUBLE),
+                    FieldSpec.scalar("leaf", DataType.STRING)), model.info().outputs());
+            Prediction p = model.predict(List.of(row("length", 1.0, "colour", "red"))).get(0);
+            assertEquals(0.8, p.output("p_a").asDoubles()[0], EPS);
+            assertEquals("3", p.output("leaf").asStrings()[0]);
+        }
+    }
+
     // ---- random-forest-style ensemble ---------------------------------------------------------------------------
 
     /** {@link PmmlFixtures#randomForest()} in plain Java; a missing x2 is 0, as the document says. */
