@@ -65,7 +65,6 @@ public final class PmmlModel implements Model {
 
     /** A target field and how to report it. */
     private static final class Target {
-        final TargetField field;
         final String key;
         final String outputName;
         final DataType type;
@@ -73,7 +72,6 @@ public final class PmmlModel implements Model {
         final List<Object> classes;
 
         Target(TargetField field, String outputName, DataType type, boolean classifier, List<Object> classes) {
-            this.field = field;
             this.key = field.getName();
             this.outputName = outputName;
             this.type = type;

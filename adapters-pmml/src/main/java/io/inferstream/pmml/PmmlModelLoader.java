@@ -163,11 +163,8 @@ public final class PmmlModelLoader implements ModelLoader {
                     : describe(e);
             throw new ModelLoadException(prefix + why, e);
         } catch (IllegalArgumentException | IllegalStateException | ClassCastException e) {
-            // JPMML's way of saying the document has no model (of that name), or that its root is not <PMML>.
-            String why = selected != null && String.valueOf(e.getMessage()).contains(selected)
-                    ? "the document has no model named '" + selected + "' (option " + MODEL + ")"
-                    : "not a usable PMML document: " + rootMessage(e);
-            throw new ModelLoadException(prefix + why, e);
+            // Without the schema, a root element other than <PMML> gets this far and fails to cast.
+            throw new ModelLoadException(prefix + "not a usable PMML document: " + rootMessage(e), e);
         }
     }
 
