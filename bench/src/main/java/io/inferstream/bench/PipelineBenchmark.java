@@ -11,14 +11,19 @@ import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
 import io.inferstream.testkit.fixtures.DenseNetwork;
 import io.inferstream.testkit.kafka.EmbeddedKafkaBroker;
-import io.inferstream.testkit.onnx.OnnxModelWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -32,18 +37,16 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * Measures, side by side in one run on one in-process broker, for an ONNX 784→35→10 network and 784-float JSON
- * records: (a) in-process batched inference, (b) the raw Kafka consume→produce pipe for the same payload,
- * (c) the engine end to end, (d) the same engine calling the model once per record; plus the decoder alone.
- * Prints a Markdown table and the ratios the README quotes.
+ * Measures, side by side in one run on one in-process broker, for each framework's model
+ * ({@link BenchSubject}): (a) in-process batched inference and (a1) one call per row; (b) the raw Kafka
+ * consume→produce pipe for the same payload; (c) the engine end to end; (d) the same engine calling the model once
+ * per record (same polls, same commits). Prints a Markdown table with the ratios the README quotes.
  *
- * <p>Run: {@code mvn -q -pl bench -am install -DskipTests && java -cp "bench/target/inferstream-bench.jar:bench/target/lib/*"
- * io.inferstream.bench.PipelineBenchmark [--records N] [--workers W] [--rounds R]}, or {@code bin/bench}.
+ * <p>Run: {@code bin/bench [--records N] [--workers W] [--batch-size B] [--rounds R] [--seconds S] [--only a,b]}.
  *
  * <p>Thread safety: a program, run on its main thread.
  */
 public final class PipelineBenchmark {
-    private static final String INPUT = "bench-input";
     private static final int PARTITIONS = 4;
     private static final int POOL = 256;
 
@@ -52,27 +55,26 @@ public final class PipelineBenchmark {
     private final int batchSize;
     private final int rounds;
     private final double seconds;
-    private final byte[][] pool = new byte[POOL][];
-    private final byte[] modelBytes;
+    private final List<BenchSubject> subjects;
+    private final Map<String, byte[][]> pools = new HashMap<>();
+    private final Map<String, Integer> recordsPerPayload = new HashMap<>();
     private final ModelRegistry registry = ModelRegistry.discover();
-    private final Map<String, Double> best = new HashMap<>();
+    private final Map<String, Double> best = new LinkedHashMap<>();
+    private Path scratch;
 
-    private PipelineBenchmark(int records, int workers, int batchSize, int rounds, double seconds) {
-        this.records = records;
-        this.workers = workers;
-        this.batchSize = batchSize;
-        this.rounds = rounds;
-        this.seconds = seconds;
-        DenseNetwork network = DenseNetwork.mnistSized();
-        float[][] inputs = network.sampleInputs(POOL, 7);
-        for (int i = 0; i < POOL; i++) {
-            StringBuilder sb = new StringBuilder("{\"input\":[");
-            for (int j = 0; j < inputs[i].length; j++) {
-                sb.append(j == 0 ? "" : ",").append(inputs[i][j]);
-            }
-            pool[i] = sb.append("]}").toString().getBytes(StandardCharsets.UTF_8);
-        }
-        modelBytes = OnnxModelWriter.denseNetwork(network);
+    private PipelineBenchmark(Map<String, String> opts) {
+        this.records = Integer.parseInt(opts.getOrDefault("records", "30000"));
+        this.workers = Integer.parseInt(opts.getOrDefault("workers", "2"));
+        this.batchSize = Integer.parseInt(opts.getOrDefault("batch-size", "500"));
+        this.rounds = Integer.parseInt(opts.getOrDefault("rounds", "2"));
+        this.seconds = Double.parseDouble(opts.getOrDefault("seconds", "3"));
+        List<String> only = opts.containsKey("only") ? List.of(opts.get("only").split(",")) : null;
+        this.subjects = BenchSubject.all().stream().filter(s -> only == null || only.contains(s.name)).toList();
+        pools.put(BenchSubject.IMAGES, imagePayloads());
+        pools.put(BenchSubject.TABULAR, tabularPayloads());
+        recordsPerPayload.put(BenchSubject.IMAGES, records);
+        // Small records move ~10× faster through Kafka: give them a backlog that lasts as long.
+        recordsPerPayload.put(BenchSubject.TABULAR, records * 5);
     }
 
     public static void main(String[] args) throws Exception {
@@ -80,65 +82,120 @@ public final class PipelineBenchmark {
         for (int i = 0; i + 1 < args.length; i += 2) {
             opts.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
-        PipelineBenchmark b = new PipelineBenchmark(Integer.parseInt(opts.getOrDefault("records", "50000")),
-                Integer.parseInt(opts.getOrDefault("workers", "2")), Integer.parseInt(opts.getOrDefault("batch-size", "500")),
-                Integer.parseInt(opts.getOrDefault("rounds", "2")), Double.parseDouble(opts.getOrDefault("seconds", "3")));
-        b.run();
+        PipelineBenchmark b = new PipelineBenchmark(opts);
+        b.scratch = Files.createTempDirectory("inferstream-bench");
+        try {
+            b.run();
+        } finally {
+            try (Stream<Path> walk = Files.walk(b.scratch)) {
+                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
         System.exit(0);
     }
 
-    private Model loadModel() throws ModelLoadException {
-        return registry.load(ModelSource.of(modelBytes, "mnist-mlp.onnx"), "onnx", Map.of());
+    private static byte[][] imagePayloads() {
+        float[][] inputs = DenseNetwork.mnistSized().sampleInputs(POOL, 7);
+        byte[][] pool = new byte[POOL][];
+        for (int i = 0; i < POOL; i++) {
+            StringBuilder sb = new StringBuilder("{\"input\":[");
+            for (int j = 0; j < inputs[i].length; j++) {
+                sb.append(j == 0 ? "" : ",").append(inputs[i][j]);
+            }
+            pool[i] = sb.append("]}").toString().getBytes(StandardCharsets.UTF_8);
+        }
+        return pool;
+    }
+
+    private static byte[][] tabularPayloads() {
+        Random r = new Random(8);
+        byte[][] pool = new byte[POOL][];
+        for (int i = 0; i < POOL; i++) {
+            StringBuilder sb = new StringBuilder("{");
+            for (int j = 0; j < 10; j++) {
+                sb.append(j == 0 ? "" : ",").append("\"f").append(j).append("\":").append(Math.round(r.nextGaussian() * 1024) / 1024.0);
+            }
+            pool[i] = sb.append('}').toString().getBytes(StandardCharsets.UTF_8);
+        }
+        return pool;
+    }
+
+    private Model load(BenchSubject s, ModelSource source) throws ModelLoadException {
+        return registry.load(source, s.name, Map.of());
     }
 
     private void run() throws Exception {
-        System.out.printf("Inferstream pipeline benchmark: ONNX 784→35→10 MLP, %,d JSON records of %,d bytes, %d worker(s), "
-                + "batches of %d, best of %d round(s); %d cores, Java %s%n", records, pool[0].length, workers, batchSize,
-                rounds, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
-        inProcess();
+        System.out.printf("Inferstream pipeline benchmark: %d worker(s), batches of %d, best of %d round(s); %d cores, Java %s%n",
+                workers, batchSize, rounds, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+        Map<String, ModelSource> sources = new LinkedHashMap<>();
+        for (BenchSubject s : subjects) {
+            sources.put(s.name, s.maker.make(scratch));
+            inProcess(s, sources.get(s.name));
+        }
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
-            broker.createTopic(INPUT, PARTITIONS);
-            produceBacklog(broker.bootstrapServers());
+            for (String payload : List.of(BenchSubject.IMAGES, BenchSubject.TABULAR)) {
+                if (subjects.stream().anyMatch(s -> s.payload.equals(payload))) {
+                    broker.createTopic(inputTopic(payload), PARTITIONS);
+                    produceBacklog(broker.bootstrapServers(), payload);
+                }
+            }
+            int topic = 0;
             for (int round = 1; round <= rounds; round++) {
-                String out = "round" + round;
-                broker.createTopic("bench-raw-" + out, PARTITIONS);
-                broker.createTopic("bench-engine-" + out, PARTITIONS);
-                broker.createTopic("bench-per-record-" + out, PARTITIONS);
-                broker.createTopic("bench-dlt-" + out, 1);
-                record("b", rawPipe(broker.bootstrapServers(), "bench-raw-" + out, "raw-" + out));
-                record("c", engine(broker.bootstrapServers(), "bench-engine-" + out, "bench-dlt-" + out, "engine-" + out, false));
-                record("d", engine(broker.bootstrapServers(), "bench-per-record-" + out, "bench-dlt-" + out, "per-record-" + out, true));
+                for (String payload : List.of(BenchSubject.IMAGES, BenchSubject.TABULAR)) {
+                    if (subjects.stream().noneMatch(s -> s.payload.equals(payload))) {
+                        continue;
+                    }
+                    String out = "bench-out-" + (++topic);
+                    broker.createTopic(out, PARTITIONS);
+                    record(payload + " b", rawPipe(broker.bootstrapServers(), payload, out, "raw-" + topic));
+                }
+                for (BenchSubject s : subjects) {
+                    for (boolean perRecord : new boolean[] {false, true}) {
+                        String out = "bench-out-" + (++topic);
+                        broker.createTopic(out, PARTITIONS);
+                        broker.createTopic(out + "-dlt", 1);
+                        record(s.name + (perRecord ? " d" : " c"), engine(broker.bootstrapServers(), s,
+                                sources.get(s.name), out, "engine-" + topic, perRecord));
+                    }
+                }
             }
         }
         printTable();
     }
 
-    private void record(String key, double rowsPerSecond) {
-        best.merge(key, rowsPerSecond, Math::max);
-        System.out.printf("  %s: %,.0f rows/s%n", key, rowsPerSecond);
+    private static String inputTopic(String payload) {
+        return "bench-in-" + payload;
     }
 
-    /** (a) and the decoder: no Kafka at all. */
-    private void inProcess() throws Exception {
-        try (Model model = loadModel()) {
+    private void record(String key, double rowsPerSecond) {
+        best.merge(key, rowsPerSecond, Math::max);
+        System.out.printf("  %-16s %,12.0f rows/s%n", key, rowsPerSecond);
+    }
+
+    /** (a), (a1) and the decoder alone: no Kafka at all. */
+    private void inProcess(BenchSubject s, ModelSource source) throws Exception {
+        byte[][] pool = pools.get(s.payload);
+        try (Model model = load(s, source)) {
             JsonRecordDecoder decoder = new JsonRecordDecoder(model.info(), Map.of(), false);
             List<Features> rows = new ArrayList<>();
             for (int i = 0; i < batchSize; i++) {
                 rows.add(decoder.decode(pool[i % POOL]));
             }
-            record("a", rate(() -> model.predict(rows), batchSize));
+            record(s.name + " a", rate(() -> model.predict(rows), batchSize));
             List<Features> one = List.of(rows.get(0));
-            record("a1", rate(() -> model.predict(one), 1));
-            int[] next = {0};
-            record("decode", rate(() -> {
-                for (int i = 0; i < 100; i++) {
-                    decoder.decode(pool[next[0]++ & (POOL - 1)]);
-                }
-            }, 100));
+            record(s.name + " a1", rate(() -> model.predict(one), 1));
+            if (!best.containsKey(s.payload + " decode")) {
+                int[] next = {0};
+                record(s.payload + " decode", rate(() -> {
+                    for (int i = 0; i < 100; i++) {
+                        decoder.decode(pool[next[0]++ & (POOL - 1)]);
+                    }
+                }, 100));
+            }
         }
     }
 
-    /** A unit of in-process work that handles {@code rows} rows. */
+    /** A unit of in-process work. */
     @FunctionalInterface
     private interface Work {
         void run() throws Exception;
@@ -161,38 +218,43 @@ public final class PipelineBenchmark {
         return calls * rowsPerCall / ((now - start) / 1e9);
     }
 
-    private void produceBacklog(String bootstrap) {
+    private void produceBacklog(String bootstrap, String payload) {
+        byte[][] pool = pools.get(payload);
+        int n = recordsPerPayload.get(payload);
         Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.LINGER_MS_CONFIG, 10, ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024,
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         long start = System.nanoTime();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config)) {
-            for (int i = 0; i < records; i++) {
-                producer.send(new ProducerRecord<>(INPUT, ("r" + i).getBytes(StandardCharsets.UTF_8), pool[i % POOL]));
+            for (int i = 0; i < n; i++) {
+                producer.send(new ProducerRecord<>(inputTopic(payload), ("r" + i).getBytes(StandardCharsets.UTF_8), pool[i % POOL]));
             }
             producer.flush();
         }
-        System.out.printf("  backlog of %,d records produced in %.1f s%n", records, (System.nanoTime() - start) / 1e9);
+        System.out.printf("  backlog of %,d %s records (%,d bytes each) produced in %.1f s%n", n, payload, pool[0].length,
+                (System.nanoTime() - start) / 1e9);
     }
 
-    /** (b): the same consume → produce → commit loop, with no decoding or model: Kafka's own ceiling. */
-    private double rawPipe(String bootstrap, String output, String group) throws InterruptedException {
+    /** (b): the same consume → produce → commit loop with no decoding or model: Kafka's own ceiling. */
+    private double rawPipe(String bootstrap, String payload, String output, String group) throws InterruptedException {
+        int n = recordsPerPayload.get(payload);
         AtomicLong copied = new AtomicLong();
         AtomicLong firstRecordNanos = new AtomicLong(Long.MAX_VALUE);
         List<Thread> threads = new ArrayList<>();
         for (int w = 0; w < workers; w++) {
-            Thread t = new Thread(() -> copy(bootstrap, output, group, copied, firstRecordNanos), "raw-" + w);
+            Thread t = new Thread(() -> copy(bootstrap, inputTopic(payload), output, group, n, copied, firstRecordNanos), "raw-" + w);
             threads.add(t);
             t.start();
         }
         for (Thread t : threads) {
             t.join();
         }
-        return records / ((System.nanoTime() - firstRecordNanos.get()) / 1e9);
+        return n / ((System.nanoTime() - firstRecordNanos.get()) / 1e9);
     }
 
-    private void copy(String bootstrap, String output, String group, AtomicLong copied, AtomicLong firstRecordNanos) {
+    private void copy(String bootstrap, String input, String output, String group, int n, AtomicLong copied,
+            AtomicLong firstRecordNanos) {
         Map<String, Object> c = new HashMap<>();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         c.put(ConsumerConfig.GROUP_ID_CONFIG, group);
@@ -211,14 +273,13 @@ public final class PipelineBenchmark {
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c);
              KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
-            consumer.subscribe(List.of(INPUT));
-            while (copied.get() < records) {
+            consumer.subscribe(List.of(input));
+            while (copied.get() < n) {
                 ConsumerRecords<byte[], byte[]> polled = consumer.poll(Duration.ofMillis(100));
                 if (polled.isEmpty()) {
                     continue;
                 }
-                long now = System.nanoTime();
-                firstRecordNanos.accumulateAndGet(now, Math::min);
+                firstRecordNanos.accumulateAndGet(System.nanoTime(), Math::min);
                 Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
                 for (ConsumerRecord<byte[], byte[]> r : polled) {
                     producer.send(new ProducerRecord<>(output, r.partition(), r.key(), r.value()));
@@ -232,27 +293,28 @@ public final class PipelineBenchmark {
     }
 
     /** (c) and (d): the engine, batched or with one model call per record. */
-    private double engine(String bootstrap, String output, String deadLetters, String group, boolean perRecord)
-            throws Exception {
+    private double engine(String bootstrap, BenchSubject s, ModelSource source, String output, String group,
+            boolean perRecord) throws Exception {
+        int n = recordsPerPayload.get(s.payload);
         Map<String, Object> props = new HashMap<>();
         props.put(EngineConfig.BOOTSTRAP_SERVERS, bootstrap);
         props.put(EngineConfig.GROUP_ID, group);
-        props.put(EngineConfig.INPUT_TOPICS, INPUT);
+        props.put(EngineConfig.INPUT_TOPICS, inputTopic(s.payload));
         props.put(EngineConfig.OUTPUT_TOPIC, output);
-        props.put(EngineConfig.DEAD_LETTER_TOPIC, deadLetters);
+        props.put(EngineConfig.DEAD_LETTER_TOPIC, output + "-dlt");
         props.put(EngineConfig.WORKER_THREADS, workers);
         props.put(EngineConfig.MAX_BATCH_SIZE, batchSize);
         long start;
         EngineMetrics metrics;
         try (InferenceEngine engine = InferenceEngine.start(new EngineConfig(props),
-                perRecord ? () -> new PerRecordModel(loadModel()) : this::loadModel)) {
+                perRecord ? () -> new PerRecordModel(load(s, source)) : () -> load(s, source))) {
             metrics = engine.metrics();
-            // Time from the moment the group has formed, as for the raw pipe (from its first records).
+            // Time from the moment the group has formed, as the raw pipe times from its first records.
             while (metrics.assignedPartitions() < PARTITIONS && metrics.recordsIn() == 0) {
                 Thread.sleep(1);
             }
             start = System.nanoTime();
-            while (metrics.predictionsOut() + metrics.deadLetters() < records) {
+            while (metrics.predictionsOut() + metrics.deadLetters() < n) {
                 if (engine.failure().isPresent()) {
                     throw new IllegalStateException("engine failed", engine.failure().get());
                 }
@@ -261,28 +323,34 @@ public final class PipelineBenchmark {
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
         if (metrics.deadLetters() > 0) {
-            throw new IllegalStateException(metrics.deadLetters() + " unexpected dead letters");
+            throw new IllegalStateException(s.name + ": " + metrics.deadLetters() + " unexpected dead letters");
         }
-        return records / elapsed;
+        return n / elapsed;
     }
 
     private void printTable() {
-        double a = best.get("a");
-        double b = best.get("b");
-        double c = best.get("c");
-        double d = best.get("d");
         System.out.println();
-        System.out.println("| measurement | rows/s |");
-        System.out.println("|---|---:|");
-        System.out.printf("| (a) in-process batched inference (batch %d) | %,.0f |%n", batchSize, a);
-        System.out.printf("| (a1) in-process, one call per row | %,.0f |%n", best.get("a1"));
-        System.out.printf("| JSON decode of one 784-float record, one thread | %,.0f |%n", best.get("decode"));
-        System.out.printf("| (b) raw Kafka consume→produce, same payload, %d worker(s) | %,.0f |%n", workers, b);
-        System.out.printf("| (c) engine end to end, %d worker(s) | %,.0f |%n", workers, c);
-        System.out.printf("| (d) engine, one model call per record (same polls and commits) | %,.0f |%n", d);
+        System.out.println("| model | (a) in-process, batch " + batchSize + " | (a1) in-process, 1 row per call "
+                + "| (b) raw Kafka pipe, same payload | (c) engine end to end | (d) engine, 1 model call per record "
+                + "| (c)/(d) | (c)/min(a,b) |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
+        for (BenchSubject s : subjects) {
+            double a = best.get(s.name + " a");
+            double a1 = best.get(s.name + " a1");
+            double b = best.get(s.payload + " b");
+            double c = best.get(s.name + " c");
+            double d = best.get(s.name + " d");
+            System.out.printf("| %s | %,.0f | %,.0f | %,.0f | %,.0f | %,.0f | %.1f× | %.2f |%n", s.description, a, a1, b, c,
+                    d, c / d, c / Math.min(a, b));
+        }
         System.out.println();
-        System.out.printf("(c)/(d) = %.2f   (c)/min(a,b) = %.2f   (c)/(b) = %.2f   (a)/(a1) = %.1f%n",
-                c / d, c / Math.min(a, b), c / b, a / best.get("a1"));
+        for (String payload : List.of(BenchSubject.IMAGES, BenchSubject.TABULAR)) {
+            if (best.containsKey(payload + " decode")) {
+                System.out.printf("JSON decoding alone, %s records, one thread: %,.0f records/s%n", payload,
+                        best.get(payload + " decode"));
+            }
+        }
+        System.out.println("All figures rows/s. (c) and (d) run the same engine with the same polls and commits; (d)"
+                + " only splits each batch into one model call per record.");
     }
-
 }

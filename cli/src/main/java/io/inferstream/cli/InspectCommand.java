@@ -42,7 +42,25 @@ final class InspectCommand {
         if (!Files.exists(path)) {
             throw new Args.UsageException("model " + path + " does not exist");
         }
-        return ModelRegistry.discover().load(ModelSource.of(path), args.get("format"), args.keyValues("option"));
+        ModelRegistry registry = ModelRegistry.discover();
+        ModelSource source = ModelSource.of(path);
+        try {
+            return registry.load(source, args.get("format"), args.keyValues("option"));
+        } catch (ModelLoadException e) {
+            throw withHint(e, registry, source);
+        }
+    }
+
+    /** Adds what to do when the format's adapter is simply not on the class path (PMML is opt-in: AGPL-3.0). */
+    static ModelLoadException withHint(ModelLoadException e, ModelRegistry registry, ModelSource source) {
+        boolean looksLikePmml = source.lowerCaseName().endsWith(".pmml")
+                || new String(source.header(4096), java.nio.charset.StandardCharsets.UTF_8).contains("<PMML");
+        if (looksLikePmml && !registry.formats().contains("pmml")) {
+            return new ModelLoadException(e.getMessage() + "\nThis looks like a PMML model. PMML support uses the "
+                    + "AGPL-3.0 jpmml evaluator, so it is not in the CLI by default: run with INFERSTREAM_PMML=1 "
+                    + "(e.g. INFERSTREAM_PMML=1 bin/inferstream score ...).", e);
+        }
+        return e;
     }
 
     static void print(ModelInfo info, PrintStream out) {

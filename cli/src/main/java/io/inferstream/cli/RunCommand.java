@@ -59,7 +59,8 @@ final class RunCommand {
         try {
             engine = InferenceEngine.start(config, () -> registry.load(ModelSource.of(model), format, config.modelOptions()));
         } catch (ModelLoadException e) {
-            err.println("inferstream run: cannot load the model: " + e.getMessage());
+            err.println("inferstream run: cannot load the model: "
+                    + InspectCommand.withHint(e, registry, ModelSource.of(model)).getMessage());
             return 2;
         } catch (ConfigException e) {
             err.println("inferstream run: configuration error: " + e.getMessage());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inferstream.dl4j.fixtures.Dl4jFixtures;
 import io.inferstream.h2o.fixtures.MojoFixtures;
+import io.inferstream.pmml.fixtures.PmmlFixtures;
 import io.inferstream.tensorflow.fixtures.SavedModelFixtures;
 import io.inferstream.testkit.contract.PredictionJson;
 import io.inferstream.testkit.contract.ReferenceClassifier;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The same logical model, the contract's reference classifier, made by four different frameworks and scored by the
+ * The same logical model, the contract's reference classifier, made by five different frameworks and scored by the
  * same {@code inferstream score} in one JVM: every format gives the reference probabilities and labels. This also
  * proves the CLI's class path holds all adapters at once (TensorFlow and DL4J share one JavaCPP).
  */
@@ -70,5 +71,8 @@ class CliFrameworksTest {
 
         Path h2o = MojoFixtures.copyTo("reference_glm", dir);
         assertScoresLikeTheReference("h2o-mojo", 1e-6, "--model", h2o.toString());
+
+        Path pmml = PmmlFixtures.write(dir, "reference.pmml", PmmlFixtures.referenceClassifier());
+        assertScoresLikeTheReference("pmml", 1e-5, "--model", pmml.toString());
     }
 }

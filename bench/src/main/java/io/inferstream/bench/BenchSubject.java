@@ -1,0 +1,55 @@
+package io.inferstream.bench;
+
+import io.inferstream.dl4j.fixtures.Dl4jFixtures;
+import io.inferstream.h2o.fixtures.MojoFixtures;
+import io.inferstream.model.ModelSource;
+import io.inferstream.tensorflow.fixtures.SavedModelFixtures;
+import io.inferstream.testkit.fixtures.DenseNetwork;
+import io.inferstream.testkit.onnx.OnnxModelWriter;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * One row of the benchmark: a model made by its own framework, the payload its records carry, and how to load it.
+ * The three neural networks are the very same 784→35→10 network ({@link DenseNetwork#mnistSized()}), so their rows
+ * compare frameworks, not models.
+ *
+ * <p>Thread safety: immutable.
+ */
+final class BenchSubject {
+    /** Records of 784 floats, {@code {"input": [...]}}, about 8.4 KB of JSON. */
+    static final String IMAGES = "images";
+    /** Records of ten numbers, {@code {"f0": .., ..., "f9": ..}}, about 200 bytes of JSON. */
+    static final String TABULAR = "tabular";
+
+    /** Writes the model under a scratch folder and says where it is. */
+    @FunctionalInterface
+    interface Maker {
+        ModelSource make(Path dir) throws Exception;
+    }
+
+    final String name;
+    final String description;
+    final String payload;
+    final Maker maker;
+
+    private BenchSubject(String name, String description, String payload, Maker maker) {
+        this.name = name;
+        this.description = description;
+        this.payload = payload;
+        this.maker = maker;
+    }
+
+    static List<BenchSubject> all() {
+        DenseNetwork net = DenseNetwork.mnistSized();
+        return List.of(
+                new BenchSubject("onnx", "ONNX Runtime, 784→35→10 MLP", IMAGES,
+                        dir -> ModelSource.of(OnnxModelWriter.denseNetwork(net), "mnist-mlp.onnx")),
+                new BenchSubject("tensorflow", "TensorFlow SavedModel, 784→35→10 MLP", IMAGES,
+                        dir -> ModelSource.of(SavedModelFixtures.denseNetwork(net, dir.resolve("tf-mlp")))),
+                new BenchSubject("dl4j", "DL4J MultiLayerNetwork, 784→35→10 MLP", IMAGES,
+                        dir -> ModelSource.of(Dl4jFixtures.writeDenseNetwork(net, dir.resolve("dl4j-mlp.zip")))),
+                new BenchSubject("h2o-mojo", "H2O GBM MOJO, 50 trees, 10 features", TABULAR,
+                        dir -> MojoFixtures.benchmarkGbm()));
+    }
+}
