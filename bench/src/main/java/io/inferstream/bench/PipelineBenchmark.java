@@ -1,11 +1,14 @@
 package io.inferstream.bench;
 
+import io.inferstream.codec.Float32RecordDecoder;
 import io.inferstream.codec.JsonRecordDecoder;
+import io.inferstream.codec.RecordDecoder;
 import io.inferstream.config.EngineConfig;
 import io.inferstream.data.Features;
 import io.inferstream.engine.EngineMetrics;
 import io.inferstream.engine.InferenceEngine;
 import io.inferstream.model.Model;
+import io.inferstream.model.ModelInfo;
 import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
@@ -49,6 +52,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class PipelineBenchmark {
     private static final int PARTITIONS = 4;
     private static final int POOL = 256;
+    private static final List<String> PAYLOADS = List.of(BenchSubject.IMAGES, BenchSubject.FLOATS, BenchSubject.TABULAR);
 
     private final int records;
     private final int workers;
@@ -72,9 +76,11 @@ public final class PipelineBenchmark {
         this.subjects = BenchSubject.all().stream().filter(s -> only == null || only.contains(s.name)).toList();
         pools.put(BenchSubject.IMAGES, imagePayloads());
         pools.put(BenchSubject.TABULAR, tabularPayloads());
+        pools.put(BenchSubject.FLOATS, floatPayloads());
         recordsPerPayload.put(BenchSubject.IMAGES, records);
         // Small records move ~10× faster through Kafka: give them a backlog that lasts as long.
         recordsPerPayload.put(BenchSubject.TABULAR, records * 5);
+        recordsPerPayload.put(BenchSubject.FLOATS, records * 2);
     }
 
     public static void main(String[] args) throws Exception {
@@ -107,6 +113,20 @@ public final class PipelineBenchmark {
         return pool;
     }
 
+    private static byte[][] floatPayloads() {
+        float[][] inputs = DenseNetwork.mnistSized().sampleInputs(POOL, 7);
+        byte[][] pool = new byte[POOL][];
+        for (int i = 0; i < POOL; i++) {
+            pool[i] = Float32RecordDecoder.encode(inputs[i]);
+        }
+        return pool;
+    }
+
+    private static RecordDecoder decoder(String payload, ModelInfo info) {
+        return BenchSubject.FLOATS.equals(payload) ? new Float32RecordDecoder(info, false)
+                : new JsonRecordDecoder(info, Map.of(), false);
+    }
+
     private static byte[][] tabularPayloads() {
         Random r = new Random(8);
         byte[][] pool = new byte[POOL][];
@@ -121,7 +141,7 @@ public final class PipelineBenchmark {
     }
 
     private Model load(BenchSubject s, ModelSource source) throws ModelLoadException {
-        return registry.load(source, s.name, Map.of());
+        return registry.load(source, s.format, Map.of());
     }
 
     private void run() throws Exception {
@@ -130,10 +150,10 @@ public final class PipelineBenchmark {
         Map<String, ModelSource> sources = new LinkedHashMap<>();
         for (BenchSubject s : subjects) {
             sources.put(s.name, s.maker.make(scratch));
-            inProcess(s, sources.get(s.name));
+            onWorkerThread(() -> inProcess(s, sources.get(s.name)));
         }
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
-            for (String payload : List.of(BenchSubject.IMAGES, BenchSubject.TABULAR)) {
+            for (String payload : PAYLOADS) {
                 if (subjects.stream().anyMatch(s -> s.payload.equals(payload))) {
                     broker.createTopic(inputTopic(payload), PARTITIONS);
                     produceBacklog(broker.bootstrapServers(), payload);
@@ -141,7 +161,7 @@ public final class PipelineBenchmark {
             }
             int topic = 0;
             for (int round = 1; round <= rounds; round++) {
-                for (String payload : List.of(BenchSubject.IMAGES, BenchSubject.TABULAR)) {
+                for (String payload : PAYLOADS) {
                     if (subjects.stream().noneMatch(s -> s.payload.equals(payload))) {
                         continue;
                     }
@@ -172,11 +192,31 @@ public final class PipelineBenchmark {
         System.out.printf("  %-16s %,12.0f rows/s%n", key, rowsPerSecond);
     }
 
+    /**
+     * Runs in-process measurements on a fresh thread, as the engine's workers are: ND4J, for one, runs several
+     * times slower on the JVM's main thread.
+     */
+    private static void onWorkerThread(Work work) throws Exception {
+        Exception[] failure = new Exception[1];
+        Thread t = new Thread(() -> {
+            try {
+                work.run();
+            } catch (Exception e) {
+                failure[0] = e;
+            }
+        }, "bench-in-process");
+        t.start();
+        t.join();
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+    }
+
     /** (a), (a1) and the decoder alone: no Kafka at all. */
     private void inProcess(BenchSubject s, ModelSource source) throws Exception {
         byte[][] pool = pools.get(s.payload);
         try (Model model = load(s, source)) {
-            JsonRecordDecoder decoder = new JsonRecordDecoder(model.info(), Map.of(), false);
+            RecordDecoder decoder = decoder(s.payload, model.info());
             List<Features> rows = new ArrayList<>();
             for (int i = 0; i < batchSize; i++) {
                 rows.add(decoder.decode(pool[i % POOL]));
@@ -304,6 +344,9 @@ public final class PipelineBenchmark {
         props.put(EngineConfig.DEAD_LETTER_TOPIC, output + "-dlt");
         props.put(EngineConfig.WORKER_THREADS, workers);
         props.put(EngineConfig.MAX_BATCH_SIZE, batchSize);
+        if (BenchSubject.FLOATS.equals(s.payload)) {
+            props.put(EngineConfig.INPUT_CODEC, "float32");
+        }
         long start;
         EngineMetrics metrics;
         try (InferenceEngine engine = InferenceEngine.start(new EngineConfig(props),
@@ -344,9 +387,9 @@ public final class PipelineBenchmark {
                     d, c / d, c / Math.min(a, b));
         }
         System.out.println();
-        for (String payload : List.of(BenchSubject.IMAGES, BenchSubject.TABULAR)) {
+        for (String payload : PAYLOADS) {
             if (best.containsKey(payload + " decode")) {
-                System.out.printf("JSON decoding alone, %s records, one thread: %,.0f records/s%n", payload,
+                System.out.printf("Decoding alone, %s records, one thread: %,.0f records/s%n", payload,
                         best.get(payload + " decode"));
             }
         }
