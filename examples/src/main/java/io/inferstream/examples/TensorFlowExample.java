@@ -1,0 +1,43 @@
+package io.inferstream.examples;
+
+import io.inferstream.model.ModelSource;
+import io.inferstream.tensorflow.fixtures.SavedModelFixtures;
+import io.inferstream.testkit.fixtures.DenseNetwork;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Serves a TensorFlow SavedModel, packed as a .zip so it could travel as bytes: a 784→35→10 network exported by TF
+ * Java, JSON records of 784 pixels in, the digit and its probabilities out. One record has 783 pixels and goes to
+ * the dead-letter topic.
+ *
+ * <p>Run: {@code bin/example tensorflow [bootstrap-servers]}.
+ *
+ * <p>Thread safety: a program, run on its main thread.
+ */
+public final class TensorFlowExample {
+    private TensorFlowExample() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Files.createTempDirectory("tf-example");
+        DenseNetwork net = DenseNetwork.mnistSized();
+        Path zip = SavedModelFixtures.zip(SavedModelFixtures.denseNetwork(net, dir.resolve("mnist")), dir.resolve("mnist.zip"));
+        List<Map.Entry<String, String>> records = new ArrayList<>();
+        float[][] images = net.sampleInputs(3, 5);
+        for (int i = 0; i < images.length; i++) {
+            records.add(Map.entry("image-" + i, Examples.vectorJson("input", images[i], images[i].length)));
+        }
+        records.add(Map.entry("image-cropped", Examples.vectorJson("input", images[0], 783)));
+        try {
+            new ExampleRun("images", ModelSource.of(zip))
+                    .with("model.class.labels", "0,1,2,3,4,5,6,7,8,9")
+                    .run(args, records);
+        } finally {
+            Examples.deleteRecursively(dir);
+        }
+    }
+}
