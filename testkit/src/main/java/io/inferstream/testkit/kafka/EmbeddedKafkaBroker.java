@@ -27,12 +27,16 @@ import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -273,8 +277,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     /**
-     * Creates a topic with replication factor 1 and waits until every partition has a leader and is visible in the
-     * broker's metadata, so that producers and consumers can use it at once.
+     * Creates a topic with replication factor 1 and waits until every partition has a leader in the broker's metadata
+     * and that leader replica serves requests (its log exists and this node leads it), so that producers, including
+     * idempotent ones sending several requests at once, and consumers can use it at once.
      *
      * @param name the topic name
      * @param partitions how many partitions, at least 1
@@ -313,22 +318,36 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     /**
-     * The controller acknowledges a topic once the creation is committed to the metadata log; the broker applies it
-     * a moment later. Waiting for the broker's own view (every partition with a leader) closes that gap, so the first
-     * send does not meet UNKNOWN_TOPIC_OR_PARTITION.
+     * Returns once every partition of the topic is served by its leader replica on this broker, not merely listed.
+     *
+     * <p>The controller acknowledges a topic once the creation is committed to the metadata log; the broker applies
+     * it a moment later, in two steps: first its metadata cache (which answers Metadata and DescribeTopicPartitions
+     * requests, so clients already see a leader for every partition), then its replica manager, which creates the
+     * partitions' logs and makes this node their leader one partition after another. Until that second step reaches a
+     * partition, a produce to it fails with NOT_LEADER_OR_FOLLOWER. That alone would only cost a retry, but an
+     * idempotent producer pipelines up to five requests per connection: when its first batch for a partition is
+     * refused this way and its second, sent a few milliseconds later, arrives after the partition exists, the broker
+     * (which accepts any first sequence number from a producer it has no state for) appends the second batch, and every
+     * retry of the first then fails with OUT_OF_ORDER_SEQUENCE_NUMBER until {@code delivery.timeout.ms} expires it
+     * (Kafka's KAFKA-15591). So waiting for leaders in the metadata is not enough: this also asks each partition's
+     * leader for its end offset (ListOffsets, which the broker answers from the partition's leader log and refuses
+     * with NOT_LEADER_OR_FOLLOWER, like a produce, until the replica manager has made it leader there).
      */
     private static void awaitTopicReady(Admin client, String name, int partitions)
             throws InterruptedException, TimeoutException, ExecutionException {
         long deadline = System.nanoTime() + TOPIC_READY_TIMEOUT.toNanos();
         String lastState = "not described yet";
-        while (System.nanoTime() < deadline) {
+        List<TopicPartitionInfo> infos = null;
+        // 1. Every partition is in the broker's metadata with a leader (what clients will be told).
+        while (infos == null) {
             try {
                 TopicDescription description = client.describeTopics(List.of(name)).allTopicNames().get()
                         .get(name);
-                List<TopicPartitionInfo> infos = description.partitions();
-                long led = infos.stream().filter(p -> p.leader() != null && !p.leader().isEmpty()).count();
-                if (infos.size() == partitions && led == partitions) {
-                    return;
+                List<TopicPartitionInfo> described = description.partitions();
+                long led = described.stream().filter(p -> p.leader() != null && !p.leader().isEmpty()).count();
+                if (described.size() == partitions && led == partitions) {
+                    infos = described;
+                    break;
                 }
                 lastState = led + " of " + partitions + " partitions have a leader";
             } catch (ExecutionException e) {
@@ -337,9 +356,43 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 }
                 lastState = "broker does not know the topic yet";
             }
-            Thread.sleep(20);
+            sleepOrTimeOut(deadline, name, lastState);
         }
-        throw new TimeoutException("topic '" + name + "' not ready after " + TOPIC_READY_TIMEOUT + " (" + lastState
+        // 2. Every partition's leader replica answers leader-only requests (what a produce needs).
+        Map<TopicPartition, OffsetSpec> endOffsets = new HashMap<>();
+        for (TopicPartitionInfo info : infos) {
+            endOffsets.put(new TopicPartition(name, info.partition()), OffsetSpec.latest());
+        }
+        while (true) {
+            long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (remainingMs <= 0) {
+                throw notReady(name, lastState);
+            }
+            try {
+                // Admin retries NOT_LEADER_OR_FOLLOWER / LEADER_NOT_AVAILABLE itself within the timeout.
+                client.listOffsets(endOffsets, new ListOffsetsOptions().timeoutMs((int) Math.min(remainingMs, 5_000)))
+                        .all().get();
+                return;
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof RetriableException)) {
+                    throw e;
+                }
+                lastState = "partition leaders listed but not yet serving: " + e.getCause();
+            }
+            sleepOrTimeOut(deadline, name, lastState);
+        }
+    }
+
+    private static void sleepOrTimeOut(long deadline, String name, String lastState)
+            throws InterruptedException, TimeoutException {
+        if (System.nanoTime() >= deadline) {
+            throw notReady(name, lastState);
+        }
+        Thread.sleep(20);
+    }
+
+    private static TimeoutException notReady(String name, String lastState) {
+        return new TimeoutException("topic '" + name + "' not ready after " + TOPIC_READY_TIMEOUT + " (" + lastState
                 + ")");
     }
 
