@@ -141,7 +141,7 @@ class Dl4jModelLoaderTest {
         for (int j = 0; j < h.length; j++) {
             h[j] = Math.max(0, h[j]);
         }
-        return softmax(dense(h, net.getLayer(1).getParam("W"), net.getLayer(1).getParam("b")));
+        return ReferenceClassifier.softmax(dense(h, net.getLayer(1).getParam("W"), net.getLayer(1).getParam("b")));
     }
 
     private static double[] x2d(float[] x) {
@@ -164,23 +164,6 @@ class Dl4jModelLoaderTest {
             z[o] = s;
         }
         return z;
-    }
-
-    private static double[] softmax(double[] z) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (double v : z) {
-            max = Math.max(max, v);
-        }
-        double sum = 0;
-        double[] p = new double[z.length];
-        for (int i = 0; i < z.length; i++) {
-            p[i] = Math.exp(z[i] - max);
-            sum += p[i];
-        }
-        for (int i = 0; i < z.length; i++) {
-            p[i] /= sum;
-        }
-        return p;
     }
 
     @Test
@@ -237,7 +220,7 @@ class Dl4jModelLoaderTest {
                 for (int j = 0; j < hb.length; j++) {
                     merged[ha.length + j] = Math.tanh(hb[j]);
                 }
-                double[] want = softmax(dense(merged, graph.getLayer("out").getParam("W"), graph.getLayer("out").getParam("b")));
+                double[] want = ReferenceClassifier.softmax(dense(merged, graph.getLayer("out").getParam("W"), graph.getLayer("out").getParam("b")));
                 assertTrue(maxAbsDiff(want, values(predictions.get(i), "out")) <= 1e-5, "row " + i);
             }
             InvalidInputException missing = assertThrows(InvalidInputException.class,

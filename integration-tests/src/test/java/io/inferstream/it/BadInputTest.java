@@ -30,6 +30,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A stream mixing good records with every kind of bad one: each bad record must reach the dead-letter topic with
@@ -128,7 +129,7 @@ class BadInputTest extends EngineTestSupport {
         long bad = java.util.Arrays.stream(kinds).filter(k -> k != Kind.GOOD).count();
 
         Topics topics = new Topics("bad-input", 3);
-        List<RecordMetadata> written = KafkaRecords.produceBytes(broker, topics.input, records);
+        List<RecordMetadata> written = KafkaRecords.produceBytes(KAFKA.broker(), topics.input, records);
         Map<String, Object> props = engineProperties(topics);
         props.put(EngineConfig.INPUT_MAX_RECORD_BYTES, MAX_BYTES);
         props.put(EngineConfig.MAX_BATCH_SIZE, 100);
@@ -143,7 +144,7 @@ class BadInputTest extends EngineTestSupport {
             assertEquals(bad, engine.metrics().deadLetters());
         }
 
-        List<ConsumerRecord<byte[], byte[]>> predictions = KafkaRecords.consumeBytes(broker, topics.output,
+        List<ConsumerRecord<byte[], byte[]>> predictions = KafkaRecords.consumeBytes(KAFKA.broker(), topics.output,
                 (int) (RECORDS - bad), Duration.ofSeconds(30));
         for (ConsumerRecord<byte[], byte[]> r : predictions) {
             int i = Integer.parseInt(new String(r.key(), StandardCharsets.UTF_8).substring(2));
@@ -154,7 +155,7 @@ class BadInputTest extends EngineTestSupport {
                 assertEquals(want[c], got[c], 1e-5);
             }
         }
-        List<ConsumerRecord<byte[], byte[]>> deadLetters = KafkaRecords.consumeBytes(broker, topics.deadLetters,
+        List<ConsumerRecord<byte[], byte[]>> deadLetters = KafkaRecords.consumeBytes(KAFKA.broker(), topics.deadLetters,
                 (int) bad, Duration.ofSeconds(30));
         for (ConsumerRecord<byte[], byte[]> r : deadLetters) {
             int i = Integer.parseInt(new String(r.key(), StandardCharsets.UTF_8).substring(2));

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** input.codec=csv (both layouts) and input.codec=float32 end to end: exact predictions, bad records dead-lettered. */
 class CodecEndToEndTest extends EngineScenarioSupport {
@@ -41,7 +42,7 @@ class CodecEndToEndTest extends EngineScenarioSupport {
         for (int i = 0; i < values.size(); i++) {
             records.add(new AbstractMap.SimpleImmutableEntry<>(utf8("k-" + i), values.get(i)));
         }
-        KafkaRecords.produceBytes(broker, topics.input, records);
+        KafkaRecords.produceBytes(KAFKA.broker(), topics.input, records);
         Map<String, Object> props = engineProperties(topics);
         props.putAll(extra);
         try (InferenceEngine engine = InferenceEngine.start(new EngineConfig(props),
@@ -51,9 +52,9 @@ class CodecEndToEndTest extends EngineScenarioSupport {
             assertEquals(expectedDeadLetters, engine.metrics().deadLetters(), () -> "dead letters: " + engine.metrics());
         }
         Map<String, ConsumerRecord<byte[], byte[]>> predictions = new HashMap<>();
-        KafkaRecords.consumeBytes(broker, topics.output, values.size() - expectedDeadLetters, Duration.ofSeconds(30))
+        KafkaRecords.consumeBytes(KAFKA.broker(), topics.output, values.size() - expectedDeadLetters, Duration.ofSeconds(30))
                 .forEach(r -> predictions.put(key(r), r));
-        KafkaRecords.consumeBytes(broker, topics.deadLetters, expectedDeadLetters, Duration.ofSeconds(30))
+        KafkaRecords.consumeBytes(KAFKA.broker(), topics.deadLetters, expectedDeadLetters, Duration.ofSeconds(30))
                 .forEach(r -> deadLetters.put(key(r), r));
         return predictions;
     }

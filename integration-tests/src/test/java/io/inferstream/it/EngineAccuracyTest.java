@@ -22,8 +22,9 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** 10,000 JSON records through a real ONNX model on a real broker, each checked against plain Java. */
+/** 10,000 JSON records through a real ONNX model on a real KAFKA.broker(), each checked against plain Java. */
 class EngineAccuracyTest extends EngineTestSupport {
     private static final int RECORDS = 10_000;
 
@@ -40,7 +41,7 @@ class EngineAccuracyTest extends EngineTestSupport {
             }
             records.add(new AbstractMap.SimpleImmutableEntry<>("k-" + i, json.append("]}").toString()));
         }
-        List<RecordMetadata> written = KafkaRecords.produceStrings(broker, topics.input, records);
+        List<RecordMetadata> written = KafkaRecords.produceStrings(KAFKA.broker(), topics.input, records);
 
         Map<String, Object> props = engineProperties(topics);
         props.put(EngineConfig.MODEL_CLASS_LABELS, "0,1,2,3,4,5,6,7,8,9");
@@ -55,8 +56,8 @@ class EngineAccuracyTest extends EngineTestSupport {
             assertEquals(EngineState.RUNNING, engine.state(), () -> "failed: " + engine.failure());
             modelCalls = engine.metrics().modelCalls();
         }
-        out = KafkaRecords.consumeBytes(broker, topics.output, RECORDS, Duration.ofSeconds(30));
-        assertEquals(0, KafkaRecords.countRecords(broker, topics.deadLetters));
+        out = KafkaRecords.consumeBytes(KAFKA.broker(), topics.output, RECORDS, Duration.ofSeconds(30));
+        assertEquals(0, KafkaRecords.countRecords(KAFKA.broker(), topics.deadLetters));
         assertTrue(modelCalls * 10 <= RECORDS, "micro-batched: " + modelCalls + " model calls for " + RECORDS + " records");
 
         Map<Integer, List<String>> inputOrder = new HashMap<>();

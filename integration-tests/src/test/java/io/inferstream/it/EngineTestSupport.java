@@ -5,14 +5,14 @@ import io.inferstream.engine.EngineMetrics;
 import io.inferstream.engine.InferenceEngine;
 import io.inferstream.model.ModelSource;
 import io.inferstream.testkit.fixtures.DenseNetwork;
-import io.inferstream.testkit.kafka.EmbeddedKafkaBroker;
+
+import io.inferstream.testkit.kafka.EmbeddedKafkaExtension;
 import io.inferstream.testkit.onnx.OnnxModelWriter;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * One real broker per test class, unique topic names per test, and the engine configuration the tests share.
@@ -21,19 +21,9 @@ import org.junit.jupiter.api.BeforeAll;
  */
 abstract class EngineTestSupport {
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
-    static EmbeddedKafkaBroker broker;
 
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     /** Topic names of one test. */
     static final class Topics {
@@ -48,15 +38,15 @@ abstract class EngineTestSupport {
             output = name + "-out-" + n;
             deadLetters = name + "-dlt-" + n;
             group = name + "-group-" + n;
-            broker.createTopic(input, partitions);
-            broker.createTopic(output, partitions);
-            broker.createTopic(deadLetters, 1);
+            KAFKA.broker().createTopic(input, partitions);
+            KAFKA.broker().createTopic(output, partitions);
+            KAFKA.broker().createTopic(deadLetters, 1);
         }
     }
 
     static Map<String, Object> engineProperties(Topics topics) {
         Map<String, Object> p = new HashMap<>();
-        p.put(EngineConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+        p.put(EngineConfig.BOOTSTRAP_SERVERS, KAFKA.broker().bootstrapServers());
         p.put(EngineConfig.GROUP_ID, topics.group);
         p.put(EngineConfig.INPUT_TOPICS, topics.input);
         p.put(EngineConfig.OUTPUT_TOPIC, topics.output);

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Stopping and failing mid-stream, then starting again: nothing is lost; duplicates are counted and reported. */
 class RestartAndFailureTest extends EngineTestSupport {
@@ -62,7 +63,7 @@ class RestartAndFailureTest extends EngineTestSupport {
             }
             records.add(new AbstractMap.SimpleImmutableEntry<>("k-" + i, sb.append("]}").toString()));
         }
-        KafkaRecords.produceStrings(broker, topics.input, records);
+        KafkaRecords.produceStrings(KAFKA.broker(), topics.input, records);
         return topics;
     }
 
@@ -74,15 +75,15 @@ class RestartAndFailureTest extends EngineTestSupport {
 
     /** Reads the whole output topic; asserts no key is missing; returns the number of duplicates. */
     private int assertNothingLost(Topics topics) {
-        long total = KafkaRecords.countRecords(broker, topics.output);
-        List<ConsumerRecord<String, String>> out = KafkaRecords.consumeStrings(broker, topics.output, (int) total,
+        long total = KafkaRecords.countRecords(KAFKA.broker(), topics.output);
+        List<ConsumerRecord<String, String>> out = KafkaRecords.consumeStrings(KAFKA.broker(), topics.output, (int) total,
                 Duration.ofSeconds(30));
         Map<String, Integer> perKey = new HashMap<>();
         out.forEach(r -> perKey.merge(r.key(), 1, Integer::sum));
         for (int i = 0; i < RECORDS; i++) {
             assertTrue(perKey.containsKey("k-" + i), "record k-" + i + " was lost");
         }
-        assertEquals(0, KafkaRecords.countRecords(broker, topics.deadLetters));
+        assertEquals(0, KafkaRecords.countRecords(KAFKA.broker(), topics.deadLetters));
         return (int) (total - perKey.size());
     }
 
@@ -118,7 +119,7 @@ class RestartAndFailureTest extends EngineTestSupport {
         }
         assertTrue(beforeFailure < RECORDS, "failed mid-stream");
         try (InferenceEngine engine = InferenceEngine.start(config(topics), () -> registry.load(source, "onnx", Map.of()))) {
-            await(() -> KafkaRecords.countRecords(broker, topics.output) >= RECORDS, 60_000,
+            await(() -> KafkaRecords.countRecords(KAFKA.broker(), topics.output) >= RECORDS, 60_000,
                     () -> "restart did not finish: " + engine.metrics());
             await(() -> engine.metrics().predictionsOut() + beforeFailure >= RECORDS, 60_000, () -> "still running");
         }
@@ -141,7 +142,7 @@ class RestartAndFailureTest extends EngineTestSupport {
         try (InferenceEngine engine = InferenceEngine.start(config, () -> registry.load(source, "onnx", Map.of()))) {
             await(() -> committedOutputs(topics) >= RECORDS, 60_000, () -> "restart did not finish: " + engine.metrics());
         }
-        Map<String, Object> readCommitted = broker.stringConsumerConfig(null);
+        Map<String, Object> readCommitted = KAFKA.broker().stringConsumerConfig(null);
         readCommitted.put("isolation.level", "read_committed");
         Map<String, Integer> perKey = new HashMap<>();
         try (org.apache.kafka.clients.consumer.KafkaConsumer<String, String> consumer =
@@ -157,11 +158,11 @@ class RestartAndFailureTest extends EngineTestSupport {
         }
         assertEquals(RECORDS, perKey.size(), "every record predicted");
         assertTrue(perKey.values().stream().allMatch(n -> n == 1), "read_committed readers see each record once");
-        assertTrue(KafkaRecords.countRecords(broker, topics.output) > RECORDS, "transaction markers prove transactions");
+        assertTrue(KafkaRecords.countRecords(KAFKA.broker(), topics.output) > RECORDS, "transaction markers prove transactions");
     }
 
     private long committedOutputs(Topics topics) {
-        Map<String, Object> c = broker.consumerConfig(null);
+        Map<String, Object> c = KAFKA.broker().consumerConfig(null);
         c.put("isolation.level", "read_committed");
         try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer =
                 new org.apache.kafka.clients.consumer.KafkaConsumer<>(c)) {

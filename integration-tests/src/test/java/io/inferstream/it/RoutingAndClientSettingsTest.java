@@ -37,6 +37,7 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Where outputs go (output.partitioning key vs input, several input topics, null keys), dead letters keeping
@@ -54,7 +55,7 @@ class RoutingAndClientSettingsTest extends EngineScenarioSupport {
     /** Writes records with an explicit partition (null: the producer's choice) and headers; waits for all acks. */
     private static List<RecordMetadata> produce(List<ProducerRecord<byte[], byte[]>> records) throws Exception {
         List<RecordMetadata> written = new ArrayList<>();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(broker.producerConfig())) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KAFKA.broker().producerConfig())) {
             List<java.util.concurrent.Future<RecordMetadata>> acks = new ArrayList<>();
             records.forEach(r -> acks.add(producer.send(r)));
             producer.flush();
@@ -69,7 +70,7 @@ class RoutingAndClientSettingsTest extends EngineScenarioSupport {
     private static Set<CompressionType> compressionOnDisk(String topic) throws Exception {
         Set<CompressionType> found = new HashSet<>();
         List<Path> segments;
-        try (Stream<Path> files = Files.walk(broker.dataDir())) {
+        try (Stream<Path> files = Files.walk(KAFKA.broker().dataDir())) {
             segments = files.filter(p -> p.getParent().getFileName().toString().startsWith(topic + "-")
                     && p.getFileName().toString().endsWith(".log")).collect(Collectors.toList());
         }
@@ -88,8 +89,8 @@ class RoutingAndClientSettingsTest extends EngineScenarioSupport {
         Topics topics = new Topics("routing-key", 2);
         String secondInput = topics.input + "-b";
         String output = topics.output + "-5";
-        broker.createTopic(secondInput, 3);
-        broker.createTopic(output, 5);
+        KAFKA.broker().createTopic(secondInput, 3);
+        KAFKA.broker().createTopic(output, 5);
         float[][] inputs = network.sampleInputs(1_000, 42);
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (int i = 0; i < inputs.length; i++) {
@@ -117,7 +118,7 @@ class RoutingAndClientSettingsTest extends EngineScenarioSupport {
             assertEquals(bad, engine.metrics().deadLetters());
         }
 
-        List<ConsumerRecord<byte[], byte[]>> out = KafkaRecords.consumeBytes(broker, output,
+        List<ConsumerRecord<byte[], byte[]>> out = KafkaRecords.consumeBytes(KAFKA.broker(), output,
                 (int) (records.size() - bad), Duration.ofSeconds(30));
         Set<Integer> usedPartitions = new HashSet<>();
         int nullKeys = 0;
@@ -140,7 +141,7 @@ class RoutingAndClientSettingsTest extends EngineScenarioSupport {
         assertEquals(Set.of(CompressionType.GZIP), compressionOnDisk(output),
                 "producer.compression.type=gzip reached the engine's producer");
 
-        List<ConsumerRecord<byte[], byte[]>> dead = KafkaRecords.consumeBytes(broker, topics.deadLetters, (int) bad,
+        List<ConsumerRecord<byte[], byte[]>> dead = KafkaRecords.consumeBytes(KAFKA.broker(), topics.deadLetters, (int) bad,
                 Duration.ofSeconds(30));
         Set<String> seenTraces = new HashSet<>();
         for (ConsumerRecord<byte[], byte[]> r : dead) {
@@ -161,7 +162,7 @@ class RoutingAndClientSettingsTest extends EngineScenarioSupport {
     void inputPartitioningMapsInputPartitionsModuloTheOutputsAndKeepsOrderForNullKeys() throws Exception {
         Topics topics = new Topics("routing-input", 3);
         String output = topics.output + "-2";
-        broker.createTopic(output, 2);
+        KAFKA.broker().createTopic(output, 2);
         float[][] inputs = network.sampleInputs(900, 43);
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (int i = 0; i < inputs.length; i++) {
@@ -178,7 +179,7 @@ class RoutingAndClientSettingsTest extends EngineScenarioSupport {
         // Without keys, outputs are matched to inputs by value: each output partition must be a merge of the
         // input partitions p = out (mod 2), each consumed strictly in its own order.
         Map<Integer, List<double[]>> got = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : KafkaRecords.consumeBytes(broker, output, inputs.length,
+        for (ConsumerRecord<byte[], byte[]> r : KafkaRecords.consumeBytes(KAFKA.broker(), output, inputs.length,
                 Duration.ofSeconds(30))) {
             assertNull(r.key());
             got.computeIfAbsent(r.partition(), x -> new ArrayList<>())
@@ -218,7 +219,7 @@ class RoutingAndClientSettingsTest extends EngineScenarioSupport {
         for (int i = 0; i < inputs.length; i++) {
             old.add(new AbstractMap.SimpleImmutableEntry<>("old-" + i, jsonInput(inputs[i])));
         }
-        KafkaRecords.produceStrings(broker, topics.input, old);
+        KafkaRecords.produceStrings(KAFKA.broker(), topics.input, old);
         Map<String, Object> props = engineProperties(topics);
         props.put(EngineConfig.CONSUMER_PREFIX + "auto.offset.reset", "latest");
         int sent = 0;
@@ -226,14 +227,14 @@ class RoutingAndClientSettingsTest extends EngineScenarioSupport {
             // The position is taken some time after the group forms: keep writing new records until one is scored.
             long deadline = System.currentTimeMillis() + 60_000;
             while (engine.metrics().predictionsOut() == 0 && System.currentTimeMillis() < deadline) {
-                KafkaRecords.produceStrings(broker, topics.input,
+                KafkaRecords.produceStrings(KAFKA.broker(), topics.input,
                         List.of(new AbstractMap.SimpleImmutableEntry<>("new-" + sent++, jsonInput(inputs[0]))));
                 Thread.sleep(200);
             }
             assertTrue(engine.metrics().predictionsOut() > 0, "no new record was scored: " + engine.metrics());
         }
-        long total = KafkaRecords.countRecords(broker, topics.output);
-        for (ConsumerRecord<String, String> r : KafkaRecords.consumeStrings(broker, topics.output, (int) total,
+        long total = KafkaRecords.countRecords(KAFKA.broker(), topics.output);
+        for (ConsumerRecord<String, String> r : KafkaRecords.consumeStrings(KAFKA.broker(), topics.output, (int) total,
                 Duration.ofSeconds(30))) {
             assertFalse(r.key().startsWith("old-"), "consumer.auto.offset.reset=latest must skip " + r.key());
         }

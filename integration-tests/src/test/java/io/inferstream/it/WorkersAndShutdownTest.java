@@ -31,6 +31,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Worker pools (idle workers, one instance per worker for a model that is not thread-safe, all closed), close()
@@ -46,7 +47,7 @@ class WorkersAndShutdownTest extends EngineScenarioSupport {
         for (int i = from; i < to; i++) {
             records.add(new AbstractMap.SimpleImmutableEntry<>("k-" + i, jsonInput(inputs[i])));
         }
-        return KafkaRecords.produceStrings(broker, topics.input, records);
+        return KafkaRecords.produceStrings(KAFKA.broker(), topics.input, records);
     }
 
     /** @return engine properties for {@code workers} threads over {@code topics}, after writing all of inputs. */
@@ -85,7 +86,7 @@ class WorkersAndShutdownTest extends EngineScenarioSupport {
         for (TrackedModel m : instances) {
             assertEquals(1, m.closes.get(), "every instance is closed exactly once by engine.close()");
         }
-        for (ConsumerRecord<byte[], byte[]> r : KafkaRecords.consumeBytes(broker, topics.output, inputs.length,
+        for (ConsumerRecord<byte[], byte[]> r : KafkaRecords.consumeBytes(KAFKA.broker(), topics.output, inputs.length,
                 Duration.ofSeconds(30))) {
             PredictionJson p = PredictionJson.parse(r.value());
             assertProbabilities(network.forward(inputs[Integer.parseInt(p.key().substring(2))]),
@@ -180,13 +181,13 @@ class WorkersAndShutdownTest extends EngineScenarioSupport {
 
         // Everything below the committed offsets is in the output, and nothing else is.
         Map<TopicPartition, OffsetAndMetadata> committed;
-        try (Admin admin = Admin.create(broker.adminConfig())) {
+        try (Admin admin = Admin.create(KAFKA.broker().adminConfig())) {
             committed = admin.listConsumerGroupOffsets(topics.group).partitionsToOffsetAndMetadata().get();
         }
         long committedRecords = committed.values().stream().mapToLong(OffsetAndMetadata::offset).sum();
         Set<String> predicted = new HashSet<>();
-        long outputs = KafkaRecords.countRecords(broker, topics.output);
-        KafkaRecords.consumeBytes(broker, topics.output, (int) outputs, Duration.ofSeconds(30))
+        long outputs = KafkaRecords.countRecords(KAFKA.broker(), topics.output);
+        KafkaRecords.consumeBytes(KAFKA.broker(), topics.output, (int) outputs, Duration.ofSeconds(30))
                 .forEach(r -> predicted.add(key(r)));
         assertEquals(committedRecords, outputs, "a graceful close writes exactly what it commits");
         written.forEach((k, meta) -> {
@@ -202,7 +203,7 @@ class WorkersAndShutdownTest extends EngineScenarioSupport {
             assertEquals(EngineState.RUNNING, engine.state(), () -> "failed: " + engine.failure());
         }
         Map<String, Integer> perKey = new HashMap<>();
-        KafkaRecords.consumeBytes(broker, topics.output, total, Duration.ofSeconds(30))
+        KafkaRecords.consumeBytes(KAFKA.broker(), topics.output, total, Duration.ofSeconds(30))
                 .forEach(r -> perKey.merge(key(r), 1, Integer::sum));
         for (int i = 0; i < total; i++) {
             assertEquals(1, perKey.getOrDefault("k-" + i, 0), "k-" + i + " predicted exactly once");

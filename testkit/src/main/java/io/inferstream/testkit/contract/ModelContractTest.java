@@ -12,7 +12,7 @@ import io.inferstream.model.ClassLabelledModel;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
-import io.inferstream.testkit.kafka.EmbeddedKafkaBroker;
+import io.inferstream.testkit.kafka.EmbeddedKafkaExtension;
 import io.inferstream.testkit.kafka.KafkaRecords;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -23,15 +23,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The cross-framework contract: every adapter's test extends this class and supplies the
  * {@link ReferenceClassifier} made in its own format; the same JSON records must then give the reference
- * probabilities and labels, both in process and through the real engine on a real Kafka broker.
+ * probabilities and labels, both in process and through the real engine on a real Kafka KAFKA.broker().
  *
  * <p>Subclasses implement {@link #writeContractModel(Path)}, and override {@link #engineProperties()} when their
  * format needs the scalar fields joined into a tensor ({@code input.concat.<input>=f0,f1,f2,f3}) or class labels
@@ -43,7 +42,6 @@ import org.junit.jupiter.api.io.TempDir;
 public abstract class ModelContractTest {
     /** Rows scored in each test. */
     protected static final int ROWS = 300;
-    private static EmbeddedKafkaBroker broker;
 
     @TempDir
     Path tempDir;
@@ -71,17 +69,8 @@ public abstract class ModelContractTest {
         return 1e-5;
     }
 
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     private EngineConfig config(String bootstrap, String suffix) {
         Map<String, Object> p = new HashMap<>(engineProperties());
@@ -136,24 +125,24 @@ public abstract class ModelContractTest {
     @Test
     void enginePredictionsOnKafkaMatchTheReference() throws Exception {
         String suffix = getClass().getSimpleName().toLowerCase();
-        EngineConfig config = config(broker.bootstrapServers(), suffix);
-        broker.createTopic("contract-in-" + suffix, 3);
-        broker.createTopic("contract-out-" + suffix, 3);
-        broker.createTopic("contract-dlt-" + suffix, 1);
+        EngineConfig config = config(KAFKA.broker().bootstrapServers(), suffix);
+        KAFKA.broker().createTopic("contract-in-" + suffix, 3);
+        KAFKA.broker().createTopic("contract-out-" + suffix, 3);
+        KAFKA.broker().createTopic("contract-dlt-" + suffix, 1);
         double[][] inputs = ReferenceClassifier.sampleInputs(ROWS, 7);
         List<Map.Entry<String, String>> records = new ArrayList<>();
         for (int i = 0; i < inputs.length; i++) {
             records.add(new AbstractMap.SimpleImmutableEntry<>("row-" + i, ReferenceClassifier.toJson(inputs[i])));
         }
-        KafkaRecords.produceStrings(broker, "contract-in-" + suffix, records);
+        KafkaRecords.produceStrings(KAFKA.broker(), "contract-in-" + suffix, records);
         List<ConsumerRecord<byte[], byte[]>> out;
         ModelSource source = writeContractModel(tempDir);
         ModelRegistry registry = ModelRegistry.discover();
         try (InferenceEngine engine = InferenceEngine.start(config, () -> registry.load(source, format(), loaderOptions()))) {
-            out = KafkaRecords.consumeBytes(broker, "contract-out-" + suffix, ROWS, Duration.ofSeconds(60));
+            out = KafkaRecords.consumeBytes(KAFKA.broker(), "contract-out-" + suffix, ROWS, Duration.ofSeconds(60));
             assertEquals(EngineState.RUNNING, engine.state(), () -> "engine failed: " + engine.failure());
         }
-        assertEquals(0, KafkaRecords.countRecords(broker, "contract-dlt-" + suffix), "no dead letters");
+        assertEquals(0, KafkaRecords.countRecords(KAFKA.broker(), "contract-dlt-" + suffix), "no dead letters");
         boolean[] seen = new boolean[ROWS];
         for (ConsumerRecord<byte[], byte[]> r : out) {
             PredictionJson p = PredictionJson.parse(r.value());

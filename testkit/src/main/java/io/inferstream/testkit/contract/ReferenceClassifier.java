@@ -64,7 +64,11 @@ public final class ReferenceClassifier {
 
     /** @return the class probabilities {@code softmax(W·x + b)}, computed in double precision. */
     public static double[] probabilities(double[] x) {
-        double[] z = logits(x);
+        return softmax(logits(x));
+    }
+
+    /** @return {@code softmax(z)}, shifted by the maximum for numerical safety; for tests' own arithmetic. */
+    public static double[] softmax(double[] z) {
         double max = Double.NEGATIVE_INFINITY;
         for (double v : z) {
             max = Math.max(max, v);

@@ -17,9 +17,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Regression: {@link EmbeddedKafkaBroker#createTopic} used to return once every partition had a leader in the
@@ -33,27 +32,17 @@ class EmbeddedKafkaBrokerTopicReadinessTest {
     /** The broker creates partitions one after another; the more there are, the longer the old gap. */
     private static final int PARTITIONS = 24;
 
-    private static EmbeddedKafkaBroker broker;
 
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     @Test
     void everyPartitionAcceptsItsFirstSendRightAfterCreateTopicReturns() throws Exception {
-        broker.createTopic("ready-at-once", PARTITIONS);
+        KAFKA.broker().createTopic("ready-at-once", PARTITIONS);
 
         // No retries: a partition whose leader replica is not serving yet fails its send at once instead of hiding
         // the gap behind a retry. (Idempotence needs retries, so it is off here.)
-        Map<String, Object> config = broker.stringProducerConfig();
+        Map<String, Object> config = KAFKA.broker().stringProducerConfig();
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false);
         config.put(ProducerConfig.RETRIES_CONFIG, 0);
         config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
@@ -77,18 +66,18 @@ class EmbeddedKafkaBrokerTopicReadinessTest {
     @Test
     void idempotentPipelinedProduceRightAfterCreateTopicLosesNothing() {
         // The original failure: the helpers' idempotent producer, several requests in flight, on a fresh topic.
-        broker.createTopic("pipelined", PARTITIONS);
+        KAFKA.broker().createTopic("pipelined", PARTITIONS);
         int n = 3_000;
         List<Map.Entry<String, String>> sent = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             sent.add(Map.entry("key-" + i, "value-" + i));
         }
-        List<RecordMetadata> written = KafkaRecords.produceStrings(broker, "pipelined", sent);
+        List<RecordMetadata> written = KafkaRecords.produceStrings(KAFKA.broker(), "pipelined", sent);
         assertEquals(n, written.size());
-        assertEquals(n, KafkaRecords.countRecords(broker, "pipelined"));
+        assertEquals(n, KafkaRecords.countRecords(KAFKA.broker(), "pipelined"));
         // Within each partition, records were written in the order they were sent.
         Map<Integer, Integer> lastIndex = new HashMap<>();
-        for (ConsumerRecord<String, String> r : KafkaRecords.consumeStrings(broker, "pipelined", n,
+        for (ConsumerRecord<String, String> r : KafkaRecords.consumeStrings(KAFKA.broker(), "pipelined", n,
                 Duration.ofSeconds(30))) {
             int i = Integer.parseInt(r.key().substring("key-".length()));
             Integer previous = lastIndex.put(r.partition(), i);
