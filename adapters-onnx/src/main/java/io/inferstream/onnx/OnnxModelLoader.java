@@ -111,14 +111,24 @@ public final class OnnxModelLoader implements ModelLoader {
         }
         OrtEnvironment environment = environment(name);
         OrtSession session;
-        try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
-            sessionOptions.setIntraOpNumThreads(threads);
-            sessionOptions.setOptimizationLevel(level);
-            session = path != null ? environment.createSession(path.toString(), sessionOptions)
-                    : environment.createSession(bytes, sessionOptions);
+        try {
+            byte[] modelBytes = bytes;
+            // On a large stack: session creation is native work as deep as the environment's (see OrtRuntime).
+            session = OrtRuntime.onLargeStack(() -> {
+                try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
+                    sessionOptions.setIntraOpNumThreads(threads);
+                    sessionOptions.setOptimizationLevel(level);
+                    return path != null ? environment.createSession(path.toString(), sessionOptions)
+                            : environment.createSession(modelBytes, sessionOptions);
+                }
+            });
         } catch (OrtException e) {
             throw new ModelLoadException("ONNX model " + name + ": ONNX Runtime cannot load " + source + ": "
                     + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new ModelLoadException("ONNX model " + name + ": ONNX Runtime cannot load " + source + ": " + e, e);
         }
         try {
             byte[] inMemory = bytes;

@@ -67,6 +67,8 @@ public final class InferenceEngine implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(InferenceEngine.class);
 
+    private static final long WORKER_STACK_BYTES = 16L << 20;
+
     private final EngineConfig config;
     private final List<Model> models = new ArrayList<>();
     private final List<InferenceWorker> workers = new ArrayList<>();
@@ -160,7 +162,9 @@ public final class InferenceEngine implements AutoCloseable {
                 InferenceWorker worker = new InferenceWorker(name, consumer, producer, models.get(i), decoder, settings,
                         metrics, host);
                 workers.add(worker);
-                threads.add(new Thread(worker, name));
+                // A large stack: native runtimes (ONNX Runtime, TensorFlow, ND4J) can need more than the 1 MB default,
+                // and overflowing it kills the JVM instead of throwing.
+                threads.add(new Thread(null, worker, name, WORKER_STACK_BYTES));
             }
         } catch (RuntimeException e) {
             // Nothing has started yet: close every client made so far, so a failed start leaks nothing.
@@ -194,18 +198,17 @@ public final class InferenceEngine implements AutoCloseable {
         topics.add(config.getString(EngineConfig.OUTPUT_TOPIC));
         topics.add(config.getString(EngineConfig.DEAD_LETTER_TOPIC));
         try (Admin admin = Admin.create(adminConfig)) {
-            Map<String, TopicDescription> found = new HashMap<>();
-            for (String topic : topics) {
-                try {
-                    found.put(topic, admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic));
-                } catch (ExecutionException e) {
-                    if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-                        throw new ConfigException("Topic '" + topic + "' does not exist on "
-                                + config.getList(EngineConfig.BOOTSTRAP_SERVERS) + "; create it first (input, output "
-                                + "and dead-letter topics are never auto-created by the engine)");
-                    }
-                    throw new ConfigException("Cannot describe topic '" + topic + "': " + e.getCause());
+            Map<String, TopicDescription> found;
+            try {
+                // One request and one deadline for all topics: a cluster that does not answer fails in 30 s, once.
+                found = admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                    throw new ConfigException("Topic '" + firstMissing(admin, topics) + "' does not exist on "
+                            + config.getList(EngineConfig.BOOTSTRAP_SERVERS) + "; create it first (input, output "
+                            + "and dead-letter topics are never auto-created by the engine)");
                 }
+                throw new ConfigException("Cannot describe topics " + topics + ": " + e.getCause());
             }
             boolean byInput = "input".equals(config.getString(EngineConfig.OUTPUT_PARTITIONING));
             return byInput ? found.get(config.getString(EngineConfig.OUTPUT_TOPIC)).partitions().size() : 0;
@@ -222,6 +225,20 @@ public final class InferenceEngine implements AutoCloseable {
     private static String clientId(Map<String, Object> overrides, String defaultId, int index) {
         Object given = overrides.get(ConsumerConfig.CLIENT_ID_CONFIG);
         return given == null ? defaultId : given + "-" + index;
+    }
+
+    /** @return the first of the topics the cluster does not know, to name it in the error. */
+    private static String firstMissing(Admin admin, Set<String> topics) throws InterruptedException, TimeoutException {
+        for (String topic : topics) {
+            try {
+                admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                    return topic;
+                }
+            }
+        }
+        return String.join(", ", topics);
     }
 
     private Map<String, Object> consumerConfig(String defaultClientId, int index) {
@@ -343,7 +360,9 @@ public final class InferenceEngine implements AutoCloseable {
             models.clear();
             if (state == EngineState.STOPPING) {
                 state = EngineState.STOPPED;
-                LOG.info("Stopped: {}", metrics);
+                if (!threads.isEmpty()) {
+                    LOG.info("Stopped: {}", metrics);
+                }
             }
         }
     }

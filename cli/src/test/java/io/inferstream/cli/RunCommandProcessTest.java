@@ -1,0 +1,99 @@
+package io.inferstream.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.inferstream.testkit.contract.PredictionJson;
+import io.inferstream.testkit.contract.ReferenceClassifier;
+import io.inferstream.testkit.kafka.EmbeddedKafkaExtension;
+import io.inferstream.testkit.kafka.KafkaRecords;
+import io.inferstream.testkit.onnx.OnnxModelWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code inferstream run} as an operator runs it: a separate JVM serving a model from a properties file, stopped
+ * with SIGTERM. Every record must be predicted and its offset committed before the process ends.
+ */
+class RunCommandProcessTest {
+    private static final int RECORDS = 2_000;
+
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void servesFromAPropertiesFileAndStopsGracefullyOnSigterm() throws Exception {
+        KAFKA.broker().createTopic("run-in", 2);
+        KAFKA.broker().createTopic("run-out", 2);
+        KAFKA.broker().createTopic("run-dlt", 1);
+        Files.write(dir.resolve("classifier.onnx"), OnnxModelWriter.referenceClassifier());
+        Path config = Files.write(dir.resolve("app.properties"), List.of(
+                "bootstrap.servers=" + KAFKA.broker().bootstrapServers(),
+                "group.id=run-test",
+                "input.topics=run-in",
+                "output.topic=run-out",
+                "dead.letter.topic=run-dlt",
+                "model.path=classifier.onnx", // relative to the properties file
+                "input.concat.features=f0,f1,f2,f3",
+                "model.class.labels=low,mid,high",
+                "worker.threads=2",
+                "producer.linger.ms=10"));
+        double[][] inputs = ReferenceClassifier.sampleInputs(RECORDS, 5);
+        List<Map.Entry<String, String>> records = new ArrayList<>();
+        for (int i = 0; i < RECORDS; i++) {
+            records.add(new AbstractMap.SimpleImmutableEntry<>("r" + i, ReferenceClassifier.toJson(inputs[i])));
+        }
+        KafkaRecords.produceStrings(KAFKA.broker(), "run-in", records);
+
+        Path log = dir.resolve("run.log");
+        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", "--config", config.toString(),
+                "--status-interval-seconds", "1")
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            List<ConsumerRecord<byte[], byte[]>> out;
+            try {
+                out = KafkaRecords.consumeBytes(KAFKA.broker(), "run-out", RECORDS, Duration.ofSeconds(90));
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + (process.isAlive() ? "" : "; the run exited with "
+                        + process.exitValue()) + "; it printed:\n" + Files.readString(log), e);
+            }
+            for (ConsumerRecord<byte[], byte[]> r : out) {
+                PredictionJson p = PredictionJson.parse(r.value());
+                int i = Integer.parseInt(p.key().substring(1));
+                assertEquals(ReferenceClassifier.label(inputs[i]), p.label(), p.key());
+            }
+        } finally {
+            process.destroy(); // SIGTERM: the shutdown hook closes the engine gracefully
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+                throw new AssertionError("run did not stop within 60 s of SIGTERM:\n" + Files.readString(log));
+            }
+        }
+        String output = Files.readString(log, StandardCharsets.UTF_8);
+        assertTrue(output.contains("inferstream: serving classifier:1"), output);
+        assertTrue(output.contains("Stopped: in=" + RECORDS + " predictions=" + RECORDS + " deadLetters=0"), output);
+        try (Admin admin = Admin.create(KAFKA.broker().adminConfig())) {
+            Map<org.apache.kafka.common.TopicPartition, OffsetAndMetadata> committed =
+                    admin.listConsumerGroupOffsets("run-test").partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+            long sum = committed.values().stream().mapToLong(OffsetAndMetadata::offset).sum();
+            assertEquals(RECORDS, sum, "every record's offset committed before the process ended");
+        }
+    }
+}
