@@ -18,15 +18,18 @@ public final class Main {
             "  inspect --model PATH [--format F]  Show a model's format, inputs and outputs (names, types, shapes)",
             "                                     and an example input record.",
             "  score --model PATH --input FILE.jsonl [--format F] [--concat INPUT=f1,f2,...] [--labels a,b,c]",
-            "        [--batch-size N] [--option KEY=VALUE]",
+            "        [--batch-size N] [--option KEY=VALUE] [--allow-nan]",
             "                                     Score a JSON-lines file offline: one JSON prediction per line",
             "                                     (or an error object for a line that cannot be scored).",
-            "  demo [--records N] [--threads T]   Start a Kafka broker in-process on 127.0.0.1, make an ONNX model,",
+            "  demo [--records N] [--threads T] [--batch-size B] [--rate EVENTS_PER_S] [--bad-every K]",
+            "                                     Start a Kafka broker in-process on 127.0.0.1, make an ONNX model,",
             "                                     stream synthetic events through the engine, and print a summary.",
             "  formats                            List the model formats on the class path.",
             "  config-reference                   Print the run command's configuration keys as a Markdown table.",
             "",
-            "Exit codes: 0 success, 1 failure while running, 2 a usage or configuration mistake.");
+            "Exit codes: 0 success, 1 failure while running, 2 a usage or configuration mistake.",
+            "PMML models need INFERSTREAM_PMML=1: the PMML adapter uses the AGPL-3.0 jpmml evaluator and is not",
+            "part of the CLI by default.");
 
     private Main() {
     }
