@@ -277,10 +277,7 @@ public final class JsonRecordDecoder implements RecordDecoder {
     }
 
     private void checkFinite(double d, String name) throws InvalidInputException {
-        if (!allowNonFinite && !Double.isFinite(d)) {
-            throw new InvalidInputException(name, d + " is not allowed (set input.allow.nan=true to pass NaN and "
-                    + "infinities to the model)");
-        }
+        NumericBuffer.requireFinite(d, name, allowNonFinite);
     }
 
     /** Reads TF Serving's {@code {"b64": "..."}} convention for binary values. */

@@ -106,10 +106,7 @@ final class NumericBuffer {
      *     value when not allowed, or a number into a text or boolean field
      */
     void addNumber(double v, String field, boolean allowNonFinite) throws InvalidInputException {
-        if (!allowNonFinite && !Double.isFinite(v)) {
-            throw new InvalidInputException(field, v + " is not allowed (set input.allow.nan=true to pass NaN and "
-                    + "infinities to the model)");
-        }
+        requireFinite(v, field, allowNonFinite);
         switch (type) {
             case FLOAT: addFloat((float) v); return;
             case DOUBLE: addDouble(v); return;
@@ -121,6 +118,14 @@ final class NumericBuffer {
                 return;
             default:
                 throw new InvalidInputException(field, "expected " + type.displayName() + ", got the number " + v);
+        }
+    }
+
+    /** Rejects NaN and infinities unless {@code input.allow.nan} lets them through; the decoders' one rule. */
+    static void requireFinite(double v, String field, boolean allowNonFinite) throws InvalidInputException {
+        if (!allowNonFinite && !Double.isFinite(v)) {
+            throw new InvalidInputException(field, v + " is not allowed (set input.allow.nan=true to pass NaN and "
+                    + "infinities to the model)");
         }
     }
 
