@@ -13,20 +13,18 @@ import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
 import io.inferstream.testkit.fixtures.DenseNetwork;
+import io.inferstream.testkit.fixtures.ScratchDirectory;
 import io.inferstream.testkit.kafka.EmbeddedKafkaBroker;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -64,7 +62,6 @@ public final class PipelineBenchmark {
     private final Map<String, Integer> recordsPerPayload = new HashMap<>();
     private final ModelRegistry registry = ModelRegistry.discover();
     private final Map<String, Double> best = new LinkedHashMap<>();
-    private Path scratch;
 
     private PipelineBenchmark(Map<String, String> opts) {
         this.records = Integer.parseInt(opts.getOrDefault("records", "30000"));
@@ -88,14 +85,8 @@ public final class PipelineBenchmark {
         for (int i = 0; i + 1 < args.length; i += 2) {
             opts.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
-        PipelineBenchmark b = new PipelineBenchmark(opts);
-        b.scratch = Files.createTempDirectory("inferstream-bench");
-        try {
-            b.run();
-        } finally {
-            try (Stream<Path> walk = Files.walk(b.scratch)) {
-                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+        try (ScratchDirectory scratch = ScratchDirectory.create("inferstream-bench")) {
+            new PipelineBenchmark(opts).run(scratch.path());
         }
         System.exit(0);
     }
@@ -104,11 +95,7 @@ public final class PipelineBenchmark {
         float[][] inputs = DenseNetwork.mnistSized().sampleInputs(POOL, 7);
         byte[][] pool = new byte[POOL][];
         for (int i = 0; i < POOL; i++) {
-            StringBuilder sb = new StringBuilder("{\"input\":[");
-            for (int j = 0; j < inputs[i].length; j++) {
-                sb.append(j == 0 ? "" : ",").append(inputs[i][j]);
-            }
-            pool[i] = sb.append("]}").toString().getBytes(StandardCharsets.UTF_8);
+            pool[i] = DenseNetwork.toJson(inputs[i]).getBytes(StandardCharsets.UTF_8);
         }
         return pool;
     }
@@ -144,7 +131,7 @@ public final class PipelineBenchmark {
         return registry.load(source, s.format, Map.of());
     }
 
-    private void run() throws Exception {
+    private void run(Path scratch) throws Exception {
         System.out.printf("Inferstream pipeline benchmark: %d worker(s), batches of %d, best of %d round(s); %d cores, Java %s%n",
                 workers, batchSize, rounds, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
         Map<String, ModelSource> sources = new LinkedHashMap<>();

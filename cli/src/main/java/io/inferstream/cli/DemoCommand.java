@@ -7,6 +7,7 @@ import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
 import io.inferstream.testkit.fixtures.DenseNetwork;
+import io.inferstream.testkit.fixtures.ScratchDirectory;
 import io.inferstream.testkit.kafka.EmbeddedKafkaBroker;
 import io.inferstream.testkit.onnx.OnnxModelWriter;
 import java.io.IOException;
@@ -14,11 +15,9 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * {@code inferstream demo}: everything real, on one machine, in one command. Starts a Kafka broker in-process on
@@ -45,18 +44,14 @@ final class DemoCommand {
         int batchSize = args.integer("batch-size", 500, 1);
         int badEvery = args.integer("bad-every", 500, 0);
         int rate = args.integer("rate", 0, 0);
-        Path dir = null;
-        try {
-            dir = Files.createTempDirectory("inferstream-demo");
-            return demo(records, threads, batchSize, badEvery, rate, dir, out);
+        try (ScratchDirectory dir = ScratchDirectory.create("inferstream-demo")) {
+            return demo(records, threads, batchSize, badEvery, rate, dir.path(), out);
         } catch (IOException | ModelLoadException | InterruptedException e) {
             err.println("inferstream demo: " + e);
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
             return 1;
-        } finally {
-            deleteQuietly(dir);
         }
     }
 
@@ -165,14 +160,4 @@ final class DemoCommand {
         return 1;
     }
 
-    private static void deleteQuietly(Path dir) {
-        if (dir == null) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // best effort: a temp dir
-        }
-    }
 }

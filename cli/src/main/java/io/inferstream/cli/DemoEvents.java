@@ -47,17 +47,9 @@ final class DemoEvents {
         this.badEvery = badEvery;
         float[][] inputs = network.sampleInputs(POOL, 2024);
         for (int i = 0; i < POOL; i++) {
-            pool[i] = json(inputs[i], inputs[i].length).getBytes(StandardCharsets.UTF_8);
+            pool[i] = DenseNetwork.toJson(inputs[i]).getBytes(StandardCharsets.UTF_8);
             expected[i] = network.forward(inputs[i]);
         }
-    }
-
-    private static String json(float[] x, int n) {
-        StringBuilder sb = new StringBuilder(n * 12).append("{\"input\":[");
-        for (int i = 0; i < n; i++) {
-            sb.append(i == 0 ? "" : ",").append(x[i]);
-        }
-        return sb.append("]}").toString();
     }
 
     boolean isBad(long i) {
@@ -70,7 +62,7 @@ final class DemoEvents {
         }
         switch ((int) ((i / badEvery) % BAD_KINDS.length)) {
             case 0: return "{\"input\": [0.1, 0.2".getBytes(StandardCharsets.UTF_8);
-            case 1: return json(new float[783], 783).getBytes(StandardCharsets.UTF_8);
+            case 1: return DenseNetwork.toJson(new float[783]).getBytes(StandardCharsets.UTF_8);
             case 2: return new String(pool[0], StandardCharsets.UTF_8).replaceFirst("\\[[^,]+,", "[NaN,")
                     .getBytes(StandardCharsets.UTF_8);
             case 3: return "{\"pixels\": [1, 2, 3]}".getBytes(StandardCharsets.UTF_8);

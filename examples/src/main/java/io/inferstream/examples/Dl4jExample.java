@@ -2,7 +2,7 @@ package io.inferstream.examples;
 
 import io.inferstream.dl4j.fixtures.Dl4jFixtures;
 import io.inferstream.model.ModelSource;
-import java.nio.file.Files;
+import io.inferstream.testkit.fixtures.ScratchDirectory;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +20,8 @@ public final class Dl4jExample {
     }
 
     public static void main(String[] args) throws Exception {
-        Path dir = Files.createTempDirectory("dl4j-example");
-        try {
+        try (ScratchDirectory scratch = ScratchDirectory.create("dl4j-example")) {
+            Path dir = scratch.path();
             Path model = Dl4jFixtures.save(Dl4jFixtures.trainedClassifier(), dir.resolve("blobs.zip"));
             new ExampleRun("points", ModelSource.of(model))
                     .with("model.class.labels", "red,green,blue")
@@ -31,8 +31,6 @@ public final class Dl4jExample {
                             Map.entry("p2", "{\"input\": [-0.5, 0.87]}"),
                             Map.entry("p3", "{\"input\": [-0.5, -0.87]}"),
                             Map.entry("p-bad", "{\"input\": [1.0, \"north\"]}")));
-        } finally {
-            Examples.deleteRecursively(dir);
         }
     }
 }

@@ -2,11 +2,10 @@ package io.inferstream.examples;
 
 import io.inferstream.model.ModelSource;
 import io.inferstream.pmml.fixtures.PmmlFixtures;
-import java.nio.file.Files;
+import io.inferstream.testkit.fixtures.ScratchDirectory;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-
 
 /**
  * Serves a PMML logistic regression (loan approval) with jpmml: JSON applications in, the decision and its
@@ -23,8 +22,8 @@ public final class PmmlExample {
     }
 
     public static void main(String[] args) throws Exception {
-        Path dir = Files.createTempDirectory("pmml-example");
-        try {
+        try (ScratchDirectory scratch = ScratchDirectory.create("pmml-example")) {
+            Path dir = scratch.path();
             Path model = PmmlFixtures.write(dir, "approval.pmml", PmmlFixtures.logisticRegression());
             new ExampleRun("applications", ModelSource.of(model))
                     .run(args, List.of(
@@ -32,8 +31,6 @@ public final class PmmlExample {
                             Map.entry("a2", "{\"age\": 23, \"colour\": \"red\"}"),
                             Map.entry("a3", "{\"age\": 67, \"income\": 12, \"colour\": \"blue\"}"),
                             Map.entry("a-bad", "{\"age\": 35, \"income\": 40, \"colour\": \"purple\"}")));
-        } finally {
-            Examples.deleteRecursively(dir);
         }
     }
 }

@@ -3,9 +3,10 @@ package io.inferstream.examples;
 import io.inferstream.model.ModelSource;
 import io.inferstream.tensorflow.fixtures.SavedModelFixtures;
 import io.inferstream.testkit.fixtures.DenseNetwork;
-import java.nio.file.Files;
+import io.inferstream.testkit.fixtures.ScratchDirectory;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -23,21 +24,20 @@ public final class TensorFlowExample {
     }
 
     public static void main(String[] args) throws Exception {
-        Path dir = Files.createTempDirectory("tf-example");
-        DenseNetwork net = DenseNetwork.mnistSized();
-        Path zip = SavedModelFixtures.zip(SavedModelFixtures.denseNetwork(net, dir.resolve("mnist")), dir.resolve("mnist.zip"));
-        List<Map.Entry<String, String>> records = new ArrayList<>();
-        float[][] images = net.sampleInputs(3, 5);
-        for (int i = 0; i < images.length; i++) {
-            records.add(Map.entry("image-" + i, Examples.vectorJson("input", images[i], images[i].length)));
-        }
-        records.add(Map.entry("image-cropped", Examples.vectorJson("input", images[0], 783)));
-        try {
+        try (ScratchDirectory scratch = ScratchDirectory.create("tf-example")) {
+            Path dir = scratch.path();
+            DenseNetwork net = DenseNetwork.mnistSized();
+            Path zip = SavedModelFixtures.zip(SavedModelFixtures.denseNetwork(net, dir.resolve("mnist")),
+                    dir.resolve("mnist.zip"));
+            List<Map.Entry<String, String>> records = new ArrayList<>();
+            float[][] images = net.sampleInputs(3, 5);
+            for (int i = 0; i < images.length; i++) {
+                records.add(Map.entry("image-" + i, DenseNetwork.toJson(images[i])));
+            }
+            records.add(Map.entry("image-cropped", DenseNetwork.toJson(Arrays.copyOf(images[0], 783))));
             new ExampleRun("images", ModelSource.of(zip))
                     .with("model.class.labels", "0,1,2,3,4,5,6,7,8,9")
                     .run(args, records);
-        } finally {
-            Examples.deleteRecursively(dir);
         }
     }
 }

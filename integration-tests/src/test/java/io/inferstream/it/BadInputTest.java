@@ -82,29 +82,21 @@ class BadInputTest extends EngineTestSupport {
         }
     }
 
-    private static String json(float[] x) {
-        StringBuilder sb = new StringBuilder("{\"input\":[");
-        for (int j = 0; j < x.length; j++) {
-            sb.append(j == 0 ? "" : ",").append(x[j]);
-        }
-        return sb.append("]}").toString();
-    }
-
     private static byte[] value(Kind kind, float[] x) {
         String s;
         switch (kind) {
-            case GOOD: s = json(x); break;
+            case GOOD: s = DenseNetwork.toJson(x); break;
             case NOT_JSON: s = "hello"; break;
             case JSON_ARRAY: s = "[1,2,3]"; break;
             case EMPTY: s = ""; break;
             case NULL_VALUE: return null;
             case OVERSIZE: s = "{\"input\":[" + "0.0,".repeat(MAX_BYTES / 4) + "0.0]}"; break;
             case MISSING_FIELD: s = "{\"pixels\":[1,2,3,4,5,6,7,8]}"; break;
-            case WRONG_TYPE: s = json(x).replaceFirst("\\[[^,]+,", "[\"one\","); break;
+            case WRONG_TYPE: s = DenseNetwork.toJson(x).replaceFirst("\\[[^,]+,", "[\"one\","); break;
             case WRONG_LENGTH: s = "{\"input\":[1,2,3,4,5,6,7]}"; break;
-            case NAN: s = json(x).replaceFirst("\\[[^,]+,", "[NaN,"); break;
+            case NAN: s = DenseNetwork.toJson(x).replaceFirst("\\[[^,]+,", "[NaN,"); break;
             case NULL_FIELD: s = "{\"input\":null}"; break;
-            default: s = json(x).replaceFirst("\\[[^,]+,", "[0.5,"); break;
+            default: s = DenseNetwork.toJson(x).replaceFirst("\\[[^,]+,", "[0.5,"); break;
         }
         return s.getBytes(StandardCharsets.UTF_8);
     }

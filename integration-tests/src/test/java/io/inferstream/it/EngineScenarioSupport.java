@@ -25,15 +25,6 @@ import org.apache.kafka.common.header.Header;
  */
 abstract class EngineScenarioSupport extends EngineTestSupport {
 
-    /** @return {@code {"input":[x0,x1,...]}}, the JSON record of a dense network's input row. */
-    static String jsonInput(float[] x) {
-        StringBuilder sb = new StringBuilder("{\"input\":[");
-        for (int j = 0; j < x.length; j++) {
-            sb.append(j == 0 ? "" : ",").append(x[j]);
-        }
-        return sb.append("]}").toString();
-    }
-
     static byte[] utf8(String s) {
         return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
     }

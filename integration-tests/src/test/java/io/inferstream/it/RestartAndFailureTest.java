@@ -57,11 +57,7 @@ class RestartAndFailureTest extends EngineTestSupport {
         float[][] inputs = network.sampleInputs(RECORDS, 4);
         List<Map.Entry<String, String>> records = new ArrayList<>();
         for (int i = 0; i < RECORDS; i++) {
-            StringBuilder sb = new StringBuilder("{\"input\":[");
-            for (int j = 0; j < inputs[i].length; j++) {
-                sb.append(j == 0 ? "" : ",").append(inputs[i][j]);
-            }
-            records.add(new AbstractMap.SimpleImmutableEntry<>("k-" + i, sb.append("]}").toString()));
+            records.add(new AbstractMap.SimpleImmutableEntry<>("k-" + i, DenseNetwork.toJson(inputs[i])));
         }
         KafkaRecords.produceStrings(KAFKA.broker(), topics.input, records);
         return topics;

@@ -97,7 +97,7 @@ class RoutingAndClientSettingsTest extends EngineScenarioSupport {
             String topic = i % 2 == 0 ? topics.input : secondInput;
             byte[] key = i % 10 == 9 ? null : utf8("k-" + i);
             boolean bad = i % 50 == 7;
-            byte[] value = utf8(bad ? "{\"input\":[1,2]}" : jsonInput(inputs[i]));
+            byte[] value = utf8(bad ? "{\"input\":[1,2]}" : DenseNetwork.toJson(inputs[i]));
             ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, null, key, value);
             r.headers().add("trace-id", utf8("t-" + i)).add("origin", utf8("test"));
             records.add(r);
@@ -166,7 +166,7 @@ class RoutingAndClientSettingsTest extends EngineScenarioSupport {
         float[][] inputs = network.sampleInputs(900, 43);
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (int i = 0; i < inputs.length; i++) {
-            records.add(new ProducerRecord<>(topics.input, i % 3, null, utf8(jsonInput(inputs[i]))));
+            records.add(new ProducerRecord<>(topics.input, i % 3, null, utf8(DenseNetwork.toJson(inputs[i]))));
         }
         produce(records);
         Map<String, Object> props = engineProperties(topics);
@@ -217,7 +217,7 @@ class RoutingAndClientSettingsTest extends EngineScenarioSupport {
         float[][] inputs = network.sampleInputs(50, 44);
         List<Map.Entry<String, String>> old = new ArrayList<>();
         for (int i = 0; i < inputs.length; i++) {
-            old.add(new AbstractMap.SimpleImmutableEntry<>("old-" + i, jsonInput(inputs[i])));
+            old.add(new AbstractMap.SimpleImmutableEntry<>("old-" + i, DenseNetwork.toJson(inputs[i])));
         }
         KafkaRecords.produceStrings(KAFKA.broker(), topics.input, old);
         Map<String, Object> props = engineProperties(topics);
@@ -228,7 +228,7 @@ class RoutingAndClientSettingsTest extends EngineScenarioSupport {
             long deadline = System.currentTimeMillis() + 60_000;
             while (engine.metrics().predictionsOut() == 0 && System.currentTimeMillis() < deadline) {
                 KafkaRecords.produceStrings(KAFKA.broker(), topics.input,
-                        List.of(new AbstractMap.SimpleImmutableEntry<>("new-" + sent++, jsonInput(inputs[0]))));
+                        List.of(new AbstractMap.SimpleImmutableEntry<>("new-" + sent++, DenseNetwork.toJson(inputs[0]))));
                 Thread.sleep(200);
             }
             assertTrue(engine.metrics().predictionsOut() > 0, "no new record was scored: " + engine.metrics());

@@ -45,7 +45,7 @@ class WorkersAndShutdownTest extends EngineScenarioSupport {
     private List<RecordMetadata> produce(Topics topics, float[][] inputs, int from, int to) {
         List<Map.Entry<String, String>> records = new ArrayList<>();
         for (int i = from; i < to; i++) {
-            records.add(new AbstractMap.SimpleImmutableEntry<>("k-" + i, jsonInput(inputs[i])));
+            records.add(new AbstractMap.SimpleImmutableEntry<>("k-" + i, DenseNetwork.toJson(inputs[i])));
         }
         return KafkaRecords.produceStrings(KAFKA.broker(), topics.input, records);
     }
