@@ -39,6 +39,18 @@ public final class EngineConfig extends AbstractConfig {
     public static final String DEAD_LETTER_TOPIC = "dead.letter.topic";
     public static final String MODEL_PATH = "model.path";
     public static final String MODEL_FORMAT = "model.format";
+    public static final String MODEL_TOPIC = "model.topic";
+    public static final String MODEL_NAME = "model.name";
+    public static final String MODEL_VERSION_POLICY = "model.version.policy";
+    public static final String MODEL_ROUTING_WEIGHTS = "model.routing.weights";
+    public static final String MODEL_ROUTING_SHADOW = "model.routing.shadow";
+    public static final String MODEL_POLL_INTERVAL_MS = "model.poll.interval.ms";
+    public static final String MODEL_MAX_BYTES = "model.max.bytes";
+    public static final String MODEL_WARMUP_RECORDS = "model.warmup.records";
+    public static final String MODEL_WARMUP_FILE = "model.warmup.file";
+    public static final String MODEL_LOAD_TIMEOUT_MS = "model.load.timeout.ms";
+    public static final String MODEL_TOPIC_REPORT_STATUS = "model.topic.report.status";
+    public static final String SHADOW_TOPIC = "shadow.topic";
     public static final String MODEL_CLASS_LABELS = "model.class.labels";
     public static final String MODEL_CLASS_OUTPUT = "model.class.output";
     public static final String INPUT_CODEC = "input.codec";
@@ -78,9 +90,48 @@ public final class EngineConfig extends AbstractConfig {
                     Importance.HIGH, "Topic for records that cannot be scored, with headers saying where they came from "
                             + "and why. Nothing is dropped silently.")
             .define(MODEL_PATH, Type.STRING, null, Importance.HIGH,
-                    "Model file or directory. Required by 'inferstream run'; unused when a Model is passed in code.")
+                    "Model file or directory, or a base folder of numbered version folders (TF Serving's layout), "
+                            + "watched for new versions. 'inferstream run' needs this or model.topic; unused when a "
+                            + "Model is passed in code.")
             .define(MODEL_FORMAT, Type.STRING, "", Importance.MEDIUM,
                     "Model format id (onnx, tensorflow, h2o-mojo, dl4j, pmml, ...). Empty: inferred from the model.")
+            .define(MODEL_TOPIC, Type.STRING, "", Importance.HIGH,
+                    "Compacted Kafka topic to take the model from (written by 'inferstream publish-model' and "
+                            + "'inferstream route'), instead of model.path: the engine reads it to its end on start, "
+                            + "serves the current deployment, and swaps versions and routing as the topic changes.")
+            .define(MODEL_NAME, Type.STRING, "", Importance.HIGH,
+                    "The model to serve from model.topic (required with it); with a versioned model.path folder, the "
+                            + "name predictions carry (default: the folder's name).")
+            .define(MODEL_VERSION_POLICY, Type.STRING, "latest", Importance.MEDIUM,
+                    "For a model.path folder in TF Serving's <base>/<version>/ layout: latest (the newest complete "
+                            + "version that loads serves), all (every version is available to model.routing.weights) "
+                            + "or specific:N (only version N).")
+            .define(MODEL_ROUTING_WEIGHTS, Type.STRING, "", Importance.LOW,
+                    "With model.version.policy=all: a fixed split between versions, e.g. 1=90,2=10 (sticky by record "
+                            + "key). On a model topic, use 'inferstream route' instead.")
+            .define(MODEL_ROUTING_SHADOW, Type.STRING, "", Importance.LOW,
+                    "With model.version.policy=all: versions that score a copy of all traffic, written only to "
+                            + "shadow.topic, e.g. 3.")
+            .define(MODEL_POLL_INTERVAL_MS, Type.LONG, 2000L, ConfigDef.Range.between(100, 3_600_000), Importance.LOW,
+                    "How often a versioned model.path folder is scanned; a new version folder is loaded once its "
+                            + "content is unchanged across two scans.")
+            .define(MODEL_MAX_BYTES, Type.LONG, 1L << 30, ConfigDef.Range.atLeast(1), Importance.LOW,
+                    "Largest model version accepted from model.topic; a larger one is rejected without being read.")
+            .define(MODEL_WARMUP_RECORDS, Type.INT, 8, ConfigDef.Range.between(0, 100_000), Importance.LOW,
+                    "Records a new version scores before it takes traffic: recent records of the current traffic, "
+                            + "else model.warmup.file, else rows made from its signature. A version that throws or "
+                            + "returns the wrong number of predictions is rejected.")
+            .define(MODEL_WARMUP_FILE, Type.STRING, "", Importance.LOW,
+                    "Example input records, one per line in the input codec, to warm new versions up with before "
+                            + "there is traffic.")
+            .define(MODEL_LOAD_TIMEOUT_MS, Type.LONG, 120_000L, ConfigDef.Range.atLeast(1), Importance.LOW,
+                    "How long start-up may take to read model.topic to its end.")
+            .define(MODEL_TOPIC_REPORT_STATUS, Type.BOOLEAN, true, Importance.LOW,
+                    "Write each version's state (loaded, serving weight, rejected and why) back to model.topic, "
+                            + "for 'inferstream models'.")
+            .define(SHADOW_TOPIC, Type.STRING, "", Importance.LOW,
+                    "Topic for the predictions of shadow versions (they never reach output.topic). Empty: shadow "
+                            + "versions in a routing are not scored.")
             .define(MODEL_CLASS_LABELS, Type.LIST, "", Importance.MEDIUM,
                     "Class labels for a model that outputs only a probability vector: each prediction then also gets "
                             + "the most probable label and a label-to-probability map.")
@@ -121,6 +172,12 @@ public final class EngineConfig extends AbstractConfig {
         if ("csv".equals(getString(INPUT_CODEC)) && getList(INPUT_CSV_HEADER).isEmpty()) {
             throw new ConfigException(INPUT_CSV_HEADER, "", "input.codec=csv needs the column names, e.g. "
                     + "input.csv.header=f0,f1,f2");
+        }
+        if (!getString(MODEL_TOPIC).isBlank() && getString(MODEL_NAME).isBlank()) {
+            throw new ConfigException(MODEL_NAME, "", "model.topic needs model.name: the model to serve from the topic");
+        }
+        if (getString(MODEL_PATH) != null && !getString(MODEL_PATH).isBlank() && !getString(MODEL_TOPIC).isBlank()) {
+            throw new ConfigException(MODEL_TOPIC, getString(MODEL_TOPIC), "give model.path or model.topic, not both");
         }
         if (getList(INPUT_TOPICS).isEmpty()) {
             throw new ConfigException(INPUT_TOPICS, "", "give at least one input topic");

@@ -22,6 +22,10 @@ public final class EngineMetrics {
     final AtomicLong batches = new AtomicLong();
     final AtomicLong commits = new AtomicLong();
     final java.util.concurrent.atomic.AtomicInteger assignedPartitions = new java.util.concurrent.atomic.AtomicInteger();
+    final AtomicLong shadowPredictions = new AtomicLong();
+    final AtomicLong shadowFailures = new AtomicLong();
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder> byVersion =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final LatencyHistogram latency = new LatencyHistogram();
     private final LatencyHistogram processingLatency = new LatencyHistogram();
     private final long startNanos = System.nanoTime();
@@ -54,6 +58,29 @@ public final class EngineMetrics {
     /** @return offset commits made. */
     public long commits() {
         return commits.get();
+    }
+
+    /** Counts one acknowledged prediction of a version. */
+    void countPrediction(String version) {
+        predictionsOut.incrementAndGet();
+        byVersion.computeIfAbsent(version, v -> new java.util.concurrent.atomic.LongAdder()).increment();
+    }
+
+    /** @return acknowledged predictions per model version (the version the prediction carries). */
+    public java.util.Map<String, Long> predictionsByVersion() {
+        java.util.Map<String, Long> out = new java.util.TreeMap<>();
+        byVersion.forEach((v, n) -> out.put(v, n.sum()));
+        return out;
+    }
+
+    /** @return shadow predictions acknowledged by the shadow topic. */
+    public long shadowPredictions() {
+        return shadowPredictions.get();
+    }
+
+    /** @return records a shadow version could not score (they never affect the outputs). */
+    public long shadowFailures() {
+        return shadowFailures.get();
     }
 
     /** @return input partitions currently assigned to this engine's workers (0 until the group has formed). */

@@ -1,9 +1,13 @@
 package io.inferstream.engine;
 
 import io.inferstream.codec.RecordCodecs;
-import io.inferstream.codec.RecordDecoder;
 import io.inferstream.config.EngineConfig;
-import io.inferstream.model.ClassLabelledModel;
+import io.inferstream.deploy.Deployment;
+import io.inferstream.deploy.DeploymentManager;
+import io.inferstream.deploy.DeploymentSettings;
+import io.inferstream.deploy.DeploymentSource;
+import io.inferstream.deploy.FixedModelSource;
+import io.inferstream.deploy.TrafficSample;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelInfo;
 import io.inferstream.model.ModelLoadException;
@@ -46,6 +50,11 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
+ * <p>Models come from a {@link DeploymentSource}: a fixed model (a {@link ModelProvider}), a watched folder of
+ * numbered versions, or a Kafka model topic ({@link ModelSources#fromConfig}). A {@link DeploymentManager} holds the
+ * current deployment and swaps versions and routing without a restart; each batch is scored against the snapshot
+ * current when it starts.
+ *
  * <p>Scaling: more threads here, or more instances with the same {@code group.id}, up to the number of input
  * partitions. A thread-safe model is loaded once and shared; otherwise each worker gets its own instance.
  *
@@ -70,7 +79,7 @@ public final class InferenceEngine implements AutoCloseable {
     private static final long WORKER_STACK_BYTES = 16L << 20;
 
     private final EngineConfig config;
-    private final List<Model> models = new ArrayList<>();
+    private DeploymentManager deployments;
     private final List<InferenceWorker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final EngineMetrics metrics = new EngineMetrics();
@@ -78,7 +87,6 @@ public final class InferenceEngine implements AutoCloseable {
     private volatile EngineState state = EngineState.RUNNING;
     private volatile boolean stopping;
     private volatile Throwable failure;
-    private ModelInfo modelInfo;
 
     private InferenceEngine(EngineConfig config) {
         this.config = config;
@@ -93,9 +101,20 @@ public final class InferenceEngine implements AutoCloseable {
      *     that does not match the model's inputs), with a message naming the key
      */
     public static InferenceEngine start(EngineConfig config, ModelProvider provider) throws ModelLoadException {
+        return start(config, new FixedModelSource("model", provider));
+    }
+
+    /**
+     * Reads the source's current deployment, loads it (each version once, or once per worker if it is not
+     * thread-safe), checks the topics exist, starts the workers, and follows the source from then on.
+     *
+     * @throws ModelLoadException if nothing can be served, with the reason for every version
+     * @throws ConfigException if the configuration does not fit the cluster (missing topic), naming the key
+     */
+    public static InferenceEngine start(EngineConfig config, DeploymentSource source) throws ModelLoadException {
         InferenceEngine engine = new InferenceEngine(config);
         try {
-            engine.startWorkers(provider);
+            engine.startWorkers(source);
             return engine;
         } catch (ModelLoadException | RuntimeException e) {
             engine.close();
@@ -124,27 +143,21 @@ public final class InferenceEngine implements AutoCloseable {
         });
     }
 
-    private void startWorkers(ModelProvider provider) throws ModelLoadException {
+    private void startWorkers(DeploymentSource source) throws ModelLoadException {
         int workerCount = config.getInt(EngineConfig.WORKER_THREADS);
-        Model first = decorate(provider.load());
-        models.add(first);
-        modelInfo = first.info();
-        RecordDecoder decoder;
-        try {
-            decoder = RecordCodecs.decoder(config, modelInfo);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(e.getMessage());
-        }
-        int outputPartitions = checkTopics();
-        for (int i = 1; i < workerCount; i++) {
-            models.add(modelInfo.threadSafe() ? first : decorate(provider.load()));
-        }
-        LOG.info("Serving {} with {} worker(s): {} -> {} (dead letters to {}), batches of up to {}", modelInfo, workerCount,
+        String shadowTopic = config.getString(EngineConfig.SHADOW_TOPIC).isBlank() ? null
+                : config.getString(EngineConfig.SHADOW_TOPIC);
+        deployments = new DeploymentManager(source, deploymentSettings(workerCount, shadowTopic != null),
+                new TrafficSample(16));
+        deployments.start(Duration.ofMillis(config.getLong(EngineConfig.MODEL_LOAD_TIMEOUT_MS)));
+        int outputPartitions = checkTopics(shadowTopic);
+        LOG.info("Serving {} with {} worker(s): {} -> {} (dead letters to {}), batches of up to {}",
+                deployments.peek().map(Deployment::toString).orElse("?"), workerCount,
                 config.getList(EngineConfig.INPUT_TOPICS), config.getString(EngineConfig.OUTPUT_TOPIC),
                 config.getString(EngineConfig.DEAD_LETTER_TOPIC), config.getInt(EngineConfig.MAX_BATCH_SIZE));
         InferenceWorker.WorkerSettings settings = new InferenceWorker.WorkerSettings(
                 config.getList(EngineConfig.INPUT_TOPICS), config.getString(EngineConfig.OUTPUT_TOPIC),
-                config.getString(EngineConfig.DEAD_LETTER_TOPIC), config.getInt(EngineConfig.MAX_BATCH_SIZE),
+                config.getString(EngineConfig.DEAD_LETTER_TOPIC), shadowTopic, config.getInt(EngineConfig.MAX_BATCH_SIZE),
                 config.getInt(EngineConfig.INPUT_MAX_RECORD_BYTES),
                 Duration.ofMillis(config.getLong(EngineConfig.POLL_TIMEOUT_MS)), outputPartitions, exactlyOnce());
         String group = config.getString(EngineConfig.GROUP_ID);
@@ -159,7 +172,7 @@ public final class InferenceEngine implements AutoCloseable {
                     consumer.close(Duration.ZERO);
                     throw e;
                 }
-                InferenceWorker worker = new InferenceWorker(name, consumer, producer, models.get(i), decoder, settings,
+                InferenceWorker worker = new InferenceWorker(name, consumer, producer, deployments, i, settings,
                         metrics, host);
                 workers.add(worker);
                 // A large stack: native runtimes (ONNX Runtime, TensorFlow, ND4J) can need more than the 1 MB default,
@@ -176,27 +189,36 @@ public final class InferenceEngine implements AutoCloseable {
         threads.forEach(Thread::start);
     }
 
-    private Model decorate(Model model) throws ModelLoadException {
-        List<String> labels = config.getList(EngineConfig.MODEL_CLASS_LABELS);
-        if (labels.isEmpty()) {
-            return model;
+    private DeploymentSettings deploymentSettings(int workerCount, boolean shadows) throws ModelLoadException {
+        List<byte[]> warmup = new ArrayList<>();
+        String file = config.getString(EngineConfig.MODEL_WARMUP_FILE);
+        if (!file.isBlank()) {
+            try {
+                for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of(file))) {
+                    if (!line.isBlank()) {
+                        warmup.add(line.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    }
+                }
+            } catch (java.io.IOException e) {
+                throw new ConfigException(EngineConfig.MODEL_WARMUP_FILE, file, "cannot read it: " + e);
+            }
         }
-        try {
-            return ClassLabelledModel.wrap(model, labels, config.getString(EngineConfig.MODEL_CLASS_OUTPUT));
-        } catch (ModelLoadException e) {
-            model.close();
-            throw e;
-        }
+        return new DeploymentSettings(workerCount, info -> RecordCodecs.decoder(config, info),
+                config.getList(EngineConfig.MODEL_CLASS_LABELS), config.getString(EngineConfig.MODEL_CLASS_OUTPUT),
+                config.getInt(EngineConfig.MODEL_WARMUP_RECORDS), warmup, shadows);
     }
 
     /** Fails fast on a missing topic, and learns the output's partition count for order-keeping partitioning. */
-    private int checkTopics() {
+    private int checkTopics(String shadowTopic) {
         Map<String, Object> adminConfig = new HashMap<>(config.consumerOverrides());
         adminConfig.keySet().retainAll(AdminClientConfig.configNames());
         adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.getList(EngineConfig.BOOTSTRAP_SERVERS));
         Set<String> topics = new LinkedHashSet<>(config.getList(EngineConfig.INPUT_TOPICS));
         topics.add(config.getString(EngineConfig.OUTPUT_TOPIC));
         topics.add(config.getString(EngineConfig.DEAD_LETTER_TOPIC));
+        if (shadowTopic != null) {
+            topics.add(shadowTopic);
+        }
         try (Admin admin = Admin.create(adminConfig)) {
             Map<String, TopicDescription> found;
             try {
@@ -206,7 +228,7 @@ public final class InferenceEngine implements AutoCloseable {
                 if (e.getCause() instanceof UnknownTopicOrPartitionException) {
                     throw new ConfigException("Topic '" + firstMissing(admin, topics) + "' does not exist on "
                             + config.getList(EngineConfig.BOOTSTRAP_SERVERS) + "; create it first (input, output "
-                            + "and dead-letter topics are never auto-created by the engine)");
+                            + ", dead-letter and shadow topics are never auto-created by the engine)");
                 }
                 throw new ConfigException("Cannot describe topics " + topics + ": " + e.getCause());
             }
@@ -301,9 +323,15 @@ public final class InferenceEngine implements AutoCloseable {
         return metrics;
     }
 
-    /** @return the served model's info (the first instance's). */
+    /** @return the info of the current deployment's first serving version (the only one without routing). */
     public ModelInfo modelInfo() {
-        return modelInfo;
+        return deployments.peek().map(d -> d.serving().get(0).info())
+                .orElseThrow(() -> new IllegalStateException("the engine is closed"));
+    }
+
+    /** @return the deployment manager: the current snapshot, swap and rejection counts. */
+    public DeploymentManager deployments() {
+        return deployments;
     }
 
     public EngineState state() {
@@ -356,8 +384,9 @@ public final class InferenceEngine implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         synchronized (lock) {
-            new LinkedHashSet<>(models).forEach(Model::close);
-            models.clear();
+            if (deployments != null) {
+                deployments.close();
+            }
             if (state == EngineState.STOPPING) {
                 state = EngineState.STOPPED;
                 if (!threads.isEmpty()) {

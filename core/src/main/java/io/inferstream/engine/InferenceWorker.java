@@ -1,11 +1,10 @@
 package io.inferstream.engine;
 
-import io.inferstream.codec.JsonPredictionEncoder;
-import io.inferstream.codec.RecordDecoder;
-import io.inferstream.data.Prediction;
-import io.inferstream.model.Model;
+import io.inferstream.deploy.DeployedVersion;
+import io.inferstream.deploy.Deployment;
+import io.inferstream.deploy.DeploymentManager;
+import io.inferstream.deploy.ScoringPipeline;
 import io.inferstream.model.ModelFailureException;
-import io.inferstream.model.ModelInfo;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,9 +31,10 @@ import org.slf4j.LoggerFactory;
 /**
  * One worker thread's consume → decode → predict → produce → commit loop, with its own consumer and producer.
  *
- * <p>Each poll is one micro-batch: records are decoded, the good ones scored in as few model calls as the batch
- * size allows, and every record is written as a prediction or a dead letter in poll order (so per-partition order
- * holds). Offsets are committed only after the producer has acknowledged every one of those writes: at-least-once,
+ * <p>Each poll is one micro-batch, scored by the {@link ScoringPipeline} against the deployment snapshot current when
+ * the batch starts (so a swap never splits a batch): records are decoded, routed to a version, the good ones scored
+ * in as few model calls as the batch size allows, and every record is written as a prediction or a dead letter in
+ * poll order (so per-partition order holds); shadow predictions go to the shadow topic. Offsets are committed only after the producer has acknowledged every one of those writes: at-least-once,
  * and nothing is lost. A model-wide failure or a failed write ends the loop without committing that batch.
  *
  * <p>Thread safety: confined to its own thread, except {@link #wakeup()}, which any thread may call.
@@ -45,15 +45,11 @@ final class InferenceWorker implements Runnable {
     private final String name;
     private final Consumer<byte[], byte[]> consumer;
     private final Producer<byte[], byte[]> producer;
-    private final Model model;
-    private final ModelInfo info;
-    private final JsonPredictionEncoder encoder = new JsonPredictionEncoder();
-    private final RecordScorer scorer;
+    private final DeploymentManager deployments;
+    private final ScoringPipeline pipeline;
     private final WorkerSettings settings;
     private final EngineMetrics metrics;
     private final Host engine;
-    private final byte[] modelNameHeader;
-    private final byte[] modelVersionHeader;
 
     /** What a worker needs from the engine that runs it. */
     interface Host {
@@ -69,17 +65,19 @@ final class InferenceWorker implements Runnable {
         final List<String> inputTopics;
         final String outputTopic;
         final String deadLetterTopic;
+        final String shadowTopic; // null: none
         final int maxBatchSize;
         final int maxRecordBytes;
         final Duration pollTimeout;
         final int outputPartitions; // 0 = partition by key
         final boolean transactional;
 
-        WorkerSettings(List<String> inputTopics, String outputTopic, String deadLetterTopic, int maxBatchSize,
-                int maxRecordBytes, Duration pollTimeout, int outputPartitions, boolean transactional) {
+        WorkerSettings(List<String> inputTopics, String outputTopic, String deadLetterTopic, String shadowTopic,
+                int maxBatchSize, int maxRecordBytes, Duration pollTimeout, int outputPartitions, boolean transactional) {
             this.inputTopics = inputTopics;
             this.outputTopic = outputTopic;
             this.deadLetterTopic = deadLetterTopic;
+            this.shadowTopic = shadowTopic;
             this.maxBatchSize = maxBatchSize;
             this.maxRecordBytes = maxRecordBytes;
             this.pollTimeout = pollTimeout;
@@ -88,19 +86,19 @@ final class InferenceWorker implements Runnable {
         }
     }
 
-    InferenceWorker(String name, Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, Model model,
-            RecordDecoder decoder, WorkerSettings settings, EngineMetrics metrics, Host engine) {
+    /**
+     * @param slot this worker's index: picks its own instance of a model that is not thread-safe
+     */
+    InferenceWorker(String name, Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer,
+            DeploymentManager deployments, int slot, WorkerSettings settings, EngineMetrics metrics, Host engine) {
         this.name = name;
         this.consumer = consumer;
         this.producer = producer;
-        this.model = model;
-        this.info = model.info();
-        this.scorer = new RecordScorer(model, decoder, settings.maxBatchSize, settings.maxRecordBytes);
+        this.deployments = deployments;
+        this.pipeline = new ScoringPipeline(slot, settings.maxBatchSize, settings.maxRecordBytes, deployments.traffic());
         this.settings = settings;
         this.metrics = metrics;
         this.engine = engine;
-        this.modelNameHeader = info.name().getBytes(StandardCharsets.UTF_8);
-        this.modelVersionHeader = info.version().getBytes(StandardCharsets.UTF_8);
     }
 
     /** Interrupts a blocking poll so the loop notices that the engine is stopping. */
@@ -144,8 +142,8 @@ final class InferenceWorker implements Runnable {
                 }
             }
         } catch (ModelFailureException e) {
-            LOG.error("{}: model {}:{} failed, stopping without committing the current batch; its records will be "
-                    + "consumed again after a restart: {}", name, info.name(), info.version(), e.getMessage(), e);
+            LOG.error("{}: the model failed, stopping without committing the current batch; its records will be "
+                    + "consumed again after a restart: {}", name, e.getMessage(), e);
             engine.fail(e);
         } catch (RuntimeException e) {
             LOG.error("{}: stopping without committing the current batch: {}", name, e.toString(), e);
@@ -161,10 +159,22 @@ final class InferenceWorker implements Runnable {
         records.forEach(polled::add);
         metrics.recordsIn.addAndGet(polled.size());
 
+        List<byte[]> keys = new ArrayList<>(polled.size());
         List<byte[]> values = new ArrayList<>(polled.size());
-        polled.forEach(r -> values.add(r.value()));
-        List<RecordScorer.Result> results = scorer.score(values);
-        metrics.modelCalls.addAndGet(scorer.modelCallsAndReset());
+        for (ConsumerRecord<byte[], byte[]> r : polled) {
+            keys.add(r.key());
+            values.add(r.value());
+        }
+        // One snapshot for the whole batch; released once scored, so a retired version closes after this batch.
+        Deployment deployment = deployments.acquire();
+        ScoringPipeline.Result scored;
+        try {
+            scored = pipeline.score(deployment, keys, values);
+        } finally {
+            deployment.release();
+        }
+        metrics.modelCalls.addAndGet(pipeline.modelCallsAndReset());
+        metrics.shadowFailures.addAndGet(scored.shadowFailures());
 
         if (settings.transactional) {
             producer.beginTransaction();
@@ -172,12 +182,15 @@ final class InferenceWorker implements Runnable {
         AtomicReference<Exception> sendFailure = new AtomicReference<>();
         for (int i = 0; i < polled.size(); i++) {
             ConsumerRecord<byte[], byte[]> in = polled.get(i);
-            RecordScorer.Result result = results.get(i);
-            if (result.ok()) {
-                sendPrediction(in, result.prediction(), polledAtNanos, sendFailure);
+            ScoringPipeline.Outcome outcome = scored.outcomes().get(i);
+            if (outcome.ok()) {
+                sendPrediction(in, outcome, polledAtNanos, sendFailure);
             } else {
-                sendDeadLetter(in, result.stage(), result.error(), sendFailure);
+                sendDeadLetter(in, outcome, sendFailure);
             }
+        }
+        for (ScoringPipeline.ShadowOutcome shadow : scored.shadows()) {
+            sendShadow(polled.get(shadow.index()), shadow, sendFailure);
         }
         producer.flush();
         if (sendFailure.get() != null) {
@@ -198,21 +211,19 @@ final class InferenceWorker implements Runnable {
         metrics.batches.incrementAndGet();
     }
 
-    private void sendPrediction(ConsumerRecord<byte[], byte[]> in, Prediction prediction, long polledAtNanos,
+    private void sendPrediction(ConsumerRecord<byte[], byte[]> in, ScoringPipeline.Outcome outcome, long polledAtNanos,
             AtomicReference<Exception> failure) {
-        Headers headers = new RecordHeaders();
-        headers.add(DeadLetterHeaders.MODEL_NAME, modelNameHeader);
-        headers.add(DeadLetterHeaders.MODEL_VERSION, modelVersionHeader);
-        Integer partition = settings.outputPartitions > 0 ? in.partition() % settings.outputPartitions : null;
-        ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(settings.outputTopic, partition, in.key(),
-                encoder.encode(prediction, info, in.key()), headers);
+        DeployedVersion version = outcome.version();
+        ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(settings.outputTopic, outputPartition(in), in.key(),
+                outcome.prediction(), modelHeaders(version));
         long timestamp = in.timestamp();
+        String versionName = version.info().version();
         producer.send(out, (meta, e) -> {
             if (e != null) {
                 failure.compareAndSet(null, e);
                 return;
             }
-            metrics.predictionsOut.incrementAndGet();
+            metrics.countPrediction(versionName);
             metrics.processingLatency().record((System.nanoTime() - polledAtNanos) / 1000);
             if (timestamp > 0) {
                 metrics.latency().record((System.currentTimeMillis() - timestamp) * 1000);
@@ -220,8 +231,34 @@ final class InferenceWorker implements Runnable {
         });
     }
 
-    private void sendDeadLetter(ConsumerRecord<byte[], byte[]> in, String stage, Exception error,
+    /** Shadow predictions follow the output's partitioning, so a shadow topic lines up with the output topic. */
+    private void sendShadow(ConsumerRecord<byte[], byte[]> in, ScoringPipeline.ShadowOutcome shadow,
             AtomicReference<Exception> failure) {
+        producer.send(new ProducerRecord<>(settings.shadowTopic, outputPartition(in), in.key(), shadow.prediction(),
+                modelHeaders(shadow.version())), (meta, e) -> {
+                    if (e != null) {
+                        failure.compareAndSet(null, e);
+                    } else {
+                        metrics.shadowPredictions.incrementAndGet();
+                    }
+                });
+    }
+
+    private Integer outputPartition(ConsumerRecord<byte[], byte[]> in) {
+        return settings.outputPartitions > 0 ? in.partition() % settings.outputPartitions : null;
+    }
+
+    private static Headers modelHeaders(DeployedVersion version) {
+        Headers headers = new RecordHeaders();
+        headers.add(DeadLetterHeaders.MODEL_NAME, version.nameHeader());
+        headers.add(DeadLetterHeaders.MODEL_VERSION, version.versionHeader());
+        return headers;
+    }
+
+    private void sendDeadLetter(ConsumerRecord<byte[], byte[]> in, ScoringPipeline.Outcome outcome,
+            AtomicReference<Exception> failure) {
+        String stage = outcome.stage();
+        Exception error = outcome.error();
         Headers headers = new RecordHeaders(in.headers().toArray());
         headers.add(DeadLetterHeaders.TOPIC, utf8(in.topic()));
         headers.add(DeadLetterHeaders.PARTITION, utf8(Integer.toString(in.partition())));
@@ -229,8 +266,8 @@ final class InferenceWorker implements Runnable {
         headers.add(DeadLetterHeaders.STAGE, utf8(stage));
         headers.add(DeadLetterHeaders.ERROR_CLASS, utf8(error.getClass().getName()));
         headers.add(DeadLetterHeaders.ERROR_MESSAGE, utf8(String.valueOf(error.getMessage())));
-        headers.add(DeadLetterHeaders.MODEL_NAME, modelNameHeader);
-        headers.add(DeadLetterHeaders.MODEL_VERSION, modelVersionHeader);
+        headers.add(DeadLetterHeaders.MODEL_NAME, outcome.version().nameHeader());
+        headers.add(DeadLetterHeaders.MODEL_VERSION, outcome.version().versionHeader());
         if (LOG.isDebugEnabled()) {
             LOG.debug("{}: {}-{}@{} to the dead-letter topic at stage {}: {}", name, in.topic(), in.partition(),
                     in.offset(), stage, error.getMessage());

@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inferstream.codec.JsonRecordDecoder;
-import io.inferstream.model.ModelInfo;
+import io.inferstream.deploy.DeploymentManager;
+import io.inferstream.deploy.DeploymentSettings;
+import io.inferstream.deploy.FixedModelSource;
+import io.inferstream.deploy.TrafficSample;
+import io.inferstream.model.ModelLoadException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -20,6 +24,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -75,11 +80,26 @@ class InferenceWorkerTest {
     private static InferenceWorker worker(MockConsumer<byte[], byte[]> consumer, MockProducer<byte[], byte[]> producer,
             TestHost host, EngineMetrics metrics, boolean transactional) {
         BatchScorerTest.DoublingModel model = new BatchScorerTest.DoublingModel(BatchScorerTest.Rejection.WITH_INDEX);
-        ModelInfo info = model.info();
-        InferenceWorker.WorkerSettings settings = new InferenceWorker.WorkerSettings(List.of("in"), "out", "dlt", 100,
-                1 << 20, Duration.ofMillis(10), 1, transactional);
-        return new InferenceWorker("test", consumer, producer, model, new JsonRecordDecoder(info, Map.of(), false),
-                settings, metrics, host);
+        DeploymentManager deployments = new DeploymentManager(new FixedModelSource("doubling", () -> model),
+                new DeploymentSettings(1, info -> new JsonRecordDecoder(info, Map.of(), false), List.of(), "", 0,
+                        List.of(), false), new TrafficSample(4));
+        try {
+            deployments.start(Duration.ofSeconds(10));
+        } catch (ModelLoadException e) {
+            throw new AssertionError(e);
+        }
+        managers.add(deployments);
+        InferenceWorker.WorkerSettings settings = new InferenceWorker.WorkerSettings(List.of("in"), "out", "dlt", null,
+                100, 1 << 20, Duration.ofMillis(10), 1, transactional);
+        return new InferenceWorker("test", consumer, producer, deployments, 0, settings, metrics, host);
+    }
+
+    private static final List<DeploymentManager> managers = new java.util.ArrayList<>();
+
+    @AfterEach
+    void closeManagers() {
+        managers.forEach(DeploymentManager::close);
+        managers.clear();
     }
 
     @Test
