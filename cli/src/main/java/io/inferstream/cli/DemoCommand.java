@@ -1,6 +1,12 @@
 package io.inferstream.cli;
 
 import io.inferstream.config.EngineConfig;
+import io.inferstream.deploy.DeploymentSource;
+import io.inferstream.deploy.FixedModelSource;
+import io.inferstream.deploy.RoutingSpec;
+import io.inferstream.deploy.kafka.ModelPublisher;
+import io.inferstream.deploy.kafka.ModelTopic;
+import io.inferstream.engine.ModelSources;
 import io.inferstream.engine.EngineMetrics;
 import io.inferstream.engine.InferenceEngine;
 import io.inferstream.model.ModelLoadException;
@@ -24,7 +30,8 @@ import java.util.Set;
  * 127.0.0.1, writes a real ONNX model (a 784→35→10 network), streams synthetic events through the engine — a few
  * of them deliberately bad — shows progress, then accounts for every record: each must be a prediction or a dead
  * letter, and a sample of the predictions is checked against a plain-Java computation of the same network. Exits
- * non-zero if anything is unaccounted for or wrong.
+ * non-zero if anything is unaccounted for or wrong. With {@code --hot-swap} the model comes from a Kafka model topic
+ * and a second version is published and routed to midway: predictions are checked against the version they carry.
  *
  * <p>Thread safety: runs on the main thread, with one producer thread of its own.
  */
@@ -32,20 +39,23 @@ final class DemoCommand {
     static final String INPUT = "demo-events";
     static final String OUTPUT = "demo-predictions";
     static final String DEAD_LETTERS = "demo-dead-letters";
+    static final String MODELS = "demo-models";
     private static final int PARTITIONS = 4;
 
     private DemoCommand() {
     }
 
     static int run(String[] argv, PrintStream out, PrintStream err) throws Args.UsageException {
-        Args args = Args.parse(argv, Set.of("records", "threads", "batch-size", "bad-every", "rate"), Set.of());
+        Args args = Args.parse(argv, Set.of("records", "threads", "batch-size", "bad-every", "rate", "hot-swap"),
+                Set.of("hot-swap"));
+        boolean hotSwap = args.flag("hot-swap");
         int records = args.integer("records", 20_000, 1);
         int threads = args.integer("threads", 2, 1);
         int batchSize = args.integer("batch-size", 500, 1);
         int badEvery = args.integer("bad-every", 500, 0);
         int rate = args.integer("rate", 0, 0);
         try (ScratchDirectory dir = ScratchDirectory.create("inferstream-demo")) {
-            return demo(records, threads, batchSize, badEvery, rate, dir.path(), out);
+            return demo(records, threads, batchSize, badEvery, rate, hotSwap, dir.path(), out);
         } catch (IOException | ModelLoadException | InterruptedException e) {
             err.println("inferstream demo: " + e);
             if (e instanceof InterruptedException) {
@@ -55,8 +65,8 @@ final class DemoCommand {
         }
     }
 
-    private static int demo(int records, int threads, int batchSize, int badEvery, int rate, Path dir, PrintStream out)
-            throws IOException, ModelLoadException, InterruptedException {
+    private static int demo(int records, int threads, int batchSize, int badEvery, int rate, boolean hotSwap, Path dir,
+            PrintStream out) throws IOException, ModelLoadException, InterruptedException {
         out.println("== Inferstream demo: " + String.format("%,d", records) + " events, " + threads
                 + " worker thread(s), batches of up to " + batchSize);
         DenseNetwork network = DenseNetwork.mnistSized();
@@ -83,14 +93,31 @@ final class DemoCommand {
             props.put(EngineConfig.WORKER_THREADS, threads);
             props.put(EngineConfig.MAX_BATCH_SIZE, batchSize);
             props.put(EngineConfig.MODEL_CLASS_LABELS, DemoEvents.LABELS);
-            EngineConfig config = new EngineConfig(props);
             ModelRegistry registry = ModelRegistry.discover();
+            Map<String, Object> clients = Map.of(EngineConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+            DenseNetwork retrained = DenseNetwork.random(network.inputs(), network.hidden(), network.outputs(), 2);
+            if (hotSwap) {
+                // Serve from a model topic, as a team that ships versions would; version 2 arrives midway.
+                try (ModelPublisher publisher = new ModelPublisher(clients, MODELS)) {
+                    publisher.ensureTopic(Duration.ofSeconds(30));
+                    publisher.publish("mnist", "1", modelFile, "onnx", ModelTopic.DEFAULT_CHUNK_BYTES);
+                }
+                props.put(EngineConfig.MODEL_TOPIC, MODELS);
+                props.put(EngineConfig.MODEL_NAME, "mnist");
+                events.addVersion("2", retrained);
+                out.printf("models: topic %s, version 1 published; version 2 (retrained weights) will be published and "
+                        + "routed to midway%n", MODELS);
+            }
+            EngineConfig config = new EngineConfig(props);
+            DeploymentSource source = hotSwap ? ModelSources.fromConfig(config, registry, dir)
+                    : new FixedModelSource(modelFile.toString(),
+                            () -> registry.load(ModelSource.of(modelFile), "onnx", Map.of()));
+            boolean swapped = false;
 
             long t0;
             EngineMetrics metrics;
             DemoEvents.Producer producer;
-            try (InferenceEngine engine = InferenceEngine.start(config,
-                    () -> registry.load(ModelSource.of(modelFile), "onnx", Map.of()))) {
+            try (InferenceEngine engine = InferenceEngine.start(config, source)) {
                 metrics = engine.metrics();
                 // Produce once the consumer group has formed, so end-to-end latency is not the group's start-up.
                 long joinDeadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -102,6 +129,16 @@ final class DemoCommand {
                 long lastPrint = 0;
                 while (metrics.predictionsOut() + metrics.deadLetters() < records && engine.failure().isEmpty()) {
                     Thread.sleep(100);
+                    if (hotSwap && !swapped && metrics.predictionsOut() + metrics.deadLetters() >= records / 2) {
+                        swapped = true;
+                        Path v2 = Files.write(dir.resolve("mnist-mlp-v2.onnx"), OnnxModelWriter.denseNetwork(retrained));
+                        try (ModelPublisher publisher = new ModelPublisher(clients, MODELS)) {
+                            publisher.publish("mnist", "2", v2, "onnx", ModelTopic.DEFAULT_CHUNK_BYTES);
+                            publisher.route("mnist", RoutingSpec.single("2"));
+                        }
+                        out.printf("  published version 2 and routed 100%% to it after %,d records; the engine swaps "
+                                + "without a restart%n", metrics.predictionsOut() + metrics.deadLetters());
+                    }
                     if (System.nanoTime() - lastPrint > 1_000_000_000L) {
                         lastPrint = System.nanoTime();
                         double secs = (lastPrint - t0) / 1e9;
@@ -121,7 +158,11 @@ final class DemoCommand {
             double seconds = (System.nanoTime() - t0) / 1e9;
             producer.join();
             DemoEvents.Audit audit = events.audit(broker.bootstrapServers(), OUTPUT, DEAD_LETTERS);
-            return summary(out, records, rate, producer, metrics, seconds, audit);
+            if (hotSwap) {
+                out.println("  deployment: " + (swapped ? "swapped from version 1 to version 2" : "no swap happened"));
+            }
+            int code = summary(out, records, rate, producer, metrics, seconds, audit);
+            return hotSwap && (!swapped || audit.predictionsByVersion.getOrDefault("2", 0L) == 0) ? 1 : code;
         }
     }
 
@@ -132,7 +173,8 @@ final class DemoCommand {
         out.println("== Summary");
         out.printf("  events produced              %,10d  (%,d deliberately bad)%n", producer.produced(), producer.bad());
         out.printf("  records consumed             %,10d%n", m.recordsIn());
-        out.printf("  predictions in topic         %,10d  (%s)%n", audit.predictions, OUTPUT);
+        out.printf("  predictions in topic         %,10d  (%s) by version %s%n", audit.predictions, OUTPUT,
+                audit.predictionsByVersion);
         out.printf("  dead letters in topic        %,10d  (%s) %s%n", audit.deadLetters, DEAD_LETTERS, audit.deadLettersByStage);
         out.printf("  model calls                  %,10d  (%.0f records per call)%n", m.modelCalls(),
                 m.modelCalls() == 0 ? 0.0 : (double) (m.predictionsOut() + m.deadLetters()) / m.modelCalls());

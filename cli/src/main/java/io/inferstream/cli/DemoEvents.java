@@ -40,16 +40,27 @@ final class DemoEvents {
         "no 'input' field", "a null value"};
 
     private final byte[][] pool = new byte[POOL][];
-    private final double[][] expected = new double[POOL][];
+    private final float[][] inputs;
+    private final Map<String, double[][]> expectedByVersion = new TreeMap<>();
     private final int badEvery;
 
+    /** Events for a network that serves as version 1; {@link #addVersion} adds the expectations of others. */
     DemoEvents(DenseNetwork network, int badEvery) {
         this.badEvery = badEvery;
-        float[][] inputs = network.sampleInputs(POOL, 2024);
+        this.inputs = network.sampleInputs(POOL, 2024);
         for (int i = 0; i < POOL; i++) {
             pool[i] = DenseNetwork.toJson(inputs[i]).getBytes(StandardCharsets.UTF_8);
+        }
+        addVersion("1", network);
+    }
+
+    /** Predictions carrying this version are checked against this network. */
+    void addVersion(String version, DenseNetwork network) {
+        double[][] expected = new double[POOL][];
+        for (int i = 0; i < POOL; i++) {
             expected[i] = network.forward(inputs[i]);
         }
+        expectedByVersion.put(version, expected);
     }
 
     boolean isBad(long i) {
@@ -144,6 +155,7 @@ final class DemoEvents {
         long wrongDeadLetters;
         double maxError;
         final Map<String, Long> deadLettersByStage = new TreeMap<>();
+        final Map<String, Long> predictionsByVersion = new TreeMap<>();
     }
 
     Audit audit(String bootstrap, String outputTopic, String deadLetterTopic) throws IOException {
@@ -158,6 +170,14 @@ final class DemoEvents {
             }
             seen.set((int) i);
             double[] p = probabilities(json, r.value());
+            Header versionHeader = r.headers().lastHeader(DeadLetterHeaders.MODEL_VERSION);
+            String version = versionHeader == null ? "?" : new String(versionHeader.value(), StandardCharsets.UTF_8);
+            audit.predictionsByVersion.merge(version, 1L, Long::sum);
+            double[][] expected = expectedByVersion.get(expectedByVersion.size() == 1 ? "1" : version);
+            if (expected == null) {
+                audit.maxError = Double.POSITIVE_INFINITY; // a version the demo never published
+                continue;
+            }
             double[] want = expected[(int) (i % POOL)];
             for (int c = 0; c < want.length; c++) {
                 audit.maxError = Math.max(audit.maxError, Math.abs(p[c] - want[c]));

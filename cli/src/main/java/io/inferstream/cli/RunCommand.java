@@ -2,7 +2,11 @@ package io.inferstream.cli;
 
 import io.inferstream.config.EngineConfig;
 import io.inferstream.engine.EngineState;
+import io.inferstream.deploy.DeployedVersion;
+import io.inferstream.deploy.Deployment;
+import io.inferstream.deploy.DeploymentSource;
 import io.inferstream.engine.InferenceEngine;
+import io.inferstream.engine.ModelSources;
 import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
@@ -42,25 +46,22 @@ final class RunCommand {
             err.println("inferstream run: configuration error in " + file + ": " + e.getMessage());
             return 2;
         }
-        String modelPath = config.getString(EngineConfig.MODEL_PATH);
-        if (modelPath == null || modelPath.isBlank()) {
-            err.println("inferstream run: configuration error in " + file + ": missing required key 'model.path' "
-                    + "(the model file or directory to serve)");
-            return 2;
-        }
-        Path model = file.toAbsolutePath().getParent().resolve(modelPath);
-        if (!Files.exists(model)) {
-            err.println("inferstream run: configuration error in " + file + ": model.path " + model + " does not exist");
-            return 2;
-        }
         ModelRegistry registry = ModelRegistry.discover();
-        String format = config.getString(EngineConfig.MODEL_FORMAT);
+        DeploymentSource source;
+        try {
+            source = ModelSources.fromConfig(config, registry, file.toAbsolutePath().getParent());
+        } catch (ConfigException e) {
+            err.println("inferstream run: configuration error in " + file + ": " + e.getMessage());
+            return 2;
+        }
         InferenceEngine engine;
         try {
-            engine = InferenceEngine.start(config, () -> registry.load(ModelSource.of(model), format, config.modelOptions()));
+            engine = InferenceEngine.start(config, source);
         } catch (ModelLoadException e) {
-            err.println("inferstream run: cannot load the model: "
-                    + InspectCommand.withHint(e, registry, ModelSource.of(model)).getMessage());
+            String modelPath = config.getString(EngineConfig.MODEL_PATH);
+            err.println("inferstream run: cannot load the model: " + (modelPath == null || modelPath.isBlank()
+                    ? e.getMessage()
+                    : InspectCommand.withHint(e, registry, ModelSource.of(Path.of(modelPath))).getMessage()));
             return 2;
         } catch (ConfigException e) {
             err.println("inferstream run: configuration error: " + e.getMessage());
@@ -68,8 +69,8 @@ final class RunCommand {
         }
         Thread hook = new Thread(engine::close, "inferstream-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        out.println("inferstream: serving " + engine.modelInfo().name() + ":" + engine.modelInfo().version()
-                + "; stop with Ctrl-C or SIGTERM");
+        out.println("inferstream: serving " + engine.deployments().peek().map(RunCommand::describe).orElse("?")
+                + " from " + engine.deployments().describeSource() + "; stop with Ctrl-C or SIGTERM");
         try {
             while (!engine.awaitTermination(Duration.ofSeconds(statusSeconds))) {
                 out.println("inferstream: " + engine.metrics());
@@ -89,6 +90,15 @@ final class RunCommand {
             return 1;
         }
         return 0;
+    }
+
+    /** @return e.g. {@code fraud:2}, or {@code fraud:1, fraud:2 (weights 1=90,2=10, shadow 3)} when routed. */
+    static String describe(Deployment d) {
+        StringBuilder b = new StringBuilder();
+        for (DeployedVersion v : d.serving()) {
+            b.append(b.length() == 0 ? "" : ", ").append(v.info().name()).append(':').append(v.info().version());
+        }
+        return d.serving().size() > 1 || !d.shadows().isEmpty() ? b + " (" + d.routing() + ")" : b.toString();
     }
 
     /** Reads a properties file (UTF-8) into a validated configuration. */

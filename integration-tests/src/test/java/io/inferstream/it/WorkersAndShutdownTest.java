@@ -76,6 +76,9 @@ class WorkersAndShutdownTest extends EngineScenarioSupport {
             assertEquals(4, instances.size(), "one instance per worker, idle ones included");
             Set<Thread> allCallers = new HashSet<>();
             for (TrackedModel m : instances) {
+                // Each instance is warmed up on the model-loader thread before the deployment that holds it is
+                // published (an atomic write, so the hand-over is safe); after that only its worker calls it.
+                m.callers.removeIf(t -> t.getName().equals("inferstream-model-loader"));
                 assertTrue(m.callers.size() <= 1, "an instance was called from " + m.callers);
                 assertTrue(Collections.disjoint(allCallers, m.callers), "two instances share a thread");
                 allCallers.addAll(m.callers);
