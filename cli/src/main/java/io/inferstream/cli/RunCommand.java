@@ -2,7 +2,6 @@ package io.inferstream.cli;
 
 import io.inferstream.config.EngineConfig;
 import io.inferstream.engine.EngineState;
-import io.inferstream.deploy.DeployedVersion;
 import io.inferstream.deploy.Deployment;
 import io.inferstream.deploy.DeploymentSource;
 import io.inferstream.engine.InferenceEngine;
@@ -69,7 +68,7 @@ final class RunCommand {
         }
         Thread hook = new Thread(engine::close, "inferstream-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        out.println("inferstream: serving " + engine.deployments().peek().map(RunCommand::describe).orElse("?")
+        out.println("inferstream: serving " + engine.deployments().peek().map(Deployment::describe).orElse("?")
                 + " from " + engine.deployments().describeSource() + "; stop with Ctrl-C or SIGTERM");
         try {
             while (!engine.awaitTermination(Duration.ofSeconds(statusSeconds))) {
@@ -90,15 +89,6 @@ final class RunCommand {
             return 1;
         }
         return 0;
-    }
-
-    /** @return e.g. {@code fraud:2}, or {@code fraud:1, fraud:2 (weights 1=90,2=10, shadow 3)} when routed. */
-    static String describe(Deployment d) {
-        StringBuilder b = new StringBuilder();
-        for (DeployedVersion v : d.serving()) {
-            b.append(b.length() == 0 ? "" : ", ").append(v.info().name()).append(':').append(v.info().version());
-        }
-        return d.serving().size() > 1 || !d.shadows().isEmpty() ? b + " (" + d.routing() + ")" : b.toString();
     }
 
     /** Reads a properties file (UTF-8) into a validated configuration. */

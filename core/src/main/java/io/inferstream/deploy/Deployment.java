@@ -138,8 +138,17 @@ public final class Deployment {
         }
     }
 
+    /** @return what serves, for people: {@code fraud:2}, or {@code fraud:1, fraud:2 (weights 1=90,2=10)} when routed. */
+    public String describe() {
+        StringBuilder b = new StringBuilder();
+        for (DeployedVersion v : serving) {
+            b.append(b.length() == 0 ? "" : ", ").append(v.info().name()).append(':').append(v.info().version());
+        }
+        return serving.size() > 1 || !shadows.isEmpty() ? b + " (" + routing + ")" : b.toString();
+    }
+
     @Override
     public String toString() {
-        return "deployment #" + generation + " " + routing;
+        return "deployment #" + generation + " " + describe();
     }
 }

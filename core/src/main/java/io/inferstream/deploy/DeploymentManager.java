@@ -227,6 +227,11 @@ public final class DeploymentManager implements AutoCloseable {
             LOG.error("Routing {} of {} not applied: {}; {}", routing, label(name), problem,
                     serving == null ? "nothing serves yet" : "still serving " + serving.routing());
         }
+        Deployment serving = current.get();
+        if (serving != null) {
+            // Versions loaded for the routing that was not applied would otherwise hold memory until the next swap.
+            retireUnrouted(name, serving.routing());
+        }
         return Optional.of("routing " + routing + " not applied: " + problem);
     }
 

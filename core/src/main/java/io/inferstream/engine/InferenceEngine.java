@@ -152,7 +152,7 @@ public final class InferenceEngine implements AutoCloseable {
         deployments.start(Duration.ofMillis(config.getLong(EngineConfig.MODEL_LOAD_TIMEOUT_MS)));
         int outputPartitions = checkTopics(shadowTopic);
         LOG.info("Serving {} with {} worker(s): {} -> {} (dead letters to {}), batches of up to {}",
-                deployments.peek().map(Deployment::toString).orElse("?"), workerCount,
+                deployments.peek().map(Deployment::describe).orElse("?"), workerCount,
                 config.getList(EngineConfig.INPUT_TOPICS), config.getString(EngineConfig.OUTPUT_TOPIC),
                 config.getString(EngineConfig.DEAD_LETTER_TOPIC), config.getInt(EngineConfig.MAX_BATCH_SIZE));
         InferenceWorker.WorkerSettings settings = new InferenceWorker.WorkerSettings(

@@ -84,6 +84,45 @@ class ModelRoutingTest extends LifecycleTestSupport {
     }
 
     @Test
+    void aSwapUnderExactlyOnceLeavesEveryRecordScoredOnceForReadCommittedReaders() throws Exception {
+        Topics topics = new Topics("eos-swap", 2);
+        String modelTopic = "models-eos";
+        publish(modelTopic, "fraud", "1", onnxFile(dir, "v1.onnx", V1), "onnx");
+        Map<String, Object> props = topicProperties(topics, modelTopic, "fraud");
+        props.put(EngineConfig.PROCESSING_GUARANTEE, EngineConfig.EXACTLY_ONCE);
+        int records = 6_000;
+        try (InferenceEngine engine = startFollowing(props)) {
+            produce(topics.input, "e", 0, records / 2);
+            publish(modelTopic, "fraud", "2", onnxFile(dir, "v2.onnx", V2), "onnx");
+            produce(topics.input, "e", records / 2, records / 2);
+            awaitAccounted(engine, records, 60_000);
+            assertEquals(1, engine.deployments().swaps());
+        }
+        Map<String, Object> readCommitted = KAFKA.broker().consumerConfig(null);
+        readCommitted.put("isolation.level", "read_committed");
+        Map<String, String> versionOfKey = new HashMap<>();
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer =
+                new org.apache.kafka.clients.consumer.KafkaConsumer<>(readCommitted)) {
+            List<org.apache.kafka.common.TopicPartition> partitions = List.of(
+                    new org.apache.kafka.common.TopicPartition(topics.output, 0),
+                    new org.apache.kafka.common.TopicPartition(topics.output, 1));
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (versionOfKey.size() < records && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    PredictionJson p = PredictionJson.parse(r.value());
+                    int i = Integer.parseInt(p.key().substring(1));
+                    assertScoredBy(p, rowOf(i < records / 2 ? 0 : records / 2, records / 2, i));
+                    assertEquals(null, versionOfKey.put(p.key(), p.version()), "key " + p.key() + " seen twice");
+                }
+            }
+        }
+        assertEquals(records, versionOfKey.size(), "every record once");
+        assertTrue(versionOfKey.containsValue("1") && versionOfKey.containsValue("2"), "both versions scored");
+    }
+
+    @Test
     void restartedEngineAndSecondInstanceServeThePublishedRouting() throws Exception {
         Topics topics = new Topics("restart", 4);
         String modelTopic = "models-restart";

@@ -1,7 +1,6 @@
 package io.inferstream.deploy.kafka;
 
 import io.inferstream.deploy.RoutingSpec;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -121,8 +120,21 @@ public final class ModelPublisher implements AutoCloseable {
             throws IOException {
         ModelTopic.requireName(name);
         String v = RoutingSpec.requireVersion(version);
-        byte[] zipped = Files.isDirectory(model) ? zip(model) : null;
-        String file = model.getFileName() + (zipped != null ? ".zip" : "");
+        if (Files.isDirectory(model)) {
+            // A folder (a SavedModel) travels as one zip; the engine's loaders take zips of SavedModels.
+            Path zipped = Files.createTempFile("inferstream-publish-", ".zip");
+            try {
+                zip(model, zipped);
+                return publish(name, v, zipped, model.getFileName() + ".zip", format, chunkBytes);
+            } finally {
+                Files.deleteIfExists(zipped);
+            }
+        }
+        return publish(name, v, model, model.getFileName().toString(), format, chunkBytes);
+    }
+
+    private ModelTopic.Descriptor publish(String name, String v, Path model, String file, String format,
+            int chunkBytes) throws IOException {
         MessageDigest sha;
         try {
             sha = MessageDigest.getInstance("SHA-256");
@@ -131,8 +143,7 @@ public final class ModelPublisher implements AutoCloseable {
         }
         long size = 0;
         int chunks = 0;
-        try (InputStream in = new DigestInputStream(zipped != null ? new java.io.ByteArrayInputStream(zipped)
-                : Files.newInputStream(model), sha)) {
+        try (InputStream in = new DigestInputStream(Files.newInputStream(model), sha)) {
             byte[] chunk;
             while ((chunk = in.readNBytes(chunkBytes)).length > 0) {
                 send(ModelTopic.chunkKey(name, v, chunks++), chunk);
@@ -169,14 +180,13 @@ public final class ModelPublisher implements AutoCloseable {
         }
     }
 
-    /** Zips a folder (relative paths, sorted, so the same folder gives the same bytes and checksum). */
-    static byte[] zip(Path folder) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    /** Zips a folder (relative paths, sorted, times zeroed, so the same folder gives the same checksum). */
+    static void zip(Path folder, Path zipFile) throws IOException {
         List<Path> files;
         try (Stream<Path> walk = Files.walk(folder)) {
             files = walk.filter(Files::isRegularFile).sorted().collect(Collectors.toList());
         }
-        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(zipFile))) {
             for (Path f : files) {
                 ZipEntry e = new ZipEntry(folder.relativize(f).toString().replace('\\', '/'));
                 e.setTime(0);
@@ -192,7 +202,6 @@ public final class ModelPublisher implements AutoCloseable {
                 zip.closeEntry();
             }
         }
-        return bytes.toByteArray();
     }
 
     @Override

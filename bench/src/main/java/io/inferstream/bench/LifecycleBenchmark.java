@@ -1,0 +1,309 @@
+package io.inferstream.bench;
+
+import io.inferstream.config.EngineConfig;
+import io.inferstream.deploy.DeploymentSource;
+import io.inferstream.deploy.FixedModelSource;
+import io.inferstream.deploy.RoutingSpec;
+import io.inferstream.deploy.kafka.ModelPublisher;
+import io.inferstream.engine.EngineMetrics;
+import io.inferstream.engine.InferenceEngine;
+import io.inferstream.engine.ModelSources;
+import io.inferstream.model.ModelRegistry;
+import io.inferstream.model.ModelSource;
+import io.inferstream.tensorflow.fixtures.SavedModelFixtures;
+import io.inferstream.testkit.fixtures.DenseNetwork;
+import io.inferstream.testkit.fixtures.ScratchDirectory;
+import io.inferstream.testkit.kafka.EmbeddedKafkaBroker;
+import io.inferstream.testkit.onnx.OnnxModelWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The model lifecycle's costs, side by side in one run on one in-process broker with the demo's 784→35→10 network:
+ * <ol>
+ * <li>the per-batch deployment lookup and routing: end-to-end records/s with a fixed model vs the same network as
+ * two versions from a model topic routed 50/50 (every record routed, two model calls per batch), alternated;</li>
+ * <li>the latency blip of a swap: at a fixed input rate of half the measured maximum, p99 of produce-to-prediction
+ * latency in the 10 s before a swap vs the 10 s around it (measured from record timestamps, not engine counters);</li>
+ * <li>100 swaps between two versions (ONNX, then TensorFlow) while records flow: resident memory after the 10th and
+ * after the 100th swap, and records unaccounted for.</li>
+ * </ol>
+ *
+ * <p>Run: {@code bin/bench lifecycle [--records N] [--swaps S]}. Thread safety: a program, on its main thread.
+ */
+public final class LifecycleBenchmark {
+    private static final int PARTITIONS = 4;
+    private final int records;
+    private final int swaps;
+    private final ModelRegistry registry = ModelRegistry.discover();
+    private final DenseNetwork network = DenseNetwork.mnistSized();
+    private final byte[][] pool;
+    private int topics;
+
+    private LifecycleBenchmark(Map<String, String> opts) {
+        this.records = Integer.parseInt(opts.getOrDefault("records", "30000"));
+        this.swaps = Integer.parseInt(opts.getOrDefault("swaps", "100"));
+        float[][] rows = network.sampleInputs(256, 7);
+        pool = new byte[rows.length][];
+        for (int i = 0; i < rows.length; i++) {
+            pool[i] = DenseNetwork.toJson(rows[i]).getBytes(StandardCharsets.UTF_8);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opts = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            opts.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        try (ScratchDirectory scratch = ScratchDirectory.create("inferstream-lifecycle-bench")) {
+            new LifecycleBenchmark(opts).run(scratch.path());
+        }
+        System.exit(0);
+    }
+
+    private void run(Path dir) throws Exception {
+        System.out.printf("Inferstream lifecycle benchmark: %d cores, Java %s%n", Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"));
+        Path onnx = Files.write(dir.resolve("mnist.onnx"), OnnxModelWriter.denseNetwork(network));
+        Path tf = SavedModelFixtures.denseNetwork(network, dir.resolve("mnist-tf"));
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+            String bootstrap = broker.bootstrapServers();
+            Map<String, Object> clients = Map.of("bootstrap.servers", bootstrap);
+            try (ModelPublisher p = new ModelPublisher(clients, "bench-models")) {
+                p.ensureTopic(Duration.ofSeconds(30));
+                p.publish("onnx", "1", onnx, "onnx", 512 * 1024);
+                p.publish("onnx", "2", onnx, "onnx", 512 * 1024);
+                p.publish("tf", "1", tf, "tensorflow", 512 * 1024);
+                p.publish("tf", "2", tf, "tensorflow", 512 * 1024);
+                p.route("onnx", RoutingSpec.parse("1=50,2=50", "", true));
+            }
+            String backlog = newTopic(broker);
+            produce(bootstrap, backlog, records, 0, null);
+            double fixed = 0;
+            double routed = 0;
+            for (int round = 0; round < 2; round++) {
+                fixed = Math.max(fixed, drain(broker, backlog, new FixedModelSource(onnx.toString(),
+                        () -> registry.load(ModelSource.of(onnx), "onnx", Map.of())), Map.of()));
+                routed = Math.max(routed, drain(broker, backlog, null, Map.of(EngineConfig.MODEL_TOPIC, "bench-models",
+                        EngineConfig.MODEL_NAME, "onnx")));
+            }
+            System.out.printf("%n| deployment | records/s end to end (best of 2) |%n|---|---:|%n");
+            System.out.printf("| fixed model (one version, no routing) | %,.0f |%n", fixed);
+            System.out.printf("| model topic, two versions routed 50/50 by key | %,.0f |%n", routed);
+            System.out.printf("routed / fixed = %.3f%n", routed / fixed);
+
+            latencyBlip(broker, fixed / 2);
+            System.out.printf("%n| model | swaps | RSS after swap 10 | RSS after swap %d | change | records in | accounted | lost |%n"
+                    + "|---|---:|---:|---:|---:|---:|---:|---:|%n", swaps);
+            swapLoop(broker, "onnx");
+            swapLoop(broker, "tf");
+        }
+    }
+
+    private String newTopic(EmbeddedKafkaBroker broker) {
+        String t = "lifecycle-" + (++topics);
+        broker.createTopic(t, PARTITIONS);
+        return t;
+    }
+
+    private Map<String, Object> properties(EmbeddedKafkaBroker broker, String input, Map<String, Object> extra) {
+        String out = newTopic(broker);
+        broker.createTopic(out + "-dlt", 1);
+        Map<String, Object> props = new HashMap<>(extra);
+        props.put(EngineConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+        props.put(EngineConfig.GROUP_ID, "group-" + out);
+        props.put(EngineConfig.INPUT_TOPICS, input);
+        props.put(EngineConfig.OUTPUT_TOPIC, out);
+        props.put(EngineConfig.DEAD_LETTER_TOPIC, out + "-dlt");
+        props.put(EngineConfig.WORKER_THREADS, 2);
+        return props;
+    }
+
+    private InferenceEngine start(Map<String, Object> props, DeploymentSource source) throws Exception {
+        EngineConfig config = new EngineConfig(props);
+        return InferenceEngine.start(config, source != null ? source : ModelSources.fromConfig(config, registry, Path.of(".")));
+    }
+
+    /** Reads the whole backlog with a new group; records/s from the moment the group has formed. */
+    private double drain(EmbeddedKafkaBroker broker, String input, DeploymentSource source, Map<String, Object> extra)
+            throws Exception {
+        try (InferenceEngine engine = start(properties(broker, input, extra), source)) {
+            EngineMetrics m = engine.metrics();
+            while (m.assignedPartitions() < PARTITIONS && m.recordsIn() == 0) {
+                Thread.sleep(1);
+            }
+            long t0 = System.nanoTime();
+            while (m.predictionsOut() + m.deadLetters() < records) {
+                Thread.sleep(5);
+            }
+            return records / ((System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    /** Produces {@code n} records keyed by their send time in ms, at {@code rate} per second (null: at once). */
+    private void produce(String bootstrap, String topic, int n, int offset, Double rate) {
+        Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.LINGER_MS_CONFIG, rate == null ? 10 : 1,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        long start = System.nanoTime();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config)) {
+            for (int i = 0; i < n; i++) {
+                if (rate != null) {
+                    long due = start + (long) (i * 1e9 / rate);
+                    while (System.nanoTime() < due) {
+                        Thread.onSpinWait();
+                    }
+                }
+                byte[] key = (System.currentTimeMillis() + "-" + (offset + i)).getBytes(StandardCharsets.UTF_8);
+                producer.send(new ProducerRecord<>(topic, key, pool[i % pool.length]));
+            }
+            producer.flush();
+        }
+    }
+
+    /** p99 latency in the 10 s before a swap vs the 10 s around it, at a fixed rate. */
+    private void latencyBlip(EmbeddedKafkaBroker broker, double rate) throws Exception {
+        String input = newTopic(broker);
+        Map<String, Object> props = properties(broker, input, Map.of(EngineConfig.MODEL_TOPIC, "bench-models",
+                EngineConfig.MODEL_NAME, "tf"));
+        int n = (int) (rate * 25);
+        long swapAt;
+        try (InferenceEngine engine = start(props, null);
+             ModelPublisher publisher = new ModelPublisher(Map.of("bootstrap.servers", broker.bootstrapServers()),
+                     "bench-models")) {
+            Thread producer = new Thread(() -> produce(broker.bootstrapServers(), input, n, 0, rate));
+            producer.start();
+            Thread.sleep(12_000);
+            swapAt = System.currentTimeMillis();
+            String next = engine.modelInfo().version().equals("1") ? "2" : "1";
+            publisher.route("tf", RoutingSpec.single(next));
+            producer.join();
+            while (engine.metrics().predictionsOut() + engine.metrics().deadLetters() < n) {
+                Thread.sleep(5);
+            }
+        }
+        List<Long> before = new ArrayList<>();
+        List<Long> around = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : readAll(broker, (String) props.get(EngineConfig.OUTPUT_TOPIC), n)) {
+            long sent = Long.parseLong(new String(r.key(), StandardCharsets.UTF_8).split("-")[0]);
+            long latency = r.timestamp() - sent;
+            if (sent >= swapAt - 10_000 && sent < swapAt) {
+                before.add(latency);
+            } else if (sent >= swapAt - 5_000 && sent < swapAt + 5_000) {
+                around.add(latency);
+            }
+        }
+        System.out.printf("%n| TensorFlow 784→35→10, %,.0f records/s (half the fixed-model maximum) | p50 ms | p99 ms | max ms | records |%n"
+                + "|---|---:|---:|---:|---:|%n", rate);
+        System.out.println(row("10 s before the swap", before));
+        System.out.println(row("5 s either side of the swap", around));
+    }
+
+    private static String row(String label, List<Long> latencies) {
+        Collections.sort(latencies);
+        if (latencies.isEmpty()) {
+            return "| " + label + " | - | - | - | 0 |";
+        }
+        return String.format("| %s | %d | %d | %d | %,d |", label, latencies.get(latencies.size() / 2),
+                latencies.get((int) Math.min(latencies.size() - 1, Math.ceil(latencies.size() * 0.99) - 1)),
+                latencies.get(latencies.size() - 1), latencies.size());
+    }
+
+    private List<ConsumerRecord<byte[], byte[]>> readAll(EmbeddedKafkaBroker broker, String topic, int n) {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(broker.consumerConfig(null))) {
+            List<TopicPartition> parts = new ArrayList<>();
+            for (int p = 0; p < PARTITIONS; p++) {
+                parts.add(new TopicPartition(topic, p));
+            }
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (out.size() < n && System.currentTimeMillis() < deadline) {
+                ConsumerRecords<byte[], byte[]> polled = c.poll(Duration.ofMillis(200));
+                polled.forEach(out::add);
+            }
+        }
+        return out;
+    }
+
+    /** Swaps back and forth while a producer keeps records flowing; RSS after swap 10 and after the last. */
+    private void swapLoop(EmbeddedKafkaBroker broker, String model) throws Exception {
+        String input = newTopic(broker);
+        Map<String, Object> props = properties(broker, input, Map.of(EngineConfig.MODEL_TOPIC, "bench-models",
+                EngineConfig.MODEL_NAME, model));
+        AtomicBoolean producing = new AtomicBoolean(true);
+        AtomicLong produced = new AtomicLong();
+        long rss10 = 0;
+        long rssLast;
+        EngineMetrics m;
+        try (InferenceEngine engine = start(props, null);
+             ModelPublisher publisher = new ModelPublisher(Map.of("bootstrap.servers", broker.bootstrapServers()),
+                     "bench-models")) {
+            Thread producer = new Thread(() -> {
+                while (producing.get()) {
+                    produce(broker.bootstrapServers(), input, 200, (int) produced.get(), null);
+                    produced.addAndGet(200);
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            producer.start();
+            m = engine.metrics();
+            for (int s = 1; s <= swaps; s++) {
+                String next = engine.modelInfo().version().equals("1") ? "2" : "1";
+                publisher.route(model, RoutingSpec.single(next));
+                long deadline = System.currentTimeMillis() + 60_000;
+                while (!engine.modelInfo().version().equals(next) && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(2);
+                }
+                Thread.sleep(50);
+                if (s == 10) {
+                    System.gc();
+                    rss10 = rssKb();
+                }
+            }
+            producing.set(false);
+            producer.join();
+            while (m.predictionsOut() + m.deadLetters() < produced.get() && engine.failure().isEmpty()) {
+                Thread.sleep(5);
+            }
+            System.gc();
+            rssLast = rssKb();
+            System.out.printf("| %s | %d | %,d MB | %,d MB | %+.1f%% | %,d | %,d | %,d |%n", model,
+                    engine.deployments().swaps(), rss10 / 1024, rssLast / 1024, 100.0 * (rssLast - rss10) / rss10,
+                    produced.get(), m.predictionsOut() + m.deadLetters(),
+                    produced.get() - m.predictionsOut() - m.deadLetters());
+        }
+    }
+
+    private static long rssKb() throws java.io.IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return -1;
+    }
+}
