@@ -24,11 +24,18 @@ import org.tensorflow.proto.TensorShapeProto;
  * {@code SignatureDef} map has no order of its own. A TF Serving classify signature (string {@code classes}
  * beside numeric {@code scores}, as TF1 estimator heads export) is recognised so predictions get a label.
  *
+ * <p>TF Serving's classify and regress signatures take one string tensor of serialized {@code tf.Example}s,
+ * one per record: its declared shape is {@code [-1]} or, in many exports, of unknown rank. Either way such a
+ * string input is a scalar per record (shape {@code []}), since TF Serving itself feeds it a {@code [batch]}
+ * vector; elsewhere an unknown rank stays a vector of unknown length per record.
+ *
  * <p>Thread safety: immutable, safe to share.
  */
 final class SavedModelSignature {
     /** The method name of TF Serving's classify API, as TF1 estimators' classification heads export it. */
     static final String CLASSIFY_METHOD = "tensorflow/serving/classify";
+    /** The method name of TF Serving's regress API, as TF1 estimators' regression heads export it. */
+    static final String REGRESS_METHOD = "tensorflow/serving/regress";
 
     /** The TensorFlow dtypes the neutral data types can carry, both ways. */
     private static final Map<org.tensorflow.proto.DataType, DataType> TYPES = Map.of(
@@ -110,19 +117,26 @@ final class SavedModelSignature {
             throw new ModelLoadException(where + " has " + def.getInputsCount() + " inputs and "
                     + def.getOutputsCount() + " outputs; it needs at least one of each");
         }
-        return new SavedModelSignature(key, def.getMethodName(), ports(where, "input", def.getInputsMap()),
-                ports(where, "output", def.getOutputsMap()));
+        boolean examplesIn = CLASSIFY_METHOD.equals(def.getMethodName()) || REGRESS_METHOD.equals(def.getMethodName());
+        return new SavedModelSignature(key, def.getMethodName(), ports(where, "input", def.getInputsMap(), examplesIn),
+                ports(where, "output", def.getOutputsMap(), false));
     }
 
-    private static List<Port> ports(String where, String kind, Map<String, TensorInfo> infos) throws ModelLoadException {
+    /**
+     * @param examplesIn true for the inputs of a classify or regress signature, whose string input holds one
+     *     serialized {@code tf.Example} per record whatever rank it declares
+     */
+    private static List<Port> ports(String where, String kind, Map<String, TensorInfo> infos, boolean examplesIn)
+            throws ModelLoadException {
         List<Port> ports = new ArrayList<>();
         for (Map.Entry<String, TensorInfo> e : new TreeMap<>(infos).entrySet()) {
-            ports.add(port(where, kind, e.getKey(), e.getValue()));
+            ports.add(port(where, kind, e.getKey(), e.getValue(), examplesIn));
         }
         return ports;
     }
 
-    private static Port port(String where, String kind, String name, TensorInfo info) throws ModelLoadException {
+    private static Port port(String where, String kind, String name, TensorInfo info, boolean examplesIn)
+            throws ModelLoadException {
         String field = where + ", " + kind + " '" + name + "'";
         if (info.getEncodingCase() != TensorInfo.EncodingCase.NAME) {
             throw new ModelLoadException(field + " is a " + info.getEncodingCase().name().toLowerCase(java.util.Locale.ROOT)
@@ -133,7 +147,11 @@ final class SavedModelSignature {
             throw new ModelLoadException(field + " has dtype " + info.getDtype() + "; supported are "
                     + "DT_FLOAT, DT_DOUBLE, DT_INT32, DT_INT64, DT_BOOL and DT_STRING");
         }
-        return new Port(FieldSpec.tensor(name, type, perRecordShape(field, info)), info.getName(), info.getDtype());
+        boolean unknownRank = !info.hasTensorShape() || info.getTensorShape().getUnknownRank();
+        long[] shape = examplesIn && type == DataType.STRING && unknownRank
+                ? new long[0] // TF Serving feeds it [batch]: one serialized tf.Example per record
+                : perRecordShape(field, info);
+        return new Port(FieldSpec.tensor(name, type, shape), info.getName(), info.getDtype());
     }
 
     /** The declared shape without its batch dimension; an unknown rank is taken as a vector of unknown length. */
