@@ -57,6 +57,11 @@ final class TensorConversion {
         }
     }
 
+    /** @return a new {@code [n]} string tensor of the given bytes; the caller closes it. */
+    static org.tensorflow.Tensor stringVector(byte[][] values) {
+        return TString.tensorOfBytes(Shape.of(values.length), DataBuffers.of(values, true, false));
+    }
+
     /**
      * With an unknown dimension the batch shape is taken from the first row's own shape; a row shaped
      * {@code [2, 4]} for a declared {@code [-1, 3]} must be rejected here, as that row's fault, rather than

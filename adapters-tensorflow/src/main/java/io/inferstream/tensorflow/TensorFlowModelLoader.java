@@ -1,5 +1,7 @@
 package io.inferstream.tensorflow;
 
+import io.inferstream.data.DataType;
+import io.inferstream.model.FieldSpec;
 import io.inferstream.model.LoaderOptions;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelInfo;
@@ -29,6 +31,10 @@ import org.tensorflow.proto.SavedModel;
  * <ul>
  *   <li>{@value #TAGS}: comma-separated meta graph tags, default {@code serve};</li>
  *   <li>{@value #SIGNATURE}: the signature to serve, default {@code serving_default};</li>
+ *   <li>{@value ExampleEncoding#OPTION}: for a signature whose one input is a string of serialized
+ *       {@code tf.Example}s (TF Serving's classify and regress), the features a record gives by name, e.g.
+ *       {@code age:float,income:float,city:string}; the adapter writes each record's {@code tf.Example} (see
+ *       {@link ExampleEncoding}). Without it, a record gives the serialized example itself;</li>
  *   <li>{@code name}, {@code version}: as for every adapter. By default the name is the directory's (or
  *       archive's) name and the version {@code 1}; for TF Serving's layout {@code <name>/<version>/saved_model.pb}
  *       they default to {@code <name>} and {@code <version>}.</li>
@@ -138,7 +144,8 @@ public final class TensorFlowModelLoader implements ModelLoader {
                         + " is not a SavedModel (it has no " + SAVED_MODEL_PB + ")");
             }
             requireTags(name, dir, tags);
-            Model model = open(name, options.modelVersion(version), dir, tags, signatureKey, unpacked);
+            Model model = open(name, options.modelVersion(version), dir, tags, signatureKey,
+                    options.list(ExampleEncoding.OPTION), unpacked);
             unpacked = null; // the model owns it now
             return model;
         } catch (IOException e) {
@@ -183,8 +190,23 @@ public final class TensorFlowModelLoader implements ModelLoader {
                 + "; its tag sets are " + available + " (choose one with the 'tags' option)");
     }
 
+    /** The examples style needs exactly one input that takes one serialized tf.Example per record. */
+    private static ExampleEncoding examples(String name, SavedModelSignature signature, List<String> features)
+            throws ModelLoadException {
+        String where = "TensorFlow model " + name + ", signature '" + signature.key + "'";
+        FieldSpec only = signature.inputs.size() == 1 ? signature.inputs.get(0).spec : null;
+        if (only == null || only.type() != DataType.STRING || !only.isScalar()) {
+            List<String> inputs = new ArrayList<>();
+            signature.inputs.forEach(p -> inputs.add(p.spec.toString()));
+            throw new ModelLoadException(where + ": option " + ExampleEncoding.OPTION + " needs a signature whose"
+                    + " one input takes a serialized tf.Example per record (a string of shape [-1], as TF Serving's"
+                    + " classify and regress signatures have); its inputs are " + inputs);
+        }
+        return ExampleEncoding.parse(where, features);
+    }
+
     private static Model open(String name, String version, Path dir, List<String> tags, String signatureKey,
-            Path unpacked) throws ModelLoadException {
+            List<String> exampleFeatures, Path unpacked) throws ModelLoadException {
         SavedModelBundle bundle;
         try {
             bundle = SavedModelBundle.loader(dir.toString()).withTags(tags.toArray(new String[0])).load();
@@ -202,15 +224,24 @@ public final class TensorFlowModelLoader implements ModelLoader {
             if (!signature.methodName.isEmpty()) {
                 info.property("method", signature.methodName);
             }
+            ExampleEncoding examples = exampleFeatures.isEmpty() ? null : examples(name, signature, exampleFeatures);
             for (SavedModelSignature.Port p : signature.inputs) {
-                info.input(p.spec);
+                if (examples == null) {
+                    info.input(p.spec);
+                }
                 info.property("input." + p.spec.name() + ".tensor", p.tensorName);
+            }
+            if (examples != null) {
+                examples.features().forEach(info::input);
+                info.property(ExampleEncoding.OPTION, examples.describe());
+                info.property("input." + signature.inputs.get(0).spec.name() + ".encoding",
+                        "tf.Example written by the adapter from the features above");
             }
             for (SavedModelSignature.Port p : signature.outputs) {
                 info.output(p.spec);
                 info.property("output." + p.spec.name() + ".tensor", p.tensorName);
             }
-            return new TensorFlowModel(info.build(), signature, bundle, unpacked);
+            return new TensorFlowModel(info.build(), signature, examples, bundle, unpacked);
         } catch (ModelLoadException | RuntimeException e) {
             bundle.close();
             throw e;

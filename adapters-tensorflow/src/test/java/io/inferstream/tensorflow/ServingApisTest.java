@@ -7,6 +7,7 @@ import static io.inferstream.tensorflow.fixtures.ServingApisSavedModel.KIDS;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inferstream.codec.RecordCodecs;
@@ -18,7 +19,9 @@ import io.inferstream.data.Tensor;
 import io.inferstream.engine.RecordScorer;
 import io.inferstream.model.FieldSpec;
 import io.inferstream.model.Model;
+import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelSource;
+import io.inferstream.tensorflow.fixtures.SavedModelFixtures;
 import io.inferstream.tensorflow.fixtures.ServingApisSavedModel;
 import io.inferstream.testkit.contract.ReferenceClassifier;
 import java.nio.charset.StandardCharsets;
@@ -114,7 +117,9 @@ class ServingApisTest {
 
         /** The record as named features in JSON, TF Serving's "examples" style. */
         String json() {
-            StringBuilder s = new StringBuilder("{\"" + AGE + "\": " + age);
+            // A whole age is written as a JSON integer, which must still go into the float_list the graph parses.
+            String ageText = age == Math.rint(age) ? String.valueOf(age.intValue()) : String.valueOf(age);
+            StringBuilder s = new StringBuilder("{\"" + AGE + "\": " + ageText);
             if (income != null) {
                 s.append(", \"" + INCOME + "\": ").append(income);
             }
@@ -278,6 +283,72 @@ class ServingApisTest {
                     assertMatches(rows.get(i), results.get(i).prediction(), ServingApisSavedModel.REGRESS, "record " + i);
                 }
             }
+        }
+    }
+
+    private static final Map<String, String> FEATURES_OPTION =
+            Map.of(ExampleEncoding.OPTION, "age:float, income:float, city:string, kids:int64");
+
+    @Test
+    void namedFeaturesAreWrittenIntoATfExamplePerRecordWhenTheOptionDeclaresThem() throws Exception {
+        List<Row> rows = rows(250, 99);
+        List<String> json = new ArrayList<>();
+        rows.forEach(r -> json.add(r.json()));
+        for (String signature : List.of(ServingApisSavedModel.CLASSIFY, ServingApisSavedModel.REGRESS_UNKNOWN_RANK)) {
+            try (Model model = load(signature, FEATURES_OPTION)) {
+                assertEquals(List.of(FieldSpec.scalar(AGE, DataType.FLOAT), FieldSpec.scalar(INCOME, DataType.FLOAT),
+                        FieldSpec.scalar(CITY, DataType.STRING), FieldSpec.scalar(KIDS, DataType.INT64)),
+                        model.info().inputs(), "inspect shows the features a record gives");
+                assertEquals("age:float,income:float,city:string,kids:int64",
+                        model.info().properties().get(ExampleEncoding.OPTION));
+                RecordScorer scorer = scorer(model);
+                List<RecordScorer.Result> results = scorer.score(utf8(json));
+                assertEquals(3, scorer.modelCallsAndReset(), "250 records at batch size 100 are 3 model calls");
+                for (int i = 0; i < rows.size(); i++) {
+                    RecordScorer.Result r = results.get(i);
+                    String record = json.get(i);
+                    assertTrue(r.ok(), () -> signature + " rejected " + record + ": " + r.error());
+                    assertMatches(rows.get(i), r.prediction(), signature, signature + " record " + i + " " + json.get(i));
+                }
+            }
+        }
+    }
+
+    @Test
+    void inTheExamplesStyleABadOrIncompleteRecordIsSetAsideAndTheRestScored() throws Exception {
+        List<Row> rows = rows(8, 3);
+        List<String> json = new ArrayList<>();
+        rows.forEach(r -> json.add(r.json()));
+        json.set(1, "{\"age\": 40, \"kids\": 1.5}");      // a fraction for an int64_list
+        json.set(3, "{\"age\": \"forty\"}");                // text for a float_list
+        json.set(5, "{\"income\": 3.5, \"city\": \"lima\"}"); // no age, which the graph requires
+        try (Model model = load(ServingApisSavedModel.CLASSIFY, FEATURES_OPTION)) {
+            List<RecordScorer.Result> results = scorer(model).score(utf8(json));
+            for (int i : List.of(1, 3, 5)) {
+                assertFalse(results.get(i).ok(), "record " + i);
+                String message = results.get(i).error().getMessage();
+                assertTrue(message.contains(i == 1 ? KIDS : AGE), "record " + i + ": " + message);
+            }
+            for (int i : List.of(0, 2, 4, 6, 7)) {
+                assertTrue(results.get(i).ok(), () -> "rejected: " + results.get(i).error());
+                assertMatches(rows.get(i), results.get(i).prediction(), ServingApisSavedModel.CLASSIFY, "record " + i);
+            }
+        }
+    }
+
+    @Test
+    void theExamplesStyleNeedsASignatureTakingSerializedExamplesAndAReadableOption() throws Exception {
+        Path regression = SavedModelFixtures.linearRegression(dir.resolve("linear"));
+        ModelLoadException e = assertThrows(
+                ModelLoadException.class,
+                () -> LOADER.load(ModelSource.of(regression), Map.of(ExampleEncoding.OPTION, "x:float")));
+        assertTrue(e.getMessage().contains("linear") && e.getMessage().contains(ExampleEncoding.OPTION)
+                && e.getMessage().contains("serialized tf.Example") && e.getMessage().contains("x: float"), e.getMessage());
+        for (String bad : List.of("age:float32", "age", "age:float,age:int64", "age:float[-2]")) {
+            e = assertThrows(ModelLoadException.class,
+                    () -> load(ServingApisSavedModel.REGRESS, Map.of(ExampleEncoding.OPTION, bad)), bad);
+            assertTrue(e.getMessage().contains("census") && e.getMessage().contains("'regress'")
+                    && e.getMessage().contains(ExampleEncoding.OPTION), e.getMessage());
         }
     }
 }
