@@ -35,6 +35,8 @@ import org.tensorflow.proto.SavedModel;
  *       {@code tf.Example}s (TF Serving's classify and regress), the features a record gives by name, e.g.
  *       {@code age:float,income:float,city:string}; the adapter writes each record's {@code tf.Example} (see
  *       {@link ExampleEncoding}). Without it, a record gives the serialized example itself;</li>
+ *   <li>{@value #ARCHIVE_MAX_BYTES}, {@value #ARCHIVE_MAX_FILES}: caps on what an archive may unpack to
+ *       (default 4 GiB and 10,000 files and folders); see {@link SavedModelArchive} for what else is refused;</li>
  *   <li>{@code name}, {@code version}: as for every adapter. By default the name is the directory's (or
  *       archive's) name and the version {@code 1}; for TF Serving's layout {@code <name>/<version>/saved_model.pb}
  *       they default to {@code <name>} and {@code <version>}.</li>
@@ -56,6 +58,13 @@ public final class TensorFlowModelLoader implements ModelLoader {
     public static final String TAGS = "tags";
     /** Option: the signature key to serve. */
     public static final String SIGNATURE = "signature";
+    /**
+     * Option: the most bytes an archive may unpack to, as a whole number of bytes or with a binary suffix
+     * ({@code 512MiB}, {@code 8GiB}); default 4 GiB. Guards the disk against zip and gzip bombs.
+     */
+    public static final String ARCHIVE_MAX_BYTES = "archive.max.bytes";
+    /** Option: the most files and folders an archive may unpack to; default 10,000. */
+    public static final String ARCHIVE_MAX_FILES = "archive.max.files";
     /** Default tag, as written by Keras, the TF1 estimator exporters and TF Java. */
     public static final String DEFAULT_TAGS = "serve";
     /** Default signature key. */
@@ -120,6 +129,7 @@ public final class TensorFlowModelLoader implements ModelLoader {
         }
         String signatureKey = options.string(SIGNATURE, DEFAULT_SIGNATURE);
 
+        SavedModelArchive.Limits limits = archiveLimits(options);
         Path unpacked = null;
         try {
             Path dir;
@@ -128,7 +138,10 @@ public final class TensorFlowModelLoader implements ModelLoader {
             } else if (SavedModelArchive.isArchiveName(source.lowerCaseName())) {
                 unpacked = Files.createTempDirectory("inferstream-tf-");
                 try (InputStream in = source.open()) {
-                    SavedModelArchive.unpack(source.lowerCaseName(), in, unpacked);
+                    SavedModelArchive.unpack(source.lowerCaseName(), in, unpacked, limits);
+                } catch (SavedModelArchive.UnsafeArchiveException e) {
+                    throw new ModelLoadException("TensorFlow model " + name + ": archive " + source.name()
+                            + " refused, nothing of it kept: " + e.getMessage(), e);
                 }
                 dir = SavedModelArchive.findSavedModelRoot(unpacked);
                 if (dir == null) {
@@ -155,6 +168,30 @@ public final class TensorFlowModelLoader implements ModelLoader {
                 SavedModelArchive.deleteTree(unpacked);
             }
         }
+    }
+
+    private static SavedModelArchive.Limits archiveLimits(LoaderOptions options) throws ModelLoadException {
+        long maxBytes = SavedModelArchive.DEFAULT_MAX_BYTES;
+        String bytes = options.string(ARCHIVE_MAX_BYTES, null);
+        if (bytes != null) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,19})\\s*(|KiB|MiB|GiB|TiB)")
+                    .matcher(bytes);
+            int shift = m.matches() ? 10 * List.of("", "KiB", "MiB", "GiB", "TiB").indexOf(m.group(2)) : 0;
+            try {
+                maxBytes = m.matches() ? Math.multiplyExact(Long.parseLong(m.group(1)), 1L << shift) : -1;
+            } catch (ArithmeticException | NumberFormatException e) {
+                maxBytes = -1;
+            }
+            if (maxBytes < 1) {
+                throw new ModelLoadException("option '" + ARCHIVE_MAX_BYTES + "' must be a positive number of bytes,"
+                        + " optionally with KiB, MiB, GiB or TiB (e.g. 8GiB), not '" + bytes + "'");
+            }
+        }
+        int maxFiles = options.integer(ARCHIVE_MAX_FILES, SavedModelArchive.DEFAULT_MAX_FILES);
+        if (maxFiles < 1) {
+            throw new ModelLoadException("option '" + ARCHIVE_MAX_FILES + "' must be at least 1, not " + maxFiles);
+        }
+        return new SavedModelArchive.Limits(maxBytes, maxFiles);
     }
 
     /** @return the source directory when it is a TF Serving version folder (all digits, with a parent), else null. */
