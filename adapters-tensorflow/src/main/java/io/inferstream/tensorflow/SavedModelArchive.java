@@ -105,8 +105,9 @@ final class SavedModelArchive {
     }
 
     /**
-     * @return true if the zip has a {@code saved_model.pb} entry; reads only entry names (the central directory
-     *     for a file), never starts TensorFlow, and answers false for anything unreadable
+     * @return true if the zip has a {@code saved_model.pb} entry; reads only entry names from the central
+     *     directory (of a file or of bytes in memory), never inflates an entry, so a zip bomb costs nothing here;
+     *     never starts TensorFlow, and answers false for anything unreadable
      */
     static boolean zipHoldsSavedModel(ModelSource source) {
         try {
@@ -115,17 +116,45 @@ final class SavedModelArchive {
                     return zip.stream().anyMatch(e -> isSavedModelPb(e.getName()));
                 }
             }
-            try (ZipInputStream zip = new ZipInputStream(source.open())) {
-                for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
-                    if (isSavedModelPb(e.getName())) {
-                        return true;
-                    }
-                }
-            }
-            return false;
+            return centralDirectoryNames(source.readAllBytes()).stream().anyMatch(SavedModelArchive::isSavedModelPb);
         } catch (IOException | RuntimeException e) {
             return false;
         }
+    }
+
+    /**
+     * Entry names from the central directory of a zip in memory. {@code ZipInputStream} would inflate every entry
+     * to reach the next one, and {@code ZipFile} wants a file; this reads the few fixed fields of the format
+     * (PKWARE APPNOTE 4.3.12, 4.3.16) instead.
+     *
+     * @return the names, or an empty list when there is no readable central directory (also for ZIP64, which a
+     *     byte array holding a SavedModel does not need)
+     */
+    static List<String> centralDirectoryNames(byte[] zip) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(zip).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int lowest = Math.max(0, zip.length - 22 - 0xffff); // the end record is followed by at most a 64 KiB comment
+        for (int end = zip.length - 22; end >= lowest; end--) {
+            if (b.getInt(end) != 0x06054b50) {
+                continue;
+            }
+            int count = b.getShort(end + 10) & 0xffff;
+            long at = b.getInt(end + 16) & 0xffffffffL;
+            List<String> names = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                if (at + 46 > zip.length || b.getInt((int) at) != 0x02014b50) {
+                    return List.of();
+                }
+                int p = (int) at;
+                int nameLength = b.getShort(p + 28) & 0xffff;
+                if (p + 46 + nameLength > zip.length) {
+                    return List.of();
+                }
+                names.add(new String(zip, p + 46, nameLength, StandardCharsets.UTF_8));
+                at = (long) p + 46 + nameLength + (b.getShort(p + 30) & 0xffff) + (b.getShort(p + 32) & 0xffff);
+            }
+            return names;
+        }
+        return List.of();
     }
 
     private static boolean isSavedModelPb(String entryName) {

@@ -240,6 +240,37 @@ class SavedModelArchiveTest {
     }
 
     @Test
+    void sniffingAZipInMemoryReadsItsNamesWithoutInflatingAnything() throws Exception {
+        List<Entry> entries = new ArrayList<>(List.of(Entry.file("assets/padding.bin", new byte[8 << 20])));
+        entries.addAll(modelEntries());
+        byte[] zip = zip(entries);
+        assertEquals(List.copyOf(namesOf(entries)), SavedModelArchive.centralDirectoryNames(zip));
+        assertTrue(LOADER.accepts(ModelSource.of(zip, "m.zip")));
+        // Corrupt the deflated padding (the first entry: its data follows a 30-byte header and its name): a reader
+        // that inflated entries to reach the names would now fail. (All ones, not zeros: in a deflated run of zeros,
+        // zero bits can decode as the same repeated match.)
+        java.util.Arrays.fill(zip, 30 + "assets/padding.bin".length() + 64, 30 + "assets/padding.bin".length() + 1024,
+                (byte) 0xff);
+        byte[] corrupt = zip;
+        assertThrows(IOException.class, () -> {
+            try (java.util.zip.ZipInputStream in = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(corrupt))) {
+                while (in.getNextEntry() != null) {
+                    in.transferTo(OutputStream.nullOutputStream());
+                }
+            }
+        }, "the corruption is real");
+        assertTrue(LOADER.accepts(ModelSource.of(zip, "m.zip")), "only the central directory was read");
+        assertEquals(List.of(), SavedModelArchive.centralDirectoryNames(new byte[] {'P', 'K', 5, 6}));
+        assertEquals(List.of(), SavedModelArchive.centralDirectoryNames(java.util.Arrays.copyOf(zip, zip.length - 30)));
+    }
+
+    private static List<String> namesOf(List<Entry> entries) {
+        List<String> names = new ArrayList<>();
+        entries.forEach(e -> names.add(e.name()));
+        return names;
+    }
+
+    @Test
     void tooManyFilesAreRefused() throws Exception {
         List<Entry> entries = modelEntries();
         for (int i = 0; i < 50; i++) {
