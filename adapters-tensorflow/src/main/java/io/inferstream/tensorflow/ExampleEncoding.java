@@ -42,7 +42,7 @@ import org.tensorflow.proto.Int64List;
  */
 final class ExampleEncoding {
     /** Loader option: the features a record gives, written into a {@code tf.Example} by the adapter. */
-    static final String OPTION = "example.features";
+    static final String OPTION = TensorFlowModelLoader.EXAMPLE_FEATURES;
 
     private static final Pattern ENTRY = Pattern.compile("([^:\\[\\]\\s]+)\\s*:\\s*([A-Za-z0-9]+)\\s*(?:\\[\\s*(-?[0-9]+)\\s*\\])?");
 

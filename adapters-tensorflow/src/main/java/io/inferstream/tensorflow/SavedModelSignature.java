@@ -25,9 +25,11 @@ import org.tensorflow.proto.TensorShapeProto;
  * beside numeric {@code scores}, as TF1 estimator heads export) is recognised so predictions get a label.
  *
  * <p>TF Serving's classify and regress signatures take one string tensor of serialized {@code tf.Example}s,
- * one per record: its declared shape is {@code [-1]} or, in many exports, of unknown rank. Either way such a
- * string input is a scalar per record (shape {@code []}), since TF Serving itself feeds it a {@code [batch]}
- * vector; elsewhere an unknown rank stays a vector of unknown length per record.
+ * one per record: its declared shape is {@code [-1]} or, in many exports, of unknown rank. Either way such an
+ * input is one {@link DataType#BYTES} value per record (shape {@code []}), since TF Serving itself feeds it a
+ * {@code [batch]} vector and its values are binary protobufs, which JSON carries as {@code {"b64": "..."}} (so
+ * {@code inspect} shows that form). Elsewhere a string input stays {@link DataType#STRING}, and an unknown rank
+ * a vector of unknown length per record.
  *
  * <p>Thread safety: immutable, safe to share.
  */
@@ -148,10 +150,11 @@ final class SavedModelSignature {
                     + "DT_FLOAT, DT_DOUBLE, DT_INT32, DT_INT64, DT_BOOL and DT_STRING");
         }
         boolean unknownRank = !info.hasTensorShape() || info.getTensorShape().getUnknownRank();
-        long[] shape = examplesIn && type == DataType.STRING && unknownRank
-                ? new long[0] // TF Serving feeds it [batch]: one serialized tf.Example per record
-                : perRecordShape(field, info);
-        return new Port(FieldSpec.tensor(name, type, shape), info.getName(), info.getDtype());
+        if (examplesIn && type == DataType.STRING && (unknownRank || perRecordShape(field, info).length == 0)) {
+            // TF Serving feeds it [batch]: one serialized tf.Example per record, whatever rank it declares.
+            return new Port(FieldSpec.scalar(name, DataType.BYTES), info.getName(), info.getDtype());
+        }
+        return new Port(FieldSpec.tensor(name, type, perRecordShape(field, info)), info.getName(), info.getDtype());
     }
 
     /** The declared shape without its batch dimension; an unknown rank is taken as a vector of unknown length. */

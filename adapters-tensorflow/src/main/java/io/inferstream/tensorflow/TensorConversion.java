@@ -50,6 +50,7 @@ final class TensorConversion {
             case BOOL:
                 return TBool.tensorOf(shape, DataBuffers.of(InputBatch.booleans(batch, spec), true, false));
             case STRING:
+            case BYTES:
                 // A TF string is bytes: JSON strings go in as UTF-8, {"b64": ...} values as they are.
                 return TString.tensorOfBytes(shape, DataBuffers.of(InputBatch.bytes(batch, spec), true, false));
             default:

@@ -23,8 +23,9 @@ import org.tensorflow.exceptions.TFInvalidArgumentException;
  * A loaded SavedModel signature: each {@link #predict} feeds every signature input as one
  * {@code [batch, ...]} tensor and makes exactly one {@code Session.run} for the whole batch. Every output is
  * kept under its signature name; a TF Serving classify signature also gives each prediction its label (the class
- * with the highest score) and per-class probabilities. In the examples style ({@link ExampleEncoding}) the
- * records' named features are first written into one serialized {@code tf.Example} each.
+ * with the highest score) and per-class probabilities. In TF Serving's "examples" style (option
+ * {@value TensorFlowModelLoader#EXAMPLE_FEATURES}) the records' named features are first written into one
+ * serialized {@code tf.Example} each.
  *
  * <p>Native memory: input tensors and the {@link Result} are closed in {@code finally}/try-with-resources on
  * every path, so nothing waits for the garbage collector. {@link #close()} closes the bundle (graph and session)

@@ -31,10 +31,10 @@ import org.tensorflow.proto.SavedModel;
  * <ul>
  *   <li>{@value #TAGS}: comma-separated meta graph tags, default {@code serve};</li>
  *   <li>{@value #SIGNATURE}: the signature to serve, default {@code serving_default};</li>
- *   <li>{@value ExampleEncoding#OPTION}: for a signature whose one input is a string of serialized
+ *   <li>{@value #EXAMPLE_FEATURES}: for a signature whose one input is a string of serialized
  *       {@code tf.Example}s (TF Serving's classify and regress), the features a record gives by name, e.g.
- *       {@code age:float,income:float,city:string}; the adapter writes each record's {@code tf.Example} (see
- *       {@link ExampleEncoding}). Without it, a record gives the serialized example itself;</li>
+ *       {@code age:float,income:float,city:string}; the adapter writes each record's {@code tf.Example}
+ *       (TF Serving's "examples" style). Without it, a record gives the serialized example itself;</li>
  *   <li>{@value #ARCHIVE_MAX_BYTES}, {@value #ARCHIVE_MAX_FILES}: caps on what an archive may unpack to
  *       (default 4 GiB and 10,000 files and folders); see {@link SavedModelArchive} for what else is refused;</li>
  *   <li>{@code name}, {@code version}: as for every adapter. By default the name is the directory's (or
@@ -58,6 +58,12 @@ public final class TensorFlowModelLoader implements ModelLoader {
     public static final String TAGS = "tags";
     /** Option: the signature key to serve. */
     public static final String SIGNATURE = "signature";
+    /**
+     * Option: for a signature taking serialized {@code tf.Example}s, the features a record gives by name, each
+     * {@code name:type} or {@code name:type[n]} with type {@code float}, {@code int64}, {@code string} or
+     * {@code bytes} (e.g. {@code age:float,income:float,city:string}); the adapter writes the {@code tf.Example}.
+     */
+    public static final String EXAMPLE_FEATURES = "example.features";
     /**
      * Option: the most bytes an archive may unpack to, as a whole number of bytes or with a binary suffix
      * ({@code 512MiB}, {@code 8GiB}); default 4 GiB. Guards the disk against zip and gzip bombs.
@@ -158,7 +164,7 @@ public final class TensorFlowModelLoader implements ModelLoader {
             }
             requireTags(name, dir, tags);
             Model model = open(name, options.modelVersion(version), dir, tags, signatureKey,
-                    options.list(ExampleEncoding.OPTION), unpacked);
+                    options.list(EXAMPLE_FEATURES), unpacked);
             unpacked = null; // the model owns it now
             return model;
         } catch (IOException e) {
@@ -232,10 +238,10 @@ public final class TensorFlowModelLoader implements ModelLoader {
             throws ModelLoadException {
         String where = "TensorFlow model " + name + ", signature '" + signature.key + "'";
         FieldSpec only = signature.inputs.size() == 1 ? signature.inputs.get(0).spec : null;
-        if (only == null || only.type() != DataType.STRING || !only.isScalar()) {
+        if (only == null || only.type() != DataType.BYTES && only.type() != DataType.STRING || !only.isScalar()) {
             List<String> inputs = new ArrayList<>();
             signature.inputs.forEach(p -> inputs.add(p.spec.toString()));
-            throw new ModelLoadException(where + ": option " + ExampleEncoding.OPTION + " needs a signature whose"
+            throw new ModelLoadException(where + ": option " + EXAMPLE_FEATURES + " needs a signature whose"
                     + " one input takes a serialized tf.Example per record (a string of shape [-1], as TF Serving's"
                     + " classify and regress signatures have); its inputs are " + inputs);
         }
@@ -270,7 +276,7 @@ public final class TensorFlowModelLoader implements ModelLoader {
             }
             if (examples != null) {
                 examples.features().forEach(info::input);
-                info.property(ExampleEncoding.OPTION, examples.describe());
+                info.property(EXAMPLE_FEATURES, examples.describe());
                 info.property("input." + signature.inputs.get(0).spec.name() + ".encoding",
                         "tf.Example written by the adapter from the features above");
             }

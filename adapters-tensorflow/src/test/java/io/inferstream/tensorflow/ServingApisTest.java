@@ -195,7 +195,7 @@ class ServingApisTest {
         for (String signature : List.of(ServingApisSavedModel.CLASSIFY, ServingApisSavedModel.CLASSIFY_UNKNOWN_RANK,
                 ServingApisSavedModel.REGRESS, ServingApisSavedModel.REGRESS_UNKNOWN_RANK)) {
             try (Model model = load(signature, Map.of())) {
-                assertEquals(List.of(FieldSpec.scalar("inputs", DataType.STRING)), model.info().inputs(), signature);
+                assertEquals(List.of(FieldSpec.scalar("inputs", DataType.BYTES)), model.info().inputs(), signature);
                 boolean classify = CLASSIFY_SIGNATURES.contains(signature);
                 assertEquals(classify ? "tensorflow/serving/classify" : "tensorflow/serving/regress",
                         model.info().properties().get("method"), signature);
@@ -287,7 +287,7 @@ class ServingApisTest {
     }
 
     private static final Map<String, String> FEATURES_OPTION =
-            Map.of(ExampleEncoding.OPTION, "age:float, income:float, city:string, kids:int64");
+            Map.of(TensorFlowModelLoader.EXAMPLE_FEATURES, "age:float, income:float, city:string, kids:int64");
 
     @Test
     void namedFeaturesAreWrittenIntoATfExamplePerRecordWhenTheOptionDeclaresThem() throws Exception {
@@ -300,7 +300,7 @@ class ServingApisTest {
                         FieldSpec.scalar(CITY, DataType.STRING), FieldSpec.scalar(KIDS, DataType.INT64)),
                         model.info().inputs(), "inspect shows the features a record gives");
                 assertEquals("age:float,income:float,city:string,kids:int64",
-                        model.info().properties().get(ExampleEncoding.OPTION));
+                        model.info().properties().get(TensorFlowModelLoader.EXAMPLE_FEATURES));
                 RecordScorer scorer = scorer(model);
                 List<RecordScorer.Result> results = scorer.score(utf8(json));
                 assertEquals(3, scorer.modelCallsAndReset(), "250 records at batch size 100 are 3 model calls");
@@ -341,14 +341,14 @@ class ServingApisTest {
         Path regression = SavedModelFixtures.linearRegression(dir.resolve("linear"));
         ModelLoadException e = assertThrows(
                 ModelLoadException.class,
-                () -> LOADER.load(ModelSource.of(regression), Map.of(ExampleEncoding.OPTION, "x:float")));
-        assertTrue(e.getMessage().contains("linear") && e.getMessage().contains(ExampleEncoding.OPTION)
+                () -> LOADER.load(ModelSource.of(regression), Map.of(TensorFlowModelLoader.EXAMPLE_FEATURES, "x:float")));
+        assertTrue(e.getMessage().contains("linear") && e.getMessage().contains(TensorFlowModelLoader.EXAMPLE_FEATURES)
                 && e.getMessage().contains("serialized tf.Example") && e.getMessage().contains("x: float"), e.getMessage());
         for (String bad : List.of("age:float32", "age", "age:float,age:int64", "age:float[-2]")) {
             e = assertThrows(ModelLoadException.class,
-                    () -> load(ServingApisSavedModel.REGRESS, Map.of(ExampleEncoding.OPTION, bad)), bad);
+                    () -> load(ServingApisSavedModel.REGRESS, Map.of(TensorFlowModelLoader.EXAMPLE_FEATURES, bad)), bad);
             assertTrue(e.getMessage().contains("census") && e.getMessage().contains("'regress'")
-                    && e.getMessage().contains(ExampleEncoding.OPTION), e.getMessage());
+                    && e.getMessage().contains(TensorFlowModelLoader.EXAMPLE_FEATURES), e.getMessage());
         }
     }
 }
