@@ -277,8 +277,8 @@ public final class TensorFlowModelLoader implements ModelLoader {
             if (examples != null) {
                 examples.features().forEach(info::input);
                 info.property(EXAMPLE_FEATURES, examples.describe());
-                info.property("input." + signature.inputs.get(0).spec.name() + ".encoding",
-                        "tf.Example written by the adapter from the features above");
+                info.property("input." + signature.inputs.get(0).spec.name() + ".encoding", "a tf.Example per record,"
+                        + " written by the adapter from the record's features (option " + EXAMPLE_FEATURES + ")");
             }
             for (SavedModelSignature.Port p : signature.outputs) {
                 info.output(p.spec);
