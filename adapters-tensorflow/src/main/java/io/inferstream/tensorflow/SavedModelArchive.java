@@ -267,6 +267,8 @@ final class SavedModelArchive {
                     write(target, name, false, new BoundedInputStream(tar, size), budget);
                 } else if (kind == '5') {
                     write(target, name, true, null, budget);
+                    budget.bytes(name, size);
+                    tar.skipNBytes(size); // a folder has no body, but a malformed one must not shift what follows
                 } else {
                     throw new UnsafeArchiveException("entry '" + name + "' is " + describeTarType(kind, header)
                             + "; only files and folders are unpacked");

@@ -164,6 +164,8 @@ class SavedModelArchiveTest {
         loadsAndScores(zip(modelEntries()), "clean.zip", Map.of());
         List<Entry> withFolders = new ArrayList<>(List.of(new Entry("./", '5', new byte[0], ""),
                 new Entry("./variables/", '5', new byte[0], "")));
+        // A malformed folder entry with a body must not shift the entries after it.
+        withFolders.add(new Entry("./assets/", '5', new byte[700], ""));
         model.forEach((name, data) -> withFolders.add(Entry.file("./" + name, data)));
         loadsAndScores(tarGz(withFolders), "clean.tar.gz", Map.of());
     }
