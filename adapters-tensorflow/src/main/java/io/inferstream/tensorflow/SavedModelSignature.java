@@ -24,11 +24,20 @@ import org.tensorflow.proto.TensorShapeProto;
  * {@code SignatureDef} map has no order of its own. A TF Serving classify signature (string {@code classes}
  * beside numeric {@code scores}, as TF1 estimator heads export) is recognised so predictions get a label.
  *
+ * <p>TF Serving's classify and regress signatures take one string tensor of serialized {@code tf.Example}s,
+ * one per record: its declared shape is {@code [-1]} or, in many exports, of unknown rank. Either way such an
+ * input is one {@link DataType#BYTES} value per record (shape {@code []}), since TF Serving itself feeds it a
+ * {@code [batch]} vector and its values are binary protobufs, which JSON carries as {@code {"b64": "..."}} (so
+ * {@code inspect} shows that form). Elsewhere a string input stays {@link DataType#STRING}, and an unknown rank
+ * a vector of unknown length per record.
+ *
  * <p>Thread safety: immutable, safe to share.
  */
 final class SavedModelSignature {
     /** The method name of TF Serving's classify API, as TF1 estimators' classification heads export it. */
     static final String CLASSIFY_METHOD = "tensorflow/serving/classify";
+    /** The method name of TF Serving's regress API, as TF1 estimators' regression heads export it. */
+    static final String REGRESS_METHOD = "tensorflow/serving/regress";
 
     /** The TensorFlow dtypes the neutral data types can carry, both ways. */
     private static final Map<org.tensorflow.proto.DataType, DataType> TYPES = Map.of(
@@ -110,19 +119,26 @@ final class SavedModelSignature {
             throw new ModelLoadException(where + " has " + def.getInputsCount() + " inputs and "
                     + def.getOutputsCount() + " outputs; it needs at least one of each");
         }
-        return new SavedModelSignature(key, def.getMethodName(), ports(where, "input", def.getInputsMap()),
-                ports(where, "output", def.getOutputsMap()));
+        boolean examplesIn = CLASSIFY_METHOD.equals(def.getMethodName()) || REGRESS_METHOD.equals(def.getMethodName());
+        return new SavedModelSignature(key, def.getMethodName(), ports(where, "input", def.getInputsMap(), examplesIn),
+                ports(where, "output", def.getOutputsMap(), false));
     }
 
-    private static List<Port> ports(String where, String kind, Map<String, TensorInfo> infos) throws ModelLoadException {
+    /**
+     * @param examplesIn true for the inputs of a classify or regress signature, whose string input holds one
+     *     serialized {@code tf.Example} per record whatever rank it declares
+     */
+    private static List<Port> ports(String where, String kind, Map<String, TensorInfo> infos, boolean examplesIn)
+            throws ModelLoadException {
         List<Port> ports = new ArrayList<>();
         for (Map.Entry<String, TensorInfo> e : new TreeMap<>(infos).entrySet()) {
-            ports.add(port(where, kind, e.getKey(), e.getValue()));
+            ports.add(port(where, kind, e.getKey(), e.getValue(), examplesIn));
         }
         return ports;
     }
 
-    private static Port port(String where, String kind, String name, TensorInfo info) throws ModelLoadException {
+    private static Port port(String where, String kind, String name, TensorInfo info, boolean examplesIn)
+            throws ModelLoadException {
         String field = where + ", " + kind + " '" + name + "'";
         if (info.getEncodingCase() != TensorInfo.EncodingCase.NAME) {
             throw new ModelLoadException(field + " is a " + info.getEncodingCase().name().toLowerCase(java.util.Locale.ROOT)
@@ -132,6 +148,11 @@ final class SavedModelSignature {
         if (type == null) {
             throw new ModelLoadException(field + " has dtype " + info.getDtype() + "; supported are "
                     + "DT_FLOAT, DT_DOUBLE, DT_INT32, DT_INT64, DT_BOOL and DT_STRING");
+        }
+        boolean unknownRank = !info.hasTensorShape() || info.getTensorShape().getUnknownRank();
+        if (examplesIn && type == DataType.STRING && (unknownRank || perRecordShape(field, info).length == 0)) {
+            // TF Serving feeds it [batch]: one serialized tf.Example per record, whatever rank it declares.
+            return new Port(FieldSpec.scalar(name, DataType.BYTES), info.getName(), info.getDtype());
         }
         return new Port(FieldSpec.tensor(name, type, perRecordShape(field, info)), info.getName(), info.getDtype());
     }

@@ -50,11 +50,17 @@ final class TensorConversion {
             case BOOL:
                 return TBool.tensorOf(shape, DataBuffers.of(InputBatch.booleans(batch, spec), true, false));
             case STRING:
+            case BYTES:
                 // A TF string is bytes: JSON strings go in as UTF-8, {"b64": ...} values as they are.
                 return TString.tensorOfBytes(shape, DataBuffers.of(InputBatch.bytes(batch, spec), true, false));
             default:
                 throw new IllegalStateException("no TensorFlow dtype for " + spec.type());
         }
+    }
+
+    /** @return a new {@code [n]} string tensor of the given bytes; the caller closes it. */
+    static org.tensorflow.Tensor stringVector(byte[][] values) {
+        return TString.tensorOfBytes(Shape.of(values.length), DataBuffers.of(values, true, false));
     }
 
     /**

@@ -23,7 +23,9 @@ import org.tensorflow.exceptions.TFInvalidArgumentException;
  * A loaded SavedModel signature: each {@link #predict} feeds every signature input as one
  * {@code [batch, ...]} tensor and makes exactly one {@code Session.run} for the whole batch. Every output is
  * kept under its signature name; a TF Serving classify signature also gives each prediction its label (the class
- * with the highest score) and per-class probabilities.
+ * with the highest score) and per-class probabilities. In TF Serving's "examples" style (option
+ * {@value TensorFlowModelLoader#EXAMPLE_FEATURES}) the records' named features are first written into one
+ * serialized {@code tf.Example} each.
  *
  * <p>Native memory: input tensors and the {@link Result} are closed in {@code finally}/try-with-resources on
  * every path, so nothing waits for the garbage collector. {@link #close()} closes the bundle (graph and session)
@@ -38,15 +40,19 @@ public final class TensorFlowModel implements Model {
 
     private final ModelInfo info;
     private final SavedModelSignature signature;
+    /** Null unless records give named features that the adapter writes into tf.Examples for the one input. */
+    private final ExampleEncoding examples;
     private final SavedModelBundle bundle;
     private final Session session;
     private final Path unpackedDir;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private boolean closed;
 
-    TensorFlowModel(ModelInfo info, SavedModelSignature signature, SavedModelBundle bundle, Path unpackedDir) {
+    TensorFlowModel(ModelInfo info, SavedModelSignature signature, ExampleEncoding examples, SavedModelBundle bundle,
+            Path unpackedDir) {
         this.info = info;
         this.signature = signature;
+        this.examples = examples;
         this.bundle = bundle;
         this.session = bundle.session();
         this.unpackedDir = unpackedDir;
@@ -88,7 +94,9 @@ public final class TensorFlowModel implements Model {
         try {
             Session.Runner runner = session.runner();
             for (SavedModelSignature.Port in : signature.inputs) {
-                org.tensorflow.Tensor t = TensorConversion.toTensorFlow(batch, in.spec);
+                org.tensorflow.Tensor t = examples != null
+                        ? TensorConversion.stringVector(examples.encode(batch))
+                        : TensorConversion.toTensorFlow(batch, in.spec);
                 inputs.add(t);
                 runner.feed(in.tensorName, t);
             }

@@ -1,5 +1,7 @@
 package io.inferstream.tensorflow;
 
+import io.inferstream.data.DataType;
+import io.inferstream.model.FieldSpec;
 import io.inferstream.model.LoaderOptions;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelInfo;
@@ -29,6 +31,12 @@ import org.tensorflow.proto.SavedModel;
  * <ul>
  *   <li>{@value #TAGS}: comma-separated meta graph tags, default {@code serve};</li>
  *   <li>{@value #SIGNATURE}: the signature to serve, default {@code serving_default};</li>
+ *   <li>{@value #EXAMPLE_FEATURES}: for a signature whose one input is a string of serialized
+ *       {@code tf.Example}s (TF Serving's classify and regress), the features a record gives by name, e.g.
+ *       {@code age:float,income:float,city:string}; the adapter writes each record's {@code tf.Example}
+ *       (TF Serving's "examples" style). Without it, a record gives the serialized example itself;</li>
+ *   <li>{@value #ARCHIVE_MAX_BYTES}, {@value #ARCHIVE_MAX_FILES}: caps on what an archive may unpack to
+ *       (default 4 GiB and 10,000 files and folders); see {@link SavedModelArchive} for what else is refused;</li>
  *   <li>{@code name}, {@code version}: as for every adapter. By default the name is the directory's (or
  *       archive's) name and the version {@code 1}; for TF Serving's layout {@code <name>/<version>/saved_model.pb}
  *       they default to {@code <name>} and {@code <version>}.</li>
@@ -50,6 +58,19 @@ public final class TensorFlowModelLoader implements ModelLoader {
     public static final String TAGS = "tags";
     /** Option: the signature key to serve. */
     public static final String SIGNATURE = "signature";
+    /**
+     * Option: for a signature taking serialized {@code tf.Example}s, the features a record gives by name, each
+     * {@code name:type} or {@code name:type[n]} with type {@code float}, {@code int64}, {@code string} or
+     * {@code bytes} (e.g. {@code age:float,income:float,city:string}); the adapter writes the {@code tf.Example}.
+     */
+    public static final String EXAMPLE_FEATURES = "example.features";
+    /**
+     * Option: the most bytes an archive may unpack to, as a whole number of bytes or with a binary suffix
+     * ({@code 512MiB}, {@code 8GiB}); default 4 GiB. Guards the disk against zip and gzip bombs.
+     */
+    public static final String ARCHIVE_MAX_BYTES = "archive.max.bytes";
+    /** Option: the most files and folders an archive may unpack to; default 10,000. */
+    public static final String ARCHIVE_MAX_FILES = "archive.max.files";
     /** Default tag, as written by Keras, the TF1 estimator exporters and TF Java. */
     public static final String DEFAULT_TAGS = "serve";
     /** Default signature key. */
@@ -114,6 +135,7 @@ public final class TensorFlowModelLoader implements ModelLoader {
         }
         String signatureKey = options.string(SIGNATURE, DEFAULT_SIGNATURE);
 
+        SavedModelArchive.Limits limits = archiveLimits(options);
         Path unpacked = null;
         try {
             Path dir;
@@ -122,7 +144,10 @@ public final class TensorFlowModelLoader implements ModelLoader {
             } else if (SavedModelArchive.isArchiveName(source.lowerCaseName())) {
                 unpacked = Files.createTempDirectory("inferstream-tf-");
                 try (InputStream in = source.open()) {
-                    SavedModelArchive.unpack(source.lowerCaseName(), in, unpacked);
+                    SavedModelArchive.unpack(source.lowerCaseName(), in, unpacked, limits);
+                } catch (SavedModelArchive.UnsafeArchiveException e) {
+                    throw new ModelLoadException("TensorFlow model " + name + ": archive " + source.name()
+                            + " refused, nothing of it kept: " + e.getMessage(), e);
                 }
                 dir = SavedModelArchive.findSavedModelRoot(unpacked);
                 if (dir == null) {
@@ -138,7 +163,8 @@ public final class TensorFlowModelLoader implements ModelLoader {
                         + " is not a SavedModel (it has no " + SAVED_MODEL_PB + ")");
             }
             requireTags(name, dir, tags);
-            Model model = open(name, options.modelVersion(version), dir, tags, signatureKey, unpacked);
+            Model model = open(name, options.modelVersion(version), dir, tags, signatureKey,
+                    options.list(EXAMPLE_FEATURES), unpacked);
             unpacked = null; // the model owns it now
             return model;
         } catch (IOException e) {
@@ -148,6 +174,30 @@ public final class TensorFlowModelLoader implements ModelLoader {
                 SavedModelArchive.deleteTree(unpacked);
             }
         }
+    }
+
+    private static SavedModelArchive.Limits archiveLimits(LoaderOptions options) throws ModelLoadException {
+        long maxBytes = SavedModelArchive.DEFAULT_MAX_BYTES;
+        String bytes = options.string(ARCHIVE_MAX_BYTES, null);
+        if (bytes != null) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,19})\\s*(|KiB|MiB|GiB|TiB)")
+                    .matcher(bytes);
+            int shift = m.matches() ? 10 * List.of("", "KiB", "MiB", "GiB", "TiB").indexOf(m.group(2)) : 0;
+            try {
+                maxBytes = m.matches() ? Math.multiplyExact(Long.parseLong(m.group(1)), 1L << shift) : -1;
+            } catch (ArithmeticException | NumberFormatException e) {
+                maxBytes = -1;
+            }
+            if (maxBytes < 1) {
+                throw new ModelLoadException("option '" + ARCHIVE_MAX_BYTES + "' must be a positive number of bytes,"
+                        + " optionally with KiB, MiB, GiB or TiB (e.g. 8GiB), not '" + bytes + "'");
+            }
+        }
+        int maxFiles = options.integer(ARCHIVE_MAX_FILES, SavedModelArchive.DEFAULT_MAX_FILES);
+        if (maxFiles < 1) {
+            throw new ModelLoadException("option '" + ARCHIVE_MAX_FILES + "' must be at least 1, not " + maxFiles);
+        }
+        return new SavedModelArchive.Limits(maxBytes, maxFiles);
     }
 
     /** @return the source directory when it is a TF Serving version folder (all digits, with a parent), else null. */
@@ -183,8 +233,23 @@ public final class TensorFlowModelLoader implements ModelLoader {
                 + "; its tag sets are " + available + " (choose one with the 'tags' option)");
     }
 
+    /** The examples style needs exactly one input that takes one serialized tf.Example per record. */
+    private static ExampleEncoding examples(String name, SavedModelSignature signature, List<String> features)
+            throws ModelLoadException {
+        String where = "TensorFlow model " + name + ", signature '" + signature.key + "'";
+        FieldSpec only = signature.inputs.size() == 1 ? signature.inputs.get(0).spec : null;
+        if (only == null || only.type() != DataType.BYTES && only.type() != DataType.STRING || !only.isScalar()) {
+            List<String> inputs = new ArrayList<>();
+            signature.inputs.forEach(p -> inputs.add(p.spec.toString()));
+            throw new ModelLoadException(where + ": option " + EXAMPLE_FEATURES + " needs a signature whose"
+                    + " one input takes a serialized tf.Example per record (a string of shape [-1], as TF Serving's"
+                    + " classify and regress signatures have); its inputs are " + inputs);
+        }
+        return ExampleEncoding.parse(where, features);
+    }
+
     private static Model open(String name, String version, Path dir, List<String> tags, String signatureKey,
-            Path unpacked) throws ModelLoadException {
+            List<String> exampleFeatures, Path unpacked) throws ModelLoadException {
         SavedModelBundle bundle;
         try {
             bundle = SavedModelBundle.loader(dir.toString()).withTags(tags.toArray(new String[0])).load();
@@ -202,15 +267,24 @@ public final class TensorFlowModelLoader implements ModelLoader {
             if (!signature.methodName.isEmpty()) {
                 info.property("method", signature.methodName);
             }
+            ExampleEncoding examples = exampleFeatures.isEmpty() ? null : examples(name, signature, exampleFeatures);
             for (SavedModelSignature.Port p : signature.inputs) {
-                info.input(p.spec);
+                if (examples == null) {
+                    info.input(p.spec);
+                }
                 info.property("input." + p.spec.name() + ".tensor", p.tensorName);
+            }
+            if (examples != null) {
+                examples.features().forEach(info::input);
+                info.property(EXAMPLE_FEATURES, examples.describe());
+                info.property("input." + signature.inputs.get(0).spec.name() + ".encoding", "a tf.Example per record,"
+                        + " written by the adapter from the record's features (option " + EXAMPLE_FEATURES + ")");
             }
             for (SavedModelSignature.Port p : signature.outputs) {
                 info.output(p.spec);
                 info.property("output." + p.spec.name() + ".tensor", p.tensorName);
             }
-            return new TensorFlowModel(info.build(), signature, bundle, unpacked);
+            return new TensorFlowModel(info.build(), signature, examples, bundle, unpacked);
         } catch (ModelLoadException | RuntimeException e) {
             bundle.close();
             throw e;

@@ -60,7 +60,7 @@ class Tf1StyleModelTest {
     void theClassifySignatureGivesLabelsAndTheReferenceProbabilities() throws Exception {
         double[][] inputs = ReferenceClassifier.sampleInputs(200, 42);
         try (Model model = loader.load(ModelSource.of(Tf1StyleSavedModel.classifier(dir.resolve("estimator"))), Map.of())) {
-            assertEquals(List.of(FieldSpec.scalar("inputs", DataType.STRING)), model.info().inputs());
+            assertEquals(List.of(FieldSpec.scalar("inputs", DataType.BYTES)), model.info().inputs());
             assertEquals(List.of(FieldSpec.tensor("classes", DataType.STRING, 3), FieldSpec.tensor("scores", DataType.FLOAT, 3)),
                     model.info().outputs());
             assertEquals("tensorflow/serving/classify", model.info().properties().get("method"));

@@ -26,7 +26,8 @@ import java.util.Map;
  * <p>Rules (the ones TF Serving and KServe users already know): fields are matched to inputs by name and other
  * fields are ignored; a number is converted to the input's type (an int into a float input is fine, a fraction
  * into an int input is an error); a tensor input takes a flat or nested array with the declared number of
- * elements; a string goes into a string input as text, and {@code {"b64": "..."}} as bytes; {@code null} or an
+ * elements; a string goes into a string input as text, and {@code {"b64": "..."}} as bytes; a scalar input
+ * also takes a one-element array ({@code [{"b64": "..."}]}, as TF Serving clients send); {@code null} or an
  * absent field is missing. Fields listed in {@code input.concat.<input>} are scalars joined in order into that
  * tensor input. A missing tensor input is an error here; a missing scalar is left for the model's own
  * missing-value treatment.
@@ -183,6 +184,21 @@ public final class JsonRecordDecoder implements RecordDecoder {
 
     private Tensor readScalar(JsonParser p, JsonToken v, FieldSpec spec) throws IOException, InvalidInputException {
         String name = spec.name();
+        if (v == JsonToken.START_ARRAY) {
+            // TF Serving clients often wrap one value in a list (a batch of one there, e.g. [{"b64": "..."}]);
+            // with exactly one element it can only mean that element. Two or more would be a guess.
+            JsonToken only = p.nextToken();
+            if (only == JsonToken.END_ARRAY || only == JsonToken.START_ARRAY) {
+                throw new InvalidInputException(name, "expected a single " + spec.type().displayName()
+                        + " value, got " + (only == JsonToken.END_ARRAY ? "an empty array" : "a nested array"));
+            }
+            Tensor value = readScalar(p, only, spec);
+            if (p.nextToken() != JsonToken.END_ARRAY) {
+                throw new InvalidInputException(name, "expected a single " + spec.type().displayName()
+                        + " value, got an array of more than one");
+            }
+            return value;
+        }
         if (v.isNumeric()) {
             NumericBuffer buf = new NumericBuffer(spec.type().isNumeric() ? spec.type() : DataType.DOUBLE, 1);
             addNumber(p, v, buf, name);

@@ -124,6 +124,27 @@ class JsonRecordDecoderTest {
     }
 
     @Test
+    void aScalarInputTakesABareValueOrAOneElementArrayAsTfServingClientsSendIt() throws Exception {
+        ModelInfo model = ModelInfo.builder("test").input(FieldSpec.scalar("inputs", DataType.STRING))
+                .input(FieldSpec.scalar("age", DataType.DOUBLE)).build();
+        JsonRecordDecoder d = new JsonRecordDecoder(model, Map.of(), false);
+        for (String json : List.of("{\"inputs\":{\"b64\":\"AAEC/w==\"},\"age\":41}",
+                "{\"inputs\":[{\"b64\":\"AAEC/w==\"}],\"age\":[41]}")) {
+            Features f = decode(d, json);
+            assertArrayEquals(new byte[] {0, 1, 2, (byte) 0xff}, f.get("inputs").asBytes()[0], json);
+            assertArrayEquals(new long[0], f.get("inputs").shape(), json);
+            assertEquals(41.0, f.get("age").getDouble(0), json);
+            assertTrue(f.get("age").isScalar(), json);
+        }
+        assertEquals("x", decode(d, "{\"inputs\":[\"x\"]}").get("inputs").asStrings()[0]);
+        for (String json : List.of("{\"inputs\":[\"x\",\"y\"]}", "{\"inputs\":[]}", "{\"inputs\":[[\"x\"]]}")) {
+            InvalidInputException e = assertThrows(InvalidInputException.class, () -> decode(d, json), json);
+            assertEquals("inputs", e.field(), json);
+            assertTrue(e.getMessage().contains("single string value"), e.getMessage());
+        }
+    }
+
+    @Test
     void unknownDimensionIsSolvedFromTheElementCount() throws Exception {
         ModelInfo model = ModelInfo.builder("test").input(FieldSpec.tensor("x", DataType.DOUBLE, -1, 2)).build();
         Features f = decode(new JsonRecordDecoder(model, Map.of(), false), "{\"x\":[[1,2],[3,4],[5,6]]}");
