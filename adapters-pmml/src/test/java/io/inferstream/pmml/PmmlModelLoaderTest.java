@@ -235,6 +235,31 @@ class PmmlModelLoaderTest {
     }
 
     @Test
+    void theFindingsAreLoggedAtWarnOncePerLoadAndNeverPerRecord() throws Exception {
+        // slf4j-simple (the test binding) writes to whatever System.err is at the time.
+        java.io.PrintStream original = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            for (int load = 0; load < 2; load++) {
+                try (Model model = loader.load(bytes(outputFieldsWithoutDataType(), "reference.pmml"), Map.of())) {
+                    assertScoresAsTheReference(model);
+                }
+            }
+            loader.load(bytes(PmmlFixtures.referenceClassifier(), "clean.pmml"), Map.of()).close();
+        } finally {
+            System.setErr(original);
+        }
+        List<String> warnLines = captured.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("WARN")).toList();
+        assertEquals(2, warnLines.size(), warnLines.toString());
+        for (String line : warnLines) {
+            assertTrue(line.endsWith("PMML model reference: loaded despite 3 findings of the PMML 4.4 schema that JPMML "
+                    + "reads past (pmml.validate=warn; strict refuses the document): Attribute 'dataType' must appear on "
+                    + "element 'OutputField' (lines 26, 27, 28)"), line);
+        }
+    }
+
+    @Test
     void byDefaultExtensionsVendorElementsAndUnknownAttributesAreWarningsAndTheModelScoresAsWritten() throws Exception {
         String pmml = PmmlFixtures.referenceClassifier()
                 .replace("  </DataDictionary>", "    <Extension name=\"origin\" value=\"training set 7\"/>\n"
