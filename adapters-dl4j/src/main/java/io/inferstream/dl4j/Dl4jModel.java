@@ -132,7 +132,8 @@ public final class Dl4jModel implements Model {
             Map<String, String> properties, String kind, long params) throws ModelLoadException {
         for (String key : options.asMap().keySet()) {
             if (key.startsWith(NetworkSignature.INPUT_SHAPE_PREFIX)
-                    && sig.inputs.stream().noneMatch(f -> key.equals(NetworkSignature.INPUT_SHAPE_PREFIX + f.name()))) {
+                    && sig.inputs.stream().noneMatch(f -> key.equals(NetworkSignature.INPUT_SHAPE_PREFIX + f.name()))
+                    && !key.equals(NetworkSignature.INPUT_SHAPE_PREFIX + sig.inputAlias)) {
                 throw new ModelLoadException("model " + name + ": option " + key + " names no input; the inputs are "
                         + sig.inputs.stream().map(FieldSpec::name).toList());
             }

@@ -79,7 +79,10 @@ final class NetworkSignature {
         // working, unless they chose a name themselves (then only that name is meant).
         String alias = kerasInput != null && options.string(INPUT_NAME, null) == null
                 && !inputName.equals(DEFAULT_INPUT_NAME) ? DEFAULT_INPUT_NAME : null;
-        long[] inShape = override(options, inputName, model,
+        // The alias names the shape option too (input.shape.input), unless the option also names the input itself.
+        String shapeName = alias != null && options.string(INPUT_SHAPE_PREFIX + inputName, null) == null
+                && options.string(INPUT_SHAPE_PREFIX + alias, null) != null ? alias : inputName;
+        long[] inShape = override(options, shapeName, model,
                 inputShape(conf.getConf(0).getLayer(), conf.getInputPreProcess(0)));
         Layer outLayer = conf.getConf(last).getLayer();
         String layerName = outLayer.getLayerName() == null ? "output" : outLayer.getLayerName();

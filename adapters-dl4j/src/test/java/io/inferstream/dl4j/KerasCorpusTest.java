@@ -14,6 +14,7 @@ import io.inferstream.data.Prediction;
 import io.inferstream.model.FieldSpec;
 import io.inferstream.model.InvalidInputException;
 import io.inferstream.model.Model;
+import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelSource;
 import io.inferstream.testkit.contract.ReferenceClassifier;
 import java.nio.charset.StandardCharsets;
@@ -184,6 +185,20 @@ class KerasCorpusTest {
             InvalidInputException e = assertThrows(InvalidInputException.class, () -> model.predict(rows("hidden_input", inputs)));
             assertEquals("input", e.field());
         }
+    }
+
+    @Test
+    void theShapeOptionTakesTheKerasNameOrTheOldOne() throws Exception {
+        Path file = KerasModelLoaderTest.fixture("corpus_keras224_sequential.h5", dir);
+        for (String key : List.of("input.shape.hidden_input", "input.shape.input")) {
+            try (Model model = new KerasModelLoader().load(ModelSource.of(file), Map.of(key, "2,2"))) {
+                assertEquals(FieldSpec.tensor("hidden_input", DataType.FLOAT, 2, 2), model.info().inputs().get(0), key);
+            }
+        }
+        ModelLoadException e = assertThrows(ModelLoadException.class,
+                () -> new KerasModelLoader().load(ModelSource.of(file), Map.of("input.shape.dense_input", "4")));
+        assertTrue(e.getMessage().contains("option input.shape.dense_input names no input; the inputs are [hidden_input]"),
+                e.getMessage());
     }
 
     private static byte[] json(String field, double[] x) {
