@@ -37,8 +37,9 @@ import org.slf4j.LoggerFactory;
  * copied out, so off-heap memory does not wait for the garbage collector. The network's activations live in
  * DL4J's scoped inference workspaces (reused across calls, per thread) unless the option
  * {@value #WORKSPACE_MODE} is {@code NONE}. Outputs keep the network's output names (graph output vertices,
- * or the output layer's name of a MultiLayerNetwork). A feature normalizer saved in the model zip is applied to
- * the inputs before the call, as at training time.
+ * or the output layer's name of a MultiLayerNetwork; for a Keras model, the names Keras gave it). A Keras
+ * Sequential model's input also takes rows that call it {@code input}, its name before Keras names were used.
+ * A feature normalizer saved in the model zip is applied to the inputs before the call, as at training time.
  *
  * <p>Thread safety: not thread-safe, and {@link ModelInfo#threadSafe()} says so. A DL4J network keeps per-call
  * state (layer inputs, workspaces, the normalizer's arrays); DL4J 1.0.0-M2.1 happens to serialise
@@ -58,17 +59,19 @@ public final class Dl4jModel implements Model {
     private final List<FieldSpec> inputs;
     private final List<String> outputNames;
     private final boolean inputsFullyKnown;
+    private final String inputAlias;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Dl4jModel(ModelInfo info, MultiLayerNetwork network, ComputationGraph graph, Normalizer<?> normalizer,
-            boolean inputsFullyKnown) {
+            NetworkSignature sig) {
         this.info = info;
         this.network = network;
         this.graph = graph;
         this.normalizer = normalizer;
         this.inputs = info.inputs();
         this.outputNames = info.outputs().stream().map(FieldSpec::name).toList();
-        this.inputsFullyKnown = inputsFullyKnown;
+        this.inputsFullyKnown = sig.inputsFullyKnown();
+        this.inputAlias = sig.inputAlias;
     }
 
     /**
@@ -76,30 +79,31 @@ public final class Dl4jModel implements Model {
      *
      * @param format the format id to report, {@code dl4j} or {@code keras}
      * @param normalizer a feature normalizer to apply to inputs, or null
+     * @param keras the names Keras gave the model, for a network imported from a Keras file; else null
      */
     static Dl4jModel of(MultiLayerNetwork network, Normalizer<?> normalizer, String format, String name,
-            LoaderOptions options, Map<String, String> properties) throws ModelLoadException {
+            LoaderOptions options, Map<String, String> properties, KerasNames keras) throws ModelLoadException {
         try {
             network.getLayerWiseConfigurations().setInferenceWorkspaceMode(workspaceMode(options, name));
-            NetworkSignature sig = NetworkSignature.of(network, options, name);
+            NetworkSignature sig = NetworkSignature.of(network, options, name, keras);
             if (normalizer != null && !(normalizer instanceof DataNormalization)) {
                 throw new ModelLoadException("model " + name + ": its normalizer " + normalizer.getClass().getSimpleName()
                         + " is for multi-input data, but a MultiLayerNetwork has one input");
             }
             ModelInfo info = info(format, name, options, sig, properties, "MultiLayerNetwork", network.numParams());
-            return new Dl4jModel(info, network, null, normalizer, sig.inputsFullyKnown());
+            return new Dl4jModel(info, network, null, normalizer, sig);
         } catch (ModelLoadException | RuntimeException e) {
             network.close(); // nobody else holds it: free its native memory now
             throw e;
         }
     }
 
-    /** Wraps a ComputationGraph; the model takes ownership and closes it. */
+    /** Wraps a ComputationGraph; the model takes ownership and closes it. Parameters as for a MultiLayerNetwork. */
     static Dl4jModel of(ComputationGraph graph, Normalizer<?> normalizer, String format, String name,
-            LoaderOptions options, Map<String, String> properties) throws ModelLoadException {
+            LoaderOptions options, Map<String, String> properties, KerasNames keras) throws ModelLoadException {
         try {
             graph.getConfiguration().setInferenceWorkspaceMode(workspaceMode(options, name));
-            NetworkSignature sig = NetworkSignature.of(graph, options, name);
+            NetworkSignature sig = NetworkSignature.of(graph, options, name, keras);
             if (normalizer instanceof DataNormalization && sig.inputs.size() != 1) {
                 throw new ModelLoadException("model " + name + ": its normalizer " + normalizer.getClass().getSimpleName()
                         + " is for one input, but the graph has " + sig.inputs.size());
@@ -108,7 +112,7 @@ public final class Dl4jModel implements Model {
                 throw new ModelLoadException("model " + name + ": unsupported normalizer " + normalizer.getClass().getName());
             }
             ModelInfo info = info(format, name, options, sig, properties, "ComputationGraph", graph.numParams());
-            return new Dl4jModel(info, null, graph, normalizer, sig.inputsFullyKnown());
+            return new Dl4jModel(info, null, graph, normalizer, sig);
         } catch (ModelLoadException | RuntimeException e) {
             graph.close();
             throw e;
@@ -128,7 +132,8 @@ public final class Dl4jModel implements Model {
             Map<String, String> properties, String kind, long params) throws ModelLoadException {
         for (String key : options.asMap().keySet()) {
             if (key.startsWith(NetworkSignature.INPUT_SHAPE_PREFIX)
-                    && sig.inputs.stream().noneMatch(f -> key.equals(NetworkSignature.INPUT_SHAPE_PREFIX + f.name()))) {
+                    && sig.inputs.stream().noneMatch(f -> key.equals(NetworkSignature.INPUT_SHAPE_PREFIX + f.name()))
+                    && !key.equals(NetworkSignature.INPUT_SHAPE_PREFIX + sig.inputAlias)) {
                 throw new ModelLoadException("model " + name + ": option " + key + " names no input; the inputs are "
                         + sig.inputs.stream().map(FieldSpec::name).toList());
             }
@@ -155,6 +160,7 @@ public final class Dl4jModel implements Model {
         if (batch.isEmpty()) {
             return List.of();
         }
+        batch = withAlias(batch);
         INDArray[] in = new INDArray[inputs.size()];
         INDArray[] out = null;
         try {
@@ -167,6 +173,26 @@ public final class Dl4jModel implements Model {
             release(in);
             release(out);
         }
+    }
+
+    /**
+     * @return the batch, with a row that has the only input under its alias but not under its own name renamed
+     *     (the batch itself, no copy, when no row needs it, which is the usual case)
+     */
+    private List<Features> withAlias(List<Features> batch) {
+        if (inputAlias == null) {
+            return batch;
+        }
+        String declared = inputs.get(0).name();
+        List<Features> renamed = null;
+        for (int r = 0; r < batch.size(); r++) {
+            Features row = batch.get(r);
+            if (!row.has(declared) && row.has(inputAlias)) {
+                renamed = renamed == null ? new ArrayList<>(batch) : renamed;
+                renamed.set(r, Features.of(declared, row.get(inputAlias)));
+            }
+        }
+        return renamed == null ? batch : renamed;
     }
 
     /** Stacks one field of every row into a {@code [batch, ...shape]} array of the network's data type. */

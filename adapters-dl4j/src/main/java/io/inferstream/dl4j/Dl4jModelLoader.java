@@ -87,12 +87,12 @@ public final class Dl4jModelLoader implements ModelLoader {
                 var p = source.path().isPresent()
                         ? ModelSerializer.restoreComputationGraphAndNormalizer(file(source), false)
                         : ModelSerializer.restoreComputationGraphAndNormalizer(stream(source), false);
-                return Dl4jModel.of(p.getFirst(), p.getSecond(), FORMAT, name, options, properties);
+                return Dl4jModel.of(p.getFirst(), p.getSecond(), FORMAT, name, options, properties, null);
             }
             var p = source.path().isPresent()
                     ? ModelSerializer.restoreMultiLayerNetworkAndNormalizer(file(source), false)
                     : ModelSerializer.restoreMultiLayerNetworkAndNormalizer(stream(source), false);
-            return Dl4jModel.of(p.getFirst(), p.getSecond(), FORMAT, name, options, properties);
+            return Dl4jModel.of(p.getFirst(), p.getSecond(), FORMAT, name, options, properties, null);
         } catch (IOException | RuntimeException e) {
             throw new ModelLoadException("model " + name + ": cannot restore the DL4J " + (graph ? "ComputationGraph" : "MultiLayerNetwork")
                     + " from " + source + ": " + e, e);

@@ -19,7 +19,13 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 /**
  * Loads Keras models saved in the HDF5 format ({@code model.save("m.h5")}, format id {@value #FORMAT}) through
  * DL4J's Keras model import: a {@code Sequential} model becomes a MultiLayerNetwork, a functional
- * ({@code Model}/{@code Functional}) one a ComputationGraph whose inputs and outputs keep the Keras layer names.
+ * ({@code Model}/{@code Functional}) one a ComputationGraph.
+ *
+ * <p>Inputs and outputs carry the names Keras gives them ({@link KerasNames}), read from the file's
+ * {@code model_config}: a functional model's input and output layers; a Sequential model's leading
+ * {@code InputLayer}, or {@code <first layer>_input} when it has none, and its last layer. These are the names
+ * users know from Keras and from TF Serving's signature of the same model. A Sequential model's input was called
+ * {@code input} before; {@link io.inferstream.model.Model#predict} still takes rows that use that name.
  *
  * <p>{@link #accepts} checks the 8-byte HDF5 signature only. The newer {@code .keras} zip format and
  * SavedModel directories are not read by DL4J's import; save with {@code save_format="h5"}.
@@ -73,14 +79,14 @@ public final class KerasModelLoader implements ModelLoader {
             }
             Map<String, String> properties = new LinkedHashMap<>();
             properties.put("source", source.name());
-            String kerasClass = describe(file, name, properties);
+            KerasNames keras = describe(file, name, properties);
             String path = file.toString();
-            if ("Sequential".equals(kerasClass)) {
+            if (keras.isSequential()) {
                 return Dl4jModel.of(KerasModelImport.importKerasSequentialModelAndWeights(path, enforce), null, FORMAT,
-                        name, options, properties);
+                        name, options, properties, keras);
             }
             return Dl4jModel.of(KerasModelImport.importKerasModelAndWeights(path, enforce), null, FORMAT, name,
-                    options, properties);
+                    options, properties, keras);
         } catch (ModelLoadException e) {
             throw e;
         } catch (Exception e) {
@@ -96,22 +102,25 @@ public final class KerasModelLoader implements ModelLoader {
         }
     }
 
-    /** Reads the Keras model class and version attributes, so Sequential and functional models go the right way. */
-    private static String describe(Path file, String name, Map<String, String> properties) throws Exception {
+    /**
+     * Reads the Keras model class (so Sequential and functional models go the right way), the names Keras gives
+     * the inputs and outputs, and the version attributes.
+     */
+    private static KerasNames describe(Path file, String name, Map<String, String> properties) throws Exception {
         try (Hdf5Archive archive = new Hdf5Archive(file.toString())) {
             if (!archive.hasAttribute("model_config")) {
                 throw new ModelLoadException("model " + name + ": " + file.getFileName()
                         + " has no Keras model_config attribute (weights-only files cannot be served)");
             }
             JsonNode modelConfig = new ObjectMapper().readTree(archive.readAttributeAsJson("model_config"));
-            String kerasClass = modelConfig.path("class_name").asText("");
-            properties.put("keras.class", kerasClass);
+            KerasNames keras = KerasNames.of(modelConfig, name);
+            properties.put("keras.class", keras.kerasClass);
             for (String attribute : new String[] {"keras_version", "backend"}) {
                 if (archive.hasAttribute(attribute)) {
                     properties.put("keras." + attribute, archive.readAttributeAsString(attribute));
                 }
             }
-            return kerasClass;
+            return keras;
         }
     }
 }

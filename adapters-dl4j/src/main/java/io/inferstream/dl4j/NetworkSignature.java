@@ -29,6 +29,11 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  * {@code [height·width·channels]}; anything else is {@code [-1]}. The option
  * {@value #INPUT_SHAPE_PREFIX}{@code <input>} overrides a guess.
  *
+ * <p>Names: a ComputationGraph's come from the graph, a MultiLayerNetwork's from the options
+ * {@value #INPUT_NAME} and {@value #OUTPUT_NAME}; for a model imported from Keras, the names Keras gave it
+ * ({@link KerasNames}) take the place of DL4J's, position by position. A Keras Sequential model's input also
+ * answers to {@value #DEFAULT_INPUT_NAME}, the name it had before, as {@link #inputAlias}.
+ *
  * <p>Thread safety: immutable, safe to share.
  */
 final class NetworkSignature {
@@ -43,10 +48,13 @@ final class NetworkSignature {
 
     final List<FieldSpec> inputs;
     final List<FieldSpec> outputs;
+    /** Another name the only input answers to when a row lacks the declared one, or null. */
+    final String inputAlias;
 
-    private NetworkSignature(List<FieldSpec> inputs, List<FieldSpec> outputs) {
+    private NetworkSignature(List<FieldSpec> inputs, List<FieldSpec> outputs, String inputAlias) {
         this.inputs = List.copyOf(inputs);
         this.outputs = List.copyOf(outputs);
+        this.inputAlias = inputAlias;
     }
 
     /** @return true if every input's per-record shape is fully known, so rows can be checked before the call. */
@@ -54,18 +62,32 @@ final class NetworkSignature {
         return inputs.stream().allMatch(FieldSpec::isFixedShape);
     }
 
-    static NetworkSignature of(MultiLayerNetwork net, LoaderOptions options, String model) throws ModelLoadException {
+    /**
+     * @param keras the names Keras gave the model when it was imported from a Keras file, else null
+     */
+    static NetworkSignature of(MultiLayerNetwork net, LoaderOptions options, String model, KerasNames keras)
+            throws ModelLoadException {
         MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
         DataType type = fieldType(conf.getDataType());
         int last = conf.getConfs().size() - 1;
         if (last < 0) {
             throw new ModelLoadException("model " + model + ": the network has no layers");
         }
-        String inputName = options.string(INPUT_NAME, DEFAULT_INPUT_NAME);
-        long[] inShape = override(options, inputName, model,
+        String kerasInput = keras != null && keras.inputs.size() == 1 ? keras.inputs.get(0) : null;
+        String inputName = options.string(INPUT_NAME, kerasInput != null ? kerasInput : DEFAULT_INPUT_NAME);
+        // Before issue 14 every Sequential model's input was called "input"; callers that still say so keep
+        // working, unless they chose a name themselves (then only that name is meant).
+        String alias = kerasInput != null && options.string(INPUT_NAME, null) == null
+                && !inputName.equals(DEFAULT_INPUT_NAME) ? DEFAULT_INPUT_NAME : null;
+        // The alias names the shape option too (input.shape.input), unless the option also names the input itself.
+        String shapeName = alias != null && options.string(INPUT_SHAPE_PREFIX + inputName, null) == null
+                && options.string(INPUT_SHAPE_PREFIX + alias, null) != null ? alias : inputName;
+        long[] inShape = override(options, shapeName, model,
                 inputShape(conf.getConf(0).getLayer(), conf.getInputPreProcess(0)));
         Layer outLayer = conf.getConf(last).getLayer();
-        String outName = options.string(OUTPUT_NAME, outLayer.getLayerName() == null ? "output" : outLayer.getLayerName());
+        String layerName = outLayer.getLayerName() == null ? "output" : outLayer.getLayerName();
+        String outName = options.string(OUTPUT_NAME,
+                keras != null && keras.outputs.size() == 1 ? keras.outputs.get(0) : layerName);
         long[] outShape = outputShape(outLayer);
         InputType inType = feedForward(inShape);
         if (inType != null) {
@@ -76,15 +98,22 @@ final class NetworkSignature {
             }, outShape);
         }
         return new NetworkSignature(List.of(FieldSpec.tensor(inputName, type, inShape)),
-                List.of(FieldSpec.tensor(outName, type, outShape)));
+                List.of(FieldSpec.tensor(outName, type, outShape)), alias);
     }
 
-    static NetworkSignature of(ComputationGraph graph, LoaderOptions options, String model) throws ModelLoadException {
+    /**
+     * @param keras the names Keras gave the model when it was imported from a Keras file, else null
+     */
+    static NetworkSignature of(ComputationGraph graph, LoaderOptions options, String model, KerasNames keras)
+            throws ModelLoadException {
         ComputationGraphConfiguration conf = graph.getConfiguration();
         DataType type = fieldType(conf.getDataType());
         Map<String, GraphVertex> vertices = conf.getVertices();
+        List<String> inputNames = keras == null ? conf.getNetworkInputs() : named(conf.getNetworkInputs(), keras.inputs);
+        List<String> outputNames = keras == null ? conf.getNetworkOutputs() : named(conf.getNetworkOutputs(), keras.outputs);
         List<FieldSpec> inputs = new ArrayList<>();
-        for (String input : conf.getNetworkInputs()) {
+        for (int k = 0; k < inputNames.size(); k++) {
+            String input = conf.getNetworkInputs().get(k);
             long[] guess = null;
             // The first layer reading this input directly tells its width; a merge or other vertex does not.
             for (Map.Entry<String, List<String>> e : conf.getVertexInputs().entrySet()) {
@@ -95,7 +124,8 @@ final class NetworkSignature {
                     break;
                 }
             }
-            inputs.add(FieldSpec.tensor(input, type, override(options, input, model, guess == null ? new long[] {-1} : guess)));
+            String name = inputNames.get(k);
+            inputs.add(FieldSpec.tensor(name, type, override(options, name, model, guess == null ? new long[] {-1} : guess)));
         }
         InputType[] inTypes = new InputType[inputs.size()];
         for (int i = 0; i < inTypes.length; i++) {
@@ -110,16 +140,25 @@ final class NetworkSignature {
             }
         }
         List<FieldSpec> outputs = new ArrayList<>();
-        for (String output : conf.getNetworkOutputs()) {
+        for (int k = 0; k < outputNames.size(); k++) {
+            String output = conf.getNetworkOutputs().get(k);
             GraphVertex v = vertices.get(output);
             long[] shape = v instanceof LayerVertex ? outputShape(((LayerVertex) v).getLayerConf().getLayer()) : new long[] {-1};
             if (activations != null && activations.get(output) != null) {
                 InputType t = activations.get(output);
                 shape = known(() -> t, shape);
             }
-            outputs.add(FieldSpec.tensor(output, type, shape));
+            outputs.add(FieldSpec.tensor(outputNames.get(k), type, shape));
         }
-        return new NetworkSignature(inputs, outputs);
+        return new NetworkSignature(inputs, outputs, null);
+    }
+
+    /**
+     * @return Keras's names in place of DL4J's, position by position, when Keras names every one of them; else
+     *     DL4J's (which for an imported graph are the Keras layer names too, unless the import renamed one)
+     */
+    private static List<String> named(List<String> dl4j, List<String> keras) {
+        return keras.size() == dl4j.size() ? keras : dl4j;
     }
 
     /** @return a feed-forward input type for a known vector shape, else null. */

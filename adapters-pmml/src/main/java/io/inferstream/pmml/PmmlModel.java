@@ -61,6 +61,7 @@ public final class PmmlModel implements Model {
     private final InputField[] inputs;
     private final List<Target> targets = new ArrayList<>();
     private final List<Output> outputs = new ArrayList<>();
+    private final List<String> warnings;
     private volatile boolean closed;
 
     /** A target field and how to report it. */
@@ -94,9 +95,11 @@ public final class PmmlModel implements Model {
     /**
      * @param evaluator a built, verified evaluator
      * @param base the model's name, version and properties; inputs and outputs are added here
+     * @param warnings the schema findings the document was loaded despite
      */
-    PmmlModel(Evaluator evaluator, ModelInfo.Builder base) {
+    PmmlModel(Evaluator evaluator, ModelInfo.Builder base, List<String> warnings) {
         this.evaluator = evaluator;
+        this.warnings = List.copyOf(warnings);
         List<InputField> inputFields = evaluator.getInputFields();
         this.inputs = inputFields.toArray(new InputField[0]);
         for (InputField f : inputs) {
@@ -130,6 +133,16 @@ public final class PmmlModel implements Model {
     @Override
     public ModelInfo info() {
         return info;
+    }
+
+    /**
+     * @return the departures from the PMML 4.4 schema that the document was loaded despite, each with the lines
+     *     it was found on ({@code pmml.validate=warn}); empty for a document that follows the schema, or when the
+     *     schema was not consulted. The same text is in {@link ModelInfo#properties()} under
+     *     {@value PmmlModelLoader#WARNINGS_PROPERTY}, which {@code inspect} prints.
+     */
+    public List<String> warnings() {
+        return warnings;
     }
 
     @Override

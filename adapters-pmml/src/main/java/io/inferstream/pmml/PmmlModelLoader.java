@@ -39,6 +39,13 @@ import org.xml.sax.SAXParseException;
  * <ul>
  *   <li>{@value #MODEL} (default: the first model): the {@code modelName} of the model to serve when the document
  *       holds several top-level models.</li>
+ *   <li>{@value #VALIDATE} (default {@code warn}): how the document is held to the PMML 4.4 schema.
+ *       {@code warn} loads every document JPMML reads without losing anything: findings such as an
+ *       {@code OutputField} without {@code dataType} or an {@code Extension} out of place become warnings, kept on
+ *       the model ({@link PmmlModel#warnings()}, the {@value #WARNINGS_PROPERTY} property that {@code inspect}
+ *       prints) and logged once; findings that would make JPMML drop part of the document (a value outside an
+ *       enumeration, an unreadable number, an unknown PMML element) still fail the load. {@code strict} fails on
+ *       any schema violation; {@code none} skips the schema. See {@link SchemaFindings}.</li>
  * </ul>
  *
  * <p>All start-up cost is paid here, not on the first record: parsing (the first document in a JVM also starts
@@ -59,13 +66,20 @@ public final class PmmlModelLoader implements ModelLoader {
     public static final String FORMAT = "pmml";
     /** Option: the {@code modelName} of the model to serve from a document with several; default the first. */
     public static final String MODEL = "pmml.model";
-    /** Option: validate the document against the PMML 4.4 schema (JPMML's, with its extensions); default true. */
+    /**
+     * Option: how the document is held to the PMML 4.4 schema (JPMML's, with its extensions): {@code strict},
+     * {@code warn} (the default) or {@code none}; the old {@code true} and {@code false} mean strict and none.
+     */
     public static final String VALIDATE = "pmml.validate";
+    /** The {@link ModelInfo#properties()} key of the schema findings a document was loaded despite, if any. */
+    public static final String WARNINGS_PROPERTY = "pmml.warnings";
 
     private static final Logger LOG = LoggerFactory.getLogger(PmmlModelLoader.class);
     private static final int SNIFF_BYTES = 4096;
     /** The root start tag, with or without a namespace prefix; {@code <PMMLx} does not count. */
     private static final Pattern ROOT_TAG = Pattern.compile("<([A-Za-z_][\\w.-]*:)?PMML[\\s>/]");
+    /** The root tag's version attribute, as the exporter wrote it. */
+    private static final Pattern ROOT_VERSION = Pattern.compile("<(?:[A-Za-z_][\\w.-]*:)?PMML\\s[^>]*?\\bversion\\s*=\\s*[\"']([^\"']+)[\"']");
 
     @Override
     public String format() {
@@ -103,17 +117,18 @@ public final class PmmlModelLoader implements ModelLoader {
         LoaderOptions options = LoaderOptions.of(config);
         String name = options.modelName(source);
         String selected = options.string(MODEL, null);
-        boolean validate;
+        SchemaFindings.Mode mode;
         try {
-            validate = options.bool(VALIDATE, true);
-        } catch (ModelLoadException e) {
+            mode = SchemaFindings.Mode.parse(options.string(VALIDATE, SchemaFindings.Mode.WARN.toString()));
+        } catch (IllegalArgumentException e) {
             throw new ModelLoadException("PMML model " + name + ": " + e.getMessage(), e);
         }
         if (source.isDirectory()) {
             throw new ModelLoadException("PMML model " + name + ": " + source + " is a directory, not a PMML file");
         }
         long start = System.nanoTime();
-        ModelEvaluator<?> evaluator = parse(source, name, selected, validate);
+        SchemaFindings findings = new SchemaFindings(mode);
+        ModelEvaluator<?> evaluator = parse(source, name, selected, findings, mode);
         try {
             evaluator.verify();
         } catch (EvaluationException e) {
@@ -122,25 +137,40 @@ public final class PmmlModelLoader implements ModelLoader {
         } catch (PMMLException | IllegalArgumentException | IllegalStateException e) {
             throw new ModelLoadException("PMML model " + name + ": " + describe(e), e);
         }
+        List<String> warnings = findings.warnings();
         PmmlModel model;
         try {
-            model = new PmmlModel(evaluator, info(evaluator, name, options));
+            ModelInfo.Builder info = info(evaluator, name, options, writtenVersion(source));
+            if (!warnings.isEmpty()) {
+                info.property(WARNINGS_PROPERTY, summary(findings, mode));
+            }
+            model = new PmmlModel(evaluator, info, warnings);
         } catch (PMMLException e) {
             throw new ModelLoadException("PMML model " + name + ": " + describe(e), e);
         }
         warmUp(evaluator, name);
+        if (!warnings.isEmpty()) {
+            // Once per load, not per record: the document will not change until the next load.
+            LOG.warn("PMML model {}: loaded despite {}", name, summary(findings, mode));
+        }
         LOG.info("Loaded PMML model {} ({} {}) in {} ms", name, evaluator.getModel().getClass().getSimpleName(),
                 evaluator.getMiningFunction(), (System.nanoTime() - start) / 1_000_000);
         return model;
     }
 
-    private static ModelEvaluator<?> parse(ModelSource source, String name, String selected, boolean validate)
-            throws ModelLoadException {
+    /** The findings, the count and what {@code strict} would have done, for the log and {@code inspect}. */
+    private static String summary(SchemaFindings findings, SchemaFindings.Mode mode) {
+        return findings.count() + " finding" + (findings.count() == 1 ? "" : "s") + " of the PMML 4.4 schema that JPMML "
+                + "reads past (" + VALIDATE + "=" + mode + "; strict refuses the document): "
+                + String.join("; ", findings.warnings());
+    }
+
+    private static ModelEvaluator<?> parse(ModelSource source, String name, String selected, SchemaFindings findings,
+            SchemaFindings.Mode mode) throws ModelLoadException {
         String prefix = "PMML model " + name + ": ";
         try (InputStream in = source.open()) {
-            LoadingModelEvaluatorBuilder builder = new LoadingModelEvaluatorBuilder()
-                    .setValidationEventHandler(PmmlModelLoader::onlyWarnings);
-            if (validate) {
+            LoadingModelEvaluatorBuilder builder = new LoadingModelEvaluatorBuilder().setValidationEventHandler(findings);
+            if (mode.usesSchema()) {
                 builder.setSchema(PmmlSchema.get());
             }
             if (selected == null) {
@@ -154,6 +184,10 @@ public final class PmmlModelLoader implements ModelLoader {
         } catch (SAXException | ParserConfigurationException e) {
             throw new ModelLoadException(prefix + source + " is not readable XML: " + rootMessage(e), e);
         } catch (jakarta.xml.bind.JAXBException e) {
+            if (findings.fatal() != null) {
+                throw new ModelLoadException(prefix + source + " breaks the PMML 4.4 schema in a way that loses "
+                        + "content: " + findings.fatal(), e);
+            }
             throw new ModelLoadException(prefix + source + xmlProblem(e), e);
         } catch (PMMLException e) {
             String message = String.valueOf(e.getMessage());
@@ -166,15 +200,6 @@ public final class PmmlModelLoader implements ModelLoader {
             // Without the schema, a root element other than <PMML> gets this far and fails to cast.
             throw new ModelLoadException(prefix + "not a usable PMML document: " + rootMessage(e), e);
         }
-    }
-
-    /**
-     * Stops on any schema error. JAXB on its own skips what it cannot bind, without even reporting it: a misspelt
-     * value such as {@code normalizationMethod="softmx"} silently becomes the default (no normalisation) and the
-     * model scores wrongly. Only the schema catches that, which is why validation is on by default.
-     */
-    private static boolean onlyWarnings(jakarta.xml.bind.ValidationEvent event) {
-        return event.getSeverity() == jakarta.xml.bind.ValidationEvent.WARNING;
     }
 
     /** JPMML's markup errors say what is wrong and, via toString, where; both help whoever wrote the document. */
@@ -193,7 +218,8 @@ public final class PmmlModelLoader implements ModelLoader {
                 ? "line " + ((SAXParseException) root).getLineNumber() + ": " : "";
         if (message.startsWith("cvc-")) {
             // Xerces prefixes every schema-validation message with the rule's id, "cvc-...".
-            return " does not follow the PMML 4.4 schema (option " + VALIDATE + "=false skips this check): " + line + message;
+            return " does not follow the PMML 4.4 schema (" + VALIDATE + "=strict; the default, warn, loads documents "
+                    + "whose findings JPMML reads past): " + line + message;
         }
         return root instanceof SAXException ? " is not readable XML: " + line + message
                 : " is not a valid PMML document: " + message;
@@ -226,14 +252,25 @@ public final class PmmlModelLoader implements ModelLoader {
         return message == null ? e.getClass().getSimpleName() : message;
     }
 
-    private static ModelInfo.Builder info(ModelEvaluator<?> evaluator, String name, LoaderOptions options) {
+    /**
+     * @return the PMML version the document declares, or null: JPMML's import filter rewrites an older document's
+     *     version to 4.4 along with its namespace, but a user inspecting the model wants to see what was written
+     */
+    private static String writtenVersion(ModelSource source) {
+        java.util.regex.Matcher m = ROOT_VERSION.matcher(new String(source.header(SNIFF_BYTES), StandardCharsets.ISO_8859_1));
+        return m.find() ? m.group(1) : null;
+    }
+
+    private static ModelInfo.Builder info(ModelEvaluator<?> evaluator, String name, LoaderOptions options,
+            String writtenVersion) {
         PMML pmml = evaluator.getPMML();
         Header header = pmml.getHeader();
         org.dmg.pmml.Model m = evaluator.getModel();
         ModelInfo.Builder b = ModelInfo.builder(FORMAT)
                 .name(name)
                 .version(options.modelVersion(header == null ? null : header.getModelVersion()));
-        putIfPresent(b, "pmml.version", pmml.getVersion());
+        putIfPresent(b, "pmml.version", writtenVersion == null || writtenVersion.equals(pmml.getVersion()) ? pmml.getVersion()
+                : writtenVersion + " (read as " + pmml.getVersion() + ")");
         putIfPresent(b, "model.type", m.getClass().getSimpleName());
         putIfPresent(b, "model.name", m.getModelName());
         putIfPresent(b, "mining.function", evaluator.getMiningFunction() == null ? null : evaluator.getMiningFunction().value());

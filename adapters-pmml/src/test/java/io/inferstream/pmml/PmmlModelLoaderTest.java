@@ -193,8 +193,107 @@ class PmmlModelLoaderTest {
     void aBadOptionValueIsALoadErrorNamingTheModelAndOption() {
         ModelLoadException e = assertThrows(ModelLoadException.class, () -> loader.load(
                 bytes(PmmlFixtures.randomForest(), "forest.pmml"), Map.of(PmmlModelLoader.VALIDATE, "maybe")));
-        assertTrue(e.getMessage().startsWith("PMML model forest: "), e.getMessage());
-        assertTrue(e.getMessage().contains(PmmlModelLoader.VALIDATE), e.getMessage());
+        assertEquals("PMML model forest: option pmml.validate must be strict, warn (the default) or none "
+                + "(also: true = strict, false = none), not 'maybe'", e.getMessage());
+    }
+
+    /** The reference classifier with its OutputFields' dataType left out, as PMML before 4.4 allowed. */
+    private static String outputFieldsWithoutDataType() {
+        return PmmlFixtures.referenceClassifier().replace(" optype=\"continuous\" dataType=\"double\" feature=", " feature=");
+    }
+
+    private static void assertScoresAsTheReference(Model model) throws Exception {
+        double[][] inputs = ReferenceClassifier.sampleInputs(50, 14);
+        for (double[] x : inputs) {
+            var p = model.predict(List.of(referenceRow(x))).get(0);
+            double[] want = ReferenceClassifier.probabilities(x);
+            for (int c = 0; c < want.length; c++) {
+                assertEquals(want[c], p.probabilities().get(ReferenceClassifier.LABELS.get(c)), 1e-12);
+                assertEquals(want[c], p.output("p_" + ReferenceClassifier.LABELS.get(c)).getDouble(0), 1e-12);
+            }
+        }
+    }
+
+    @Test
+    void theValidateOptionTakesStrictWarnOrNoneAndTheOldBooleansMeanStrictAndNone() throws Exception {
+        ModelSource doc = bytes(outputFieldsWithoutDataType(), "reference.pmml");
+        for (String strict : List.of("strict", "STRICT", "true")) {
+            ModelLoadException e = assertThrows(ModelLoadException.class,
+                    () -> loader.load(doc, Map.of(PmmlModelLoader.VALIDATE, strict)), strict);
+            assertTrue(e.getMessage().contains("line 26: cvc-complex-type.4: Attribute 'dataType' must appear on element "
+                    + "'OutputField'"), e.getMessage());
+        }
+        for (String lenient : List.of("warn", "none", "false", " None ")) {
+            try (Model model = loader.load(doc, Map.of(PmmlModelLoader.VALIDATE, lenient))) {
+                assertScoresAsTheReference(model);
+                boolean warned = lenient.equals("warn");
+                assertEquals(warned ? List.of("Attribute 'dataType' must appear on element 'OutputField' (lines 26, 27, 28)")
+                        : List.of(), ((PmmlModel) model).warnings(), lenient);
+                assertEquals(warned, model.info().properties().containsKey(PmmlModelLoader.WARNINGS_PROPERTY), lenient);
+            }
+        }
+    }
+
+    @Test
+    void theFindingsAreLoggedAtWarnOncePerLoadAndNeverPerRecord() throws Exception {
+        // slf4j-simple (the test binding) writes to whatever System.err is at the time.
+        java.io.PrintStream original = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            for (int load = 0; load < 2; load++) {
+                try (Model model = loader.load(bytes(outputFieldsWithoutDataType(), "reference.pmml"), Map.of())) {
+                    assertScoresAsTheReference(model);
+                }
+            }
+            loader.load(bytes(PmmlFixtures.referenceClassifier(), "clean.pmml"), Map.of()).close();
+        } finally {
+            System.setErr(original);
+        }
+        List<String> warnLines = captured.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("WARN")).toList();
+        assertEquals(2, warnLines.size(), warnLines.toString());
+        for (String line : warnLines) {
+            assertTrue(line.endsWith("PMML model reference: loaded despite 3 findings of the PMML 4.4 schema that JPMML "
+                    + "reads past (pmml.validate=warn; strict refuses the document): Attribute 'dataType' must appear on "
+                    + "element 'OutputField' (lines 26, 27, 28)"), line);
+        }
+    }
+
+    @Test
+    void byDefaultExtensionsVendorElementsAndUnknownAttributesAreWarningsAndTheModelScoresAsWritten() throws Exception {
+        String pmml = PmmlFixtures.referenceClassifier()
+                .replace("  </DataDictionary>", "    <Extension name=\"origin\" value=\"training set 7\"/>\n"
+                        + "    <sas:Format xmlns:sas=\"http://www.sas.com/pmml\" field=\"f0\"/>\n  </DataDictionary>")
+                .replace("<RegressionModel ", "<RegressionModel x-vendorScore=\"yes\" ");
+        try (Model model = loader.load(bytes(pmml, "reference.pmml"), Map.of())) {
+            assertScoresAsTheReference(model);
+            List<String> warnings = ((PmmlModel) model).warnings();
+            assertEquals(3, warnings.size(), warnings.toString());
+            assertTrue(warnings.get(0).startsWith("Invalid content was found starting with element "
+                    + "'{\"http://www.dmg.org/PMML-4_4\":Extension}'"), warnings.toString());
+            assertTrue(warnings.get(0).endsWith("(line 16)"), warnings.toString());
+            assertTrue(warnings.get(1).startsWith("unexpected element (uri:\"http://www.sas.com/pmml\", local:\"Format\")"),
+                    warnings.toString());
+            assertEquals("Attribute 'x-vendorScore' is not allowed to appear in element 'RegressionModel' (line 19)",
+                    warnings.get(2));
+        }
+    }
+
+    @Test
+    void byDefaultFindingsThatWouldDropPartOfTheDocumentStillFailTheLoadSayingWhere() {
+        // A misspelt element: JAXB would skip it, and the model would score without that coefficient.
+        String element = PmmlFixtures.referenceClassifier().replace("<NumericPredictor name=\"f3\"", "<NumericPredictr name=\"f3\"");
+        for (String mode : List.of("warn", "none")) {
+            ModelLoadException e = assertThrows(ModelLoadException.class,
+                    () -> loader.load(bytes(element, "reference.pmml"), Map.of(PmmlModelLoader.VALIDATE, mode)));
+            assertTrue(e.getMessage().contains("line 34: ") && e.getMessage().contains("local:\"NumericPredictr\"")
+                    && e.getMessage().contains("JPMML would skip this PMML element with all it contains"), mode + ": " + e.getMessage());
+        }
+        // A number JAXB cannot read: the intercept would be dropped.
+        String number = PmmlFixtures.referenceClassifier().replace("intercept=\"0.1\"", "intercept=\"NA\"");
+        ModelLoadException e = loadFails(number, "reference.pmml");
+        assertTrue(e.getMessage().contains("line 30: cvc-attribute.3: The value 'NA' of attribute 'intercept' on element "
+                + "'RegressionTable'") && e.getMessage().contains("NumberFormatException"), e.getMessage());
     }
 
     @Test
