@@ -59,13 +59,25 @@ public final class JsonRecordDecoder implements RecordDecoder {
     private static final java.util.regex.Pattern UNRECOGNIZED_TOKEN =
             java.util.regex.Pattern.compile("^Unrecognized token '(.*)': ");
 
-    private final Map<String, FieldSpec> inputs = new HashMap<>();
+    /** Inputs filled by a field of their own name, each with its position in the per-record "seen" flags. */
+    private final Map<String, Input> inputs = new HashMap<>();
     private final List<FieldSpec> requiredTensors = new ArrayList<>();
     private final Map<String, Slot> concatSlots = new HashMap<>();
     private final List<Concatenation> concatenations = new ArrayList<>();
     private final boolean allowNonFinite;
     /** The fields a record should have, for the message when it is not an object at all. */
     private final String expectedFields;
+
+    /** An input filled by the field of its name. */
+    private static final class Input {
+        final FieldSpec spec;
+        final int index;
+
+        Input(FieldSpec spec, int index) {
+            this.spec = spec;
+            this.index = index;
+        }
+    }
 
     /** A scalar field's position in a joined tensor input. */
     private static final class Slot {
@@ -99,10 +111,12 @@ public final class JsonRecordDecoder implements RecordDecoder {
     public JsonRecordDecoder(ModelInfo model, Map<String, List<String>> concatenations, boolean allowNonFinite) {
         this.allowNonFinite = allowNonFinite;
         for (FieldSpec spec : model.inputs()) {
-            inputs.put(spec.name(), spec);
+            if (!concatenations.containsKey(spec.name())) {
+                inputs.put(spec.name(), new Input(spec, inputs.size()));
+            }
         }
         concatenations.forEach((inputName, fields) -> {
-            FieldSpec spec = inputs.remove(inputName);
+            FieldSpec spec = model.input(inputName);
             if (spec == null) {
                 throw new IllegalArgumentException("input.concat." + inputName + ": model " + model.name()
                         + " has no input '" + inputName + "'; its inputs are " + names(model.inputs()));
@@ -119,9 +133,9 @@ public final class JsonRecordDecoder implements RecordDecoder {
                 concatSlots.put(fields.get(i), new Slot(group, i));
             }
         });
-        for (FieldSpec spec : inputs.values()) {
-            if (!spec.isScalar()) {
-                requiredTensors.add(spec);
+        for (Input input : inputs.values()) {
+            if (!input.spec.isScalar()) {
+                requiredTensors.add(input.spec);
             }
         }
         List<String> fields = new ArrayList<>();
@@ -197,12 +211,27 @@ public final class JsonRecordDecoder implements RecordDecoder {
             throw new MalformedRecordException("not a JSON object: found " + describe(first)
                     + "; a record must be an object with a field per model input (" + expectedFields + ")");
         }
+        boolean[] present = new boolean[inputs.size()];
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
             String name = p.currentName();
             JsonToken v = p.nextToken();
-            FieldSpec spec = inputs.get(name);
+            Input input = inputs.get(name);
+            FieldSpec spec = input == null ? null : input.spec;
             Slot slot = spec == null ? concatSlots.get(name) : null;
+            // {"features":[..],"features":[..]} is ambiguous (which one did the producer mean?), and scoring the
+            // last one silently would hide a producer bug. Checked here for the fields the model reads, with a
+            // flag per input, rather than by Jackson's STRICT_DUPLICATE_DETECTION, which keeps a hash set of every
+            // name of every object and cost tabular records (10 fields) about 10% of their decode rate, measured;
+            // a repeated field that is ignored anyway cannot change a prediction.
+            if (input != null) {
+                if (present[input.index]) {
+                    throw duplicate(name);
+                }
+                present[input.index] = true;
+            } else if (slot != null && seen[slot.group][slot.position]) {
+                throw duplicate(name);
+            }
             if (v == JsonToken.VALUE_NULL || (spec == null && slot == null)) {
                 p.skipChildren();
                 continue;
@@ -235,6 +264,11 @@ public final class JsonRecordDecoder implements RecordDecoder {
                         + ": a record holds exactly one object");
             }
         }
+    }
+
+    private static MalformedRecordException duplicate(String field) {
+        return new MalformedRecordException(field, "appears more than once in the object; a JSON object names each "
+                + "field once (which value was meant is ambiguous)");
     }
 
     /** Says why the parser gave up, in the user's terms rather than Jackson's. */
@@ -421,6 +455,9 @@ public final class JsonRecordDecoder implements RecordDecoder {
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String key = p.currentName();
             JsonToken v = p.nextToken();
+            if ("b64".equals(key) && bytes != null) {
+                throw duplicate(name + ".b64");
+            }
             if ("b64".equals(key) && v == JsonToken.VALUE_STRING) {
                 try {
                     bytes = Base64.getDecoder().decode(p.getText());

@@ -16,4 +16,14 @@ public class MalformedRecordException extends InvalidInputException {
     public MalformedRecordException(String message) {
         super(message);
     }
+
+    /**
+     * A value that cannot be parsed because of one field, e.g. a JSON field named twice.
+     *
+     * @param field the offending field
+     * @param message what is wrong with it, for a person
+     */
+    public MalformedRecordException(String field, String message) {
+        super(field, message);
+    }
 }

@@ -123,6 +123,40 @@ class JsonDecodeMessagesTest {
     }
 
     @Test
+    void aFieldNamedTwiceIsRejectedNamingIt() {
+        InvalidInputException e = assertThrows(MalformedRecordException.class, () -> decoder.decode(
+                "{\"image\":[1,2,3,4,5,6],\"ids\":[1,2],\"image\":[6,5,4,3,2,1]}".getBytes(StandardCharsets.UTF_8)));
+        assertEquals("image", e.field());
+        assertEquals("field 'image': appears more than once in the object; a JSON object names each field once "
+                + "(which value was meant is ambiguous)", e.getMessage());
+        // Also when the first one was null: the producer still said two different things.
+        assertEquals("field 'age': appears more than once in the object; a JSON object names each field once "
+                + "(which value was meant is ambiguous)",
+                malformed("{\"age\":null,\"image\":[1,2,3,4,5,6],\"ids\":[1,2],\"age\":3}"));
+    }
+
+    @Test
+    void aRepeatedFieldTheModelDoesNotReadCannotChangeThePredictionAndIsIgnoredWithTheRest() throws Exception {
+        Features f = decoder.decode("{\"meta\":1,\"meta\":{\"x\":1,\"x\":2},\"image\":[1,2,3,4,5,6],\"ids\":[1,2]}"
+                .getBytes(StandardCharsets.UTF_8));
+        assertEquals(List.of("image", "ids"), List.copyOf(f.names()));
+    }
+
+    @Test
+    void aRepeatedJoinedScalarOrB64KeyIsRejectedToo() {
+        ModelInfo model = ModelInfo.builder("test").input(FieldSpec.tensor("features", DataType.FLOAT, 2))
+                .input(FieldSpec.tensor("example", DataType.BYTES, 1)).build();
+        JsonRecordDecoder d = new JsonRecordDecoder(model, Map.of("features", List.of("f0", "f1")), false);
+        MalformedRecordException joined = assertThrows(MalformedRecordException.class, () -> d.decode(
+                "{\"f0\":1,\"f1\":2,\"f0\":3,\"example\":[{\"b64\":\"AA==\"}]}".getBytes(StandardCharsets.UTF_8)));
+        assertEquals("f0", joined.field());
+        MalformedRecordException b64 = assertThrows(MalformedRecordException.class, () -> d.decode(
+                "{\"f0\":1,\"f1\":2,\"example\":[{\"b64\":\"AA==\",\"b64\":\"AQ==\"}]}".getBytes(StandardCharsets.UTF_8)));
+        assertEquals("field 'example.b64': appears more than once in the object; a JSON object names each field once "
+                + "(which value was meant is ambiguous)", b64.getMessage());
+    }
+
+    @Test
     void otherSyntaxErrorsSayWhereWithoutJacksonsLocationNoise() {
         assertEquals("not valid JSON: unexpected word 'hello' at byte 0 (strings need double quotes; only true, "
                 + "false, null, numbers, NaN and Infinity are bare words)", malformed("hello"));
