@@ -45,7 +45,7 @@ import java.util.Map;
  */
 public final class JsonRecordDecoder implements RecordDecoder {
     /**
-     * Deepest nesting of arrays and objects accepted (the record object is level 1). A tensor of rank 62 still fits;
+     * Deepest nesting of arrays and objects accepted (the record object is level 1). A tensor of rank 63 still fits;
      * the limit is what keeps a hostile 10,000-deep value a clean decode error rather than deep recursion.
      */
     static final int MAX_NESTING_DEPTH = 64;
