@@ -66,6 +66,10 @@ final class RunCommand {
             err.println("inferstream run: configuration error: " + e.getMessage());
             return 2;
         }
+        // SIGTERM and Ctrl-C are the normal way to stop serving, so they must end in the normal exit path (exit 0,
+        // or 1 if the engine failed), not in the JVM's signal exit (143/130), which a supervisor records as a crash.
+        StopSignals.install(engine, err);
+        // Still there for other ways the JVM may shut down (SIGHUP, or a signal we could not take over).
         Thread hook = new Thread(engine::close, "inferstream-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         out.println("inferstream: serving " + engine.deployments().peek().map(Deployment::describe).orElse("?")
@@ -89,6 +93,58 @@ final class RunCommand {
             return 1;
         }
         return 0;
+    }
+
+    /**
+     * Takes over SIGTERM and SIGINT so that a stop request closes the engine gracefully and {@link #run} returns
+     * its exit code as usual.
+     *
+     * <p>Why not a shutdown hook that ends with {@code Runtime.halt(0)}: once the JVM has begun shutting down on a
+     * signal its exit status is 128+signal whatever main returns, and halting from one hook cuts the others short
+     * (logging, Kafka's own) at an arbitrary point. With the signal handled, the JVM is not shutting down: the
+     * main thread sees the engine end, prints the summary and calls {@code System.exit} with 0, or 1 if the engine
+     * had failed, and every hook runs normally.
+     *
+     * <p>A second signal while the graceful stop is still under way ends the process at once (status 128+signal,
+     * offsets of in-flight batches uncommitted, so they are read again: at-least-once), as an impatient operator
+     * expects from a second Ctrl-C.
+     *
+     * <p>Thread safety: the JVM runs each handler on a thread of its own; the flag is atomic and
+     * {@code InferenceEngine.close()} is thread-safe and idempotent.
+     */
+    static final class StopSignals {
+        private static final String[] SIGNALS = {"TERM", "INT"};
+
+        private StopSignals() {
+        }
+
+        static void install(InferenceEngine engine, PrintStream err) {
+            java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+            for (String name : SIGNALS) {
+                try {
+                    sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+                        if (stopping.compareAndSet(false, true)) {
+                            err.println("inferstream: SIG" + signal.getName() + " received, stopping gracefully "
+                                    + "(in-flight batches finish and are committed; signal again to exit at once)");
+                            // On a thread of its own: close() waits for the workers and the handler must return.
+                            Thread closer = new Thread(engine::close, "inferstream-stop");
+                            closer.start();
+                        } else {
+                            err.println("inferstream: second SIG" + signal.getName() + ", exiting without waiting; "
+                                    + "uncommitted records will be consumed again");
+                            err.flush();
+                            Runtime.getRuntime().halt(128 + signal.getNumber());
+                        }
+                    });
+                } catch (IllegalArgumentException unavailable) {
+                    // e.g. the JVM runs with -Xrs or the platform has no such signal: the shutdown hook still stops
+                    // the engine gracefully, only the exit status is then the JVM's own.
+                    err.println("inferstream: cannot handle SIG" + name + " (" + unavailable.getMessage()
+                            + "); stopping on it still closes the engine gracefully, but exits with status "
+                            + "128+signal");
+                }
+            }
+        }
     }
 
     /** Reads a properties file (UTF-8) into a validated configuration. */

@@ -20,13 +20,15 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code inferstream run} as an operator runs it: a separate JVM serving a model from a properties file, stopped
- * with SIGTERM. Every record must be predicted and its offset committed before the process ends.
+ * with SIGTERM (a supervisor) or SIGINT (Ctrl-C). Every record must be predicted and its offset committed before
+ * the process ends, and a graceful stop must exit 0, as the usage text promises, not the JVM's 143/130.
  */
 class RunCommandProcessTest {
     private static final int RECORDS = 2_000;
@@ -37,18 +39,22 @@ class RunCommandProcessTest {
     @TempDir
     Path dir;
 
-    @Test
-    void servesFromAPropertiesFileAndStopsGracefullyOnSigterm() throws Exception {
-        KAFKA.broker().createTopic("run-in", 2);
-        KAFKA.broker().createTopic("run-out", 2);
-        KAFKA.broker().createTopic("run-dlt", 1);
+    @ParameterizedTest
+    @ValueSource(strings = {"TERM", "INT"})
+    void servesFromAPropertiesFileAndStopsGracefullyWithExitCodeZero(String signal) throws Exception {
+        String in = "run-in-" + signal;
+        String outTopic = "run-out-" + signal;
+        String group = "run-test-" + signal;
+        KAFKA.broker().createTopic(in, 2);
+        KAFKA.broker().createTopic(outTopic, 2);
+        KAFKA.broker().createTopic("run-dlt-" + signal, 1);
         Files.write(dir.resolve("classifier.onnx"), OnnxModelWriter.referenceClassifier());
         Path config = Files.write(dir.resolve("app.properties"), List.of(
                 "bootstrap.servers=" + KAFKA.broker().bootstrapServers(),
-                "group.id=run-test",
-                "input.topics=run-in",
-                "output.topic=run-out",
-                "dead.letter.topic=run-dlt",
+                "group.id=" + group,
+                "input.topics=" + in,
+                "output.topic=" + outTopic,
+                "dead.letter.topic=run-dlt-" + signal,
                 "model.path=classifier.onnx", // relative to the properties file
                 "input.concat.features=f0,f1,f2,f3",
                 "model.class.labels=low,mid,high",
@@ -59,7 +65,7 @@ class RunCommandProcessTest {
         for (int i = 0; i < RECORDS; i++) {
             records.add(new AbstractMap.SimpleImmutableEntry<>("r" + i, ReferenceClassifier.toJson(inputs[i])));
         }
-        KafkaRecords.produceStrings(KAFKA.broker(), "run-in", records);
+        KafkaRecords.produceStrings(KAFKA.broker(), in, records);
 
         Path log = dir.resolve("run.log");
         Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -69,7 +75,7 @@ class RunCommandProcessTest {
         try {
             List<ConsumerRecord<byte[], byte[]>> out;
             try {
-                out = KafkaRecords.consumeBytes(KAFKA.broker(), "run-out", RECORDS, Duration.ofSeconds(90));
+                out = KafkaRecords.consumeBytes(KAFKA.broker(), outTopic, RECORDS, Duration.ofSeconds(90));
             } catch (AssertionError e) {
                 throw new AssertionError(e.getMessage() + (process.isAlive() ? "" : "; the run exited with "
                         + process.exitValue()) + "; it printed:\n" + Files.readString(log), e);
@@ -80,18 +86,23 @@ class RunCommandProcessTest {
                 assertEquals(ReferenceClassifier.label(inputs[i]), p.label(), p.key());
             }
         } finally {
-            process.destroy(); // SIGTERM: the shutdown hook closes the engine gracefully
+            // What a supervisor (SIGTERM) or an operator at the terminal (Ctrl-C: SIGINT) sends.
+            int sent = new ProcessBuilder("kill", "-s", signal, Long.toString(process.pid())).inheritIO().start().waitFor();
+            assertEquals(0, sent, "kill -s " + signal);
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor();
-                throw new AssertionError("run did not stop within 60 s of SIGTERM:\n" + Files.readString(log));
+                throw new AssertionError("run did not stop within 60 s of SIG" + signal + ":\n" + Files.readString(log));
             }
         }
         String output = Files.readString(log, StandardCharsets.UTF_8);
+        assertEquals(0, process.exitValue(), "a graceful stop on SIG" + signal + " is a success; it printed:\n" + output);
+        assertTrue(output.contains("inferstream: SIG" + signal + " received, stopping gracefully"), output);
         assertTrue(output.contains("inferstream: serving classifier:1"), output);
+        assertTrue(output.contains("inferstream: stopped: in=" + RECORDS + " predictions=" + RECORDS), output);
         assertTrue(output.contains("Stopped: in=" + RECORDS + " predictions=" + RECORDS + " deadLetters=0"), output);
         try (Admin admin = Admin.create(KAFKA.broker().adminConfig())) {
             Map<org.apache.kafka.common.TopicPartition, OffsetAndMetadata> committed =
-                    admin.listConsumerGroupOffsets("run-test").partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+                    admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
             long sum = committed.values().stream().mapToLong(OffsetAndMetadata::offset).sum();
             assertEquals(RECORDS, sum, "every record's offset committed before the process ended");
         }

@@ -18,6 +18,9 @@ import java.util.List;
  * when the model has a single tensor input whose size equals the number of columns, the columns are that
  * tensor's values in order. Quoted cells ({@code "a,b"}, with {@code ""} for a quote) are understood.
  *
+ * <p>A value that is not one line of UTF-8 text with as many cells as the header is a decode error; a cell that
+ * does not fit its input (not a number, not true/false for a boolean, NaN) is a validation error naming the column.
+ *
  * <p>Thread safety: immutable and thread-safe.
  */
 public final class CsvRecordDecoder implements RecordDecoder {
@@ -59,15 +62,24 @@ public final class CsvRecordDecoder implements RecordDecoder {
 
     @Override
     public Features decode(byte[] value) throws InvalidInputException {
+        if (value.length == 0) {
+            throw RecordBytes.empty();
+        }
+        // Without this, binary or Latin-1 bytes become U+FFFD replacement characters and reach the messages (and
+        // string inputs) as garbage; lines are short, so checking every one costs little next to parsing numbers.
+        MalformedRecordException notText = RecordBytes.notText(value, "csv", false);
+        if (notText != null) {
+            throw notText;
+        }
         List<String> cells = split(new String(value, StandardCharsets.UTF_8));
         if (cells.size() != header.size()) {
-            throw new MalformedRecordException("csv line has " + cells.size() + " cells, the header " + header
-                    + " has " + header.size());
+            throw new MalformedRecordException("csv line has " + cells(cells.size()) + " but input.csv.header has "
+                    + header.size() + " (" + String.join(", ", header) + ")");
         }
         if (vectorInput != null) {
             NumericBuffer buf = new NumericBuffer(vectorInput.type(), cells.size());
             for (int i = 0; i < cells.size(); i++) {
-                buf.addNumber(parseNumber(cells.get(i), header.get(i)), header.get(i), allowNonFinite);
+                buf.addNumber(parseNumber(cells.get(i), header.get(i)), cells.get(i).trim(), header.get(i), allowNonFinite);
             }
             return Features.of(vectorInput.name(), buf.toTensor(vectorInput.shape()));
         }
@@ -80,10 +92,10 @@ public final class CsvRecordDecoder implements RecordDecoder {
             }
             if (spec.type().isNumeric()) {
                 NumericBuffer buf = new NumericBuffer(spec.type(), 1);
-                buf.addNumber(parseNumber(cell, spec.name()), spec.name(), allowNonFinite);
+                buf.addNumber(parseNumber(cell, spec.name()), cell.trim(), spec.name(), allowNonFinite);
                 row.put(spec.name(), buf.toTensor(spec.shape()));
             } else if (spec.type() == DataType.BOOL) {
-                row.put(spec.name(), Tensor.scalar(Boolean.parseBoolean(cell)));
+                row.put(spec.name(), Tensor.scalar(parseBoolean(cell, spec.name())));
             } else {
                 row.put(spec.name(), Tensor.scalar(cell));
             }
@@ -91,12 +103,25 @@ public final class CsvRecordDecoder implements RecordDecoder {
         return row.build();
     }
 
+    private static String cells(int n) {
+        return n == 1 ? "1 cell" : n + " cells";
+    }
+
     private static double parseNumber(String cell, String column) throws InvalidInputException {
         try {
             return Double.parseDouble(cell.trim());
         } catch (NumberFormatException e) {
-            throw new InvalidInputException(column, "'" + cell + "' is not a number");
+            throw new InvalidInputException(column, RecordBytes.quote(cell) + " is not a number");
         }
+    }
+
+    /** Boolean.parseBoolean would read "yes" or "1" as false and score it silently; only true/false are taken. */
+    private static boolean parseBoolean(String cell, String column) throws InvalidInputException {
+        String s = cell.trim();
+        if (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false")) {
+            return s.equalsIgnoreCase("true");
+        }
+        throw new InvalidInputException(column, RecordBytes.quote(cell) + " is not a boolean (true or false)");
     }
 
     /** Splits one CSV line, honouring double quotes. */
@@ -122,13 +147,14 @@ public final class CsvRecordDecoder implements RecordDecoder {
                 cells.add(cell.toString());
                 cell.setLength(0);
             } else if (c == '\n' || c == '\r') {
-                throw new MalformedRecordException("a csv record must be a single line");
+                throw new MalformedRecordException("csv value has a line break at character " + i
+                        + " outside quotes; a record is a single line");
             } else {
                 cell.append(c);
             }
         }
         if (quoted) {
-            throw new MalformedRecordException("csv line has an unterminated quote");
+            throw new MalformedRecordException("csv line has an unterminated quote (a cell opened with \" never closes)");
         }
         cells.add(cell.toString());
         return cells;

@@ -31,22 +31,30 @@ public final class Float32RecordDecoder implements RecordDecoder {
 
     @Override
     public Features decode(byte[] value) throws InvalidInputException {
+        if (value.length == 0) {
+            throw RecordBytes.empty();
+        }
         if (value.length % Float.BYTES != 0) {
-            throw new MalformedRecordException("float32 value has " + value.length + " bytes, not a multiple of 4");
+            throw new MalformedRecordException("float32 value of " + value.length + " bytes is not a multiple of 4 "
+                    + "(4 bytes per little-endian float: " + value.length / Float.BYTES + " values and "
+                    + value.length % Float.BYTES + (value.length % Float.BYTES == 1 ? " byte" : " bytes") + " over)"
+                    + textHint(value));
         }
         int n = value.length / Float.BYTES;
         long declared = input.elementCount();
         if (declared >= 0 && n != declared) {
-            throw new InvalidInputException(input.name(), "has " + n + " values but the model needs " + declared
-                    + " (" + input.typeAndShape() + ")");
+            throw new InvalidInputException(input.name(), "has " + n + " values (" + value.length + " bytes) but the "
+                    + "model needs " + declared + " (" + input.typeAndShape() + ", " + declared * Float.BYTES
+                    + " bytes)" + textHint(value));
         }
         float[] floats = new float[n];
         ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(floats);
         if (!allowNonFinite) {
             for (int i = 0; i < n; i++) {
                 if (!Float.isFinite(floats[i])) {
-                    throw new InvalidInputException(input.name(), "value " + i + " is " + floats[i]
-                            + ", not allowed (set input.allow.nan=true to pass it to the model)");
+                    throw new InvalidInputException(input.name(), "element " + i + " is " + floats[i]
+                            + ", which is not allowed (set input.allow.nan=true to pass NaN and infinities to the "
+                            + "model)");
                 }
             }
         }
@@ -57,9 +65,19 @@ public final class Float32RecordDecoder implements RecordDecoder {
         // Another numeric input: convert here, so that e.g. a fraction into an int input is a validate-stage error.
         NumericBuffer converted = new NumericBuffer(input.type(), n);
         for (float f : floats) {
-            converted.addNumber(f, input.name(), true);
+            converted.addNumber(f, null, input.name(), true);
         }
         return Features.of(input.name(), converted.toTensor(shape));
+    }
+
+    /**
+     * @return a hint when a wrongly sized value is really JSON or CSV text sent to a float32 topic, the likeliest
+     *     mix-up (its bytes would otherwise only be called the wrong length)
+     */
+    private static String textHint(byte[] value) {
+        byte first = value[0];
+        boolean text = first == '{' || first == '[' || first == '-' || (first >= '0' && first <= '9');
+        return text && RecordBytes.notText(value, "", false) == null ? "; it looks like text: is input.codec right?" : "";
     }
 
     /** @return the little-endian float32 encoding of a vector, as producers of this codec must write it. */

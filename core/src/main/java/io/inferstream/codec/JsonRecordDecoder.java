@@ -4,7 +4,10 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import io.inferstream.data.DataType;
 import io.inferstream.data.Features;
@@ -32,22 +35,50 @@ import java.util.Map;
  * tensor input. A missing tensor input is an error here; a missing scalar is left for the model's own
  * missing-value treatment.
  *
+ * <p>A value that is not one JSON object is a decode error whose message says what is wrong in the user's terms
+ * (empty, not UTF-8, truncated, an array instead of an object, nested deeper than {@value #MAX_NESTING_DEPTH}
+ * levels, a field named twice) rather than in the parser's; raw bytes are never echoed, only a short hex preview.
+ *
  * <p>Parsing is streaming (Jackson's {@link JsonParser} with its fast floating-point parser), straight into
  * primitive arrays: decoding, not the model, is the cost of a small model, so this path avoids trees and boxes.
  *
  * <p>Thread safety: immutable and thread-safe.
  */
 public final class JsonRecordDecoder implements RecordDecoder {
+    /**
+     * Deepest nesting of arrays and objects accepted (the record object is level 1). A tensor of rank 63 still fits;
+     * the limit is what keeps a hostile 10,000-deep value a clean decode error rather than deep recursion.
+     */
+    static final int MAX_NESTING_DEPTH = 64;
+
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
             .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build())
             .build();
 
-    private final Map<String, FieldSpec> inputs = new HashMap<>();
+    private static final java.util.regex.Pattern UNRECOGNIZED_TOKEN =
+            java.util.regex.Pattern.compile("^Unrecognized token '(.*)': ");
+
+    /** Inputs filled by a field of their own name, each with its position in the per-record "seen" flags. */
+    private final Map<String, Input> inputs = new HashMap<>();
     private final List<FieldSpec> requiredTensors = new ArrayList<>();
     private final Map<String, Slot> concatSlots = new HashMap<>();
     private final List<Concatenation> concatenations = new ArrayList<>();
     private final boolean allowNonFinite;
+    /** The fields a record should have, for the message when it is not an object at all. */
+    private final String expectedFields;
+
+    /** An input filled by the field of its name. */
+    private static final class Input {
+        final FieldSpec spec;
+        final int index;
+
+        Input(FieldSpec spec, int index) {
+            this.spec = spec;
+            this.index = index;
+        }
+    }
 
     /** A scalar field's position in a joined tensor input. */
     private static final class Slot {
@@ -81,10 +112,12 @@ public final class JsonRecordDecoder implements RecordDecoder {
     public JsonRecordDecoder(ModelInfo model, Map<String, List<String>> concatenations, boolean allowNonFinite) {
         this.allowNonFinite = allowNonFinite;
         for (FieldSpec spec : model.inputs()) {
-            inputs.put(spec.name(), spec);
+            if (!concatenations.containsKey(spec.name())) {
+                inputs.put(spec.name(), new Input(spec, inputs.size()));
+            }
         }
         concatenations.forEach((inputName, fields) -> {
-            FieldSpec spec = inputs.remove(inputName);
+            FieldSpec spec = model.input(inputName);
             if (spec == null) {
                 throw new IllegalArgumentException("input.concat." + inputName + ": model " + model.name()
                         + " has no input '" + inputName + "'; its inputs are " + names(model.inputs()));
@@ -101,11 +134,16 @@ public final class JsonRecordDecoder implements RecordDecoder {
                 concatSlots.put(fields.get(i), new Slot(group, i));
             }
         });
-        for (FieldSpec spec : inputs.values()) {
-            if (!spec.isScalar()) {
-                requiredTensors.add(spec);
+        for (Input input : inputs.values()) {
+            if (!input.spec.isScalar()) {
+                requiredTensors.add(input.spec);
             }
         }
+        List<String> fields = new ArrayList<>();
+        for (FieldSpec spec : model.inputs()) {
+            fields.addAll(concatenations.getOrDefault(spec.name(), List.of(spec.name())));
+        }
+        this.expectedFields = String.join(", ", fields);
     }
 
     private static List<String> names(List<FieldSpec> specs) {
@@ -126,40 +164,22 @@ public final class JsonRecordDecoder implements RecordDecoder {
         for (int g = 0; g < seen.length; g++) {
             seen[g] = new boolean[joined[g].length];
         }
+        if (value.length == 0) {
+            throw RecordBytes.empty();
+        }
         try (JsonParser p = FACTORY.createParser(value)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                throw new MalformedRecordException("value is not a JSON object");
+            try {
+                readObject(p, value, row, joined, seen);
+            } catch (StreamConstraintsException e) {
+                throw beyondLimits(e);
+            } catch (JsonProcessingException e) {
+                throw malformed(value, p, e);
             }
-            JsonToken t;
-            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-                String name = p.currentName();
-                JsonToken v = p.nextToken();
-                FieldSpec spec = inputs.get(name);
-                Slot slot = spec == null ? concatSlots.get(name) : null;
-                if (v == JsonToken.VALUE_NULL || (spec == null && slot == null)) {
-                    p.skipChildren();
-                    continue;
-                }
-                if (spec != null) {
-                    row.put(name, spec.isScalar() ? readScalar(p, v, spec) : readTensor(p, v, spec));
-                } else {
-                    if (!v.isNumeric()) {
-                        throw new InvalidInputException(name, "expected a number (it is joined into input '"
-                                + concatenations.get(slot.group).input.name() + "'), got " + describe(v));
-                    }
-                    double d = p.getDoubleValue();
-                    checkFinite(d, name);
-                    joined[slot.group][slot.position] = d;
-                    seen[slot.group][slot.position] = true;
-                }
-            }
-            if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
-                throw new MalformedRecordException("trailing content after the JSON object");
-            }
-        } catch (JsonProcessingException e) {
-            throw new MalformedRecordException("not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw new MalformedRecordException("unreadable JSON: " + e.getMessage());
+            // Not a parse error but a failure to read characters at all: Jackson took leading zero bytes for
+            // UTF-16/32 and met bytes that are no such text either.
+            MalformedRecordException notText = RecordBytes.notText(value, "JSON", true);
+            throw notText != null ? notText : new MalformedRecordException("unreadable JSON: " + e.getMessage());
         }
         for (int g = 0; g < joined.length; g++) {
             Concatenation c = concatenations.get(g);
@@ -169,7 +189,7 @@ public final class JsonRecordDecoder implements RecordDecoder {
                     throw new InvalidInputException(c.fields.get(i), "missing (it is joined into input '"
                             + c.input.name() + "')");
                 }
-                buf.addNumber(joined[g][i], c.fields.get(i), true);
+                buf.addNumber(joined[g][i], null, c.fields.get(i), true);
             }
             row.put(c.input.name(), buf.toTensor(tensorShape(c.input, buf.size())));
         }
@@ -180,6 +200,152 @@ public final class JsonRecordDecoder implements RecordDecoder {
             }
         }
         return features;
+    }
+
+    private void readObject(JsonParser p, byte[] value, Features.Builder row, double[][] joined, boolean[][] seen)
+            throws IOException, InvalidInputException {
+        JsonToken first = p.nextToken();
+        if (first == null) {
+            throw new MalformedRecordException("no JSON value: only white space (" + value.length + " bytes)");
+        }
+        if (first != JsonToken.START_OBJECT) {
+            throw new MalformedRecordException("not a JSON object: found " + describe(first)
+                    + "; a record must be an object with a field per model input (" + expectedFields + ")");
+        }
+        boolean[] present = new boolean[inputs.size()];
+        JsonToken t;
+        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            Input input = inputs.get(name);
+            FieldSpec spec = input == null ? null : input.spec;
+            Slot slot = spec == null ? concatSlots.get(name) : null;
+            // {"features":[..],"features":[..]} is ambiguous (which one did the producer mean?), and scoring the
+            // last one silently would hide a producer bug. Checked here for the fields the model reads, with a
+            // flag per input, rather than by Jackson's STRICT_DUPLICATE_DETECTION, which keeps a hash set of every
+            // name of every object and cost tabular records (10 fields) about 10% of their decode rate, measured;
+            // a repeated field that is ignored anyway cannot change a prediction.
+            if (input != null) {
+                if (present[input.index]) {
+                    throw duplicate(name);
+                }
+                present[input.index] = true;
+            } else if (slot != null && seen[slot.group][slot.position]) {
+                throw duplicate(name);
+            }
+            if (v == JsonToken.VALUE_NULL || (spec == null && slot == null)) {
+                p.skipChildren();
+                continue;
+            }
+            if (spec != null) {
+                row.put(name, spec.isScalar() ? readScalar(p, v, spec) : readTensor(p, v, spec));
+            } else {
+                if (!v.isNumeric()) {
+                    throw new InvalidInputException(name, "expected a number (it is joined into input '"
+                            + concatenations.get(slot.group).input.name() + "'), got " + describe(v));
+                }
+                double d = p.getDoubleValue();
+                DataType joinedType = concatenations.get(slot.group).input.type();
+                if (!allowNonFinite && !NumericBuffer.isFiniteAs(d, joinedType)) {
+                    throw NumericBuffer.notFinite(name, p.getText(), joinedType);
+                }
+                joined[slot.group][slot.position] = d;
+                seen[slot.group][slot.position] = true;
+            }
+        }
+        if (t != JsonToken.END_OBJECT) {
+            throw new MalformedRecordException("not valid JSON: unexpected " + describe(t) + " in the object");
+        }
+        // Only white space may follow; checked on the bytes rather than by asking the parser for another token, so
+        // the message can say where the extra content starts (the parser reports where an unknown word ends).
+        for (long i = p.currentLocation().getByteOffset(); i < value.length; i++) {
+            byte b = value[(int) i];
+            if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
+                throw new MalformedRecordException("trailing content after the JSON object at byte " + i
+                        + ": a record holds exactly one object");
+            }
+        }
+    }
+
+    private static MalformedRecordException duplicate(String field) {
+        return new MalformedRecordException(field, "appears more than once in the object; a JSON object names each "
+                + "field once (which value was meant is ambiguous)");
+    }
+
+    /** Says why the parser gave up, in the user's terms rather than Jackson's. */
+    private static MalformedRecordException malformed(byte[] value, JsonParser p, JsonProcessingException e) {
+        // Binary or mis-encoded data is the most common cause and the parser's own words for it are garbled text.
+        MalformedRecordException notText = RecordBytes.notText(value, "JSON", true);
+        if (notText != null) {
+            return notText;
+        }
+        if (e instanceof JsonEOFException) {
+            return new MalformedRecordException("truncated JSON: input ends at byte " + value.length + " inside "
+                    + unfinished(p, ((JsonEOFException) e).getTokenBeingDecoded()));
+        }
+        String reason = e.getOriginalMessage();
+        long at = e.getLocation() == null ? -1 : e.getLocation().getByteOffset();
+        java.util.regex.Matcher token = UNRECOGNIZED_TOKEN.matcher(reason);
+        if (token.find()) {
+            String word = token.group(1);
+            int start = lastIndexOf(value, word.getBytes(java.nio.charset.StandardCharsets.UTF_8), at);
+            return new MalformedRecordException("not valid JSON: unexpected word " + RecordBytes.quote(word)
+                    + (start >= 0 ? " at byte " + start : "") + " (strings need double quotes; only true, false, null, "
+                    + "numbers, NaN and Infinity are bare words)");
+        }
+        return new MalformedRecordException("not valid JSON" + (at >= 0 ? " at byte " + at : "") + ": "
+                + plainReason(reason));
+    }
+
+    /**
+     * Jackson reports where it stopped reading after an unknown word (the word's end, or one byte past it); the
+     * user looks for where the word starts.
+     *
+     * @return the start of the last occurrence of {@code word} that ends at or before {@code end}, or -1
+     */
+    private static int lastIndexOf(byte[] value, byte[] word, long end) {
+        for (int i = (int) Math.min(end, value.length) - word.length; i >= 0; i--) {
+            if (java.util.Arrays.equals(value, i, i + word.length, word, 0, word.length)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** @return what an end of input cut short, e.g. "an object" */
+    private static String unfinished(JsonParser p, JsonToken beingDecoded) {
+        if (beingDecoded == JsonToken.VALUE_STRING) {
+            return "a string";
+        }
+        if (beingDecoded == JsonToken.FIELD_NAME) {
+            return "a field name";
+        }
+        if (beingDecoded != null && beingDecoded.isNumeric()) {
+            return "a number";
+        }
+        return p.getParsingContext().inArray() ? "an array" : p.getParsingContext().inObject() ? "an object" : "a value";
+    }
+
+    /**
+     * Jackson's message without what is noise to a user: its source-location note (the source is deliberately not
+     * recorded, so Jackson says "REDACTED"), character codes and the long list of what a JSON value may be.
+     */
+    private static String plainReason(String jackson) {
+        String s = jackson.replaceAll(" \\(start marker at \\[.*", "")
+                .replaceAll(" \\(code \\d+\\)", "")
+                .replaceAll(", from `[^`]*`", "")
+                .replaceAll("(expected a valid value|was expecting) \\(JSON String, Number.*'false'\\)",
+                        "expected a JSON value");
+        return s.isEmpty() ? s : Character.toLowerCase(s.charAt(0)) + s.substring(1);
+    }
+
+    /** Maps Jackson's processing limits to what the record did; the nesting limit is ours. */
+    private static MalformedRecordException beyondLimits(StreamConstraintsException e) {
+        String reason = e.getOriginalMessage();
+        if (reason.contains("nesting depth")) {
+            return new MalformedRecordException("JSON nested deeper than " + MAX_NESTING_DEPTH + " levels");
+        }
+        return new MalformedRecordException("JSON value beyond the parser's limits: " + plainReason(reason));
     }
 
     private Tensor readScalar(JsonParser p, JsonToken v, FieldSpec spec) throws IOException, InvalidInputException {
@@ -280,7 +446,9 @@ public final class JsonRecordDecoder implements RecordDecoder {
             throws IOException, InvalidInputException {
         if (buf.type() == DataType.FLOAT && t == JsonToken.VALUE_NUMBER_FLOAT) {
             float f = p.getFloatValue();
-            checkFinite(f, name);
+            if (!allowNonFinite && !Float.isFinite(f)) {
+                throw NumericBuffer.notFinite(name, p.getText(), DataType.FLOAT);
+            }
             buf.addFloat(f);
         } else if (t == JsonToken.VALUE_NUMBER_INT && buf.type() == DataType.INT64) {
             if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
@@ -288,12 +456,13 @@ public final class JsonRecordDecoder implements RecordDecoder {
             }
             buf.addLong(p.getLongValue());
         } else {
-            buf.addNumber(p.getDoubleValue(), name, allowNonFinite);
+            double d = p.getDoubleValue();
+            if (!allowNonFinite && !NumericBuffer.isFiniteAs(d, buf.type())) {
+                // Checked here, where the text as written is at hand, only when it is needed.
+                throw NumericBuffer.notFinite(name, p.getText(), buf.type());
+            }
+            buf.addNumber(d, null, name, allowNonFinite);
         }
-    }
-
-    private void checkFinite(double d, String name) throws InvalidInputException {
-        NumericBuffer.requireFinite(d, name, allowNonFinite);
     }
 
     /** Reads TF Serving's {@code {"b64": "..."}} convention for binary values. */
@@ -302,6 +471,9 @@ public final class JsonRecordDecoder implements RecordDecoder {
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String key = p.currentName();
             JsonToken v = p.nextToken();
+            if ("b64".equals(key) && bytes != null) {
+                throw duplicate(name + ".b64");
+            }
             if ("b64".equals(key) && v == JsonToken.VALUE_STRING) {
                 try {
                     bytes = Base64.getDecoder().decode(p.getText());
@@ -357,6 +529,7 @@ public final class JsonRecordDecoder implements RecordDecoder {
             case VALUE_FALSE: return "a boolean";
             case VALUE_NUMBER_INT:
             case VALUE_NUMBER_FLOAT: return "a number";
+            case VALUE_NULL: return "null";
             default: return String.valueOf(t);
         }
     }

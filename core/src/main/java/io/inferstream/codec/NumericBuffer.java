@@ -102,11 +102,14 @@ final class NumericBuffer {
     /**
      * Adds a number parsed from text, converted to this buffer's type.
      *
+     * @param literal the number as the record wrote it, for the error message; null: {@code v} is shown instead
      * @throws InvalidInputException for a fraction or an out-of-range value into an integer type, a non-finite
-     *     value when not allowed, or a number into a text or boolean field
+     *     value (or one that overflows the type) when not allowed, or a number into a text or boolean field
      */
-    void addNumber(double v, String field, boolean allowNonFinite) throws InvalidInputException {
-        requireFinite(v, field, allowNonFinite);
+    void addNumber(double v, String literal, String field, boolean allowNonFinite) throws InvalidInputException {
+        if (!allowNonFinite && !isFiniteAs(v, type)) {
+            throw notFinite(field, literal != null ? literal : Double.toString(v), type);
+        }
         switch (type) {
             case FLOAT: addFloat((float) v); return;
             case DOUBLE: addDouble(v); return;
@@ -121,12 +124,28 @@ final class NumericBuffer {
         }
     }
 
-    /** Rejects NaN and infinities unless {@code input.allow.nan} lets them through; the decoders' one rule. */
-    static void requireFinite(double v, String field, boolean allowNonFinite) throws InvalidInputException {
-        if (!allowNonFinite && !Double.isFinite(v)) {
-            throw new InvalidInputException(field, v + " is not allowed (set input.allow.nan=true to pass NaN and "
-                    + "infinities to the model)");
-        }
+    /**
+     * @return whether {@code v} stays finite in an input of this type: 1e39 is a finite double but Infinity as a
+     *     float, and must not slip into a float model as Infinity just because the double was finite
+     */
+    static boolean isFiniteAs(double v, DataType type) {
+        return type == DataType.FLOAT ? Float.isFinite((float) v) : Double.isFinite(v);
+    }
+
+    /**
+     * The decoders' one rule for NaN and infinities ({@code input.allow.nan}), with a message that quotes the
+     * number as written: "NaN is not allowed", or, for a number too large for the input's type such as 1e999,
+     * that it would become Infinity (which a user who wrote no "Infinity" would not guess).
+     *
+     * @param literal the number as the record wrote it
+     */
+    static InvalidInputException notFinite(String field, String literal, DataType type) {
+        String remedy = "set input.allow.nan=true to pass NaN and infinities to the model";
+        boolean spelledOut = literal.chars().noneMatch(Character::isDigit); // NaN, Infinity, -Infinity, +INF
+        return new InvalidInputException(field, spelledOut
+                ? literal + " is not allowed (" + remedy + ")"
+                : RecordBytes.quote(literal) + " is too large for " + type.displayName() + " and would be Infinity, "
+                        + "which is not allowed (" + remedy + ")");
     }
 
     private static long whole(double v, String field, long min, long max) throws InvalidInputException {

@@ -19,7 +19,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class JsonRecordDecoderTest {
-    private static final ModelInfo MODEL = ModelInfo.builder("test").name("m")
+    /** Inputs of every kind the decoder fills: a float matrix, an int vector, a number and a string scalar. */
+    static final ModelInfo MODEL = ModelInfo.builder("test").name("m")
             .input(FieldSpec.tensor("image", DataType.FLOAT, 2, 3))
             .input(FieldSpec.tensor("ids", DataType.INT64, 2))
             .input(FieldSpec.scalar("age", DataType.DOUBLE))

@@ -43,15 +43,24 @@ class BadInputTest extends EngineTestSupport {
     /** A kind of record, with the dead-letter stage it must get (null: it must be predicted). */
     enum Kind {
         GOOD(null, null),
-        NOT_JSON(DeadLetterHeaders.STAGE_DECODE, "JSON"),
-        JSON_ARRAY(DeadLetterHeaders.STAGE_DECODE, "object"),
-        EMPTY(DeadLetterHeaders.STAGE_DECODE, "JSON"),
+        NOT_JSON(DeadLetterHeaders.STAGE_DECODE, "not valid JSON: unexpected word 'hello' at byte 0"),
+        JSON_ARRAY(DeadLetterHeaders.STAGE_DECODE, "not a JSON object: found an array; a record must be an object "
+                + "with a field per model input (input)"),
+        JSON_NUMBER(DeadLetterHeaders.STAGE_DECODE, "not a JSON object: found a number"),
+        EMPTY(DeadLetterHeaders.STAGE_DECODE, "empty value (0 bytes)"),
+        BINARY(DeadLetterHeaders.STAGE_DECODE, "not UTF-8 text: invalid byte 0x89 at offset 0; the value (12 bytes) "
+                + "starts 89 50 4e 47 0d 0a 1a 0a 00 00 00 0d"),
+        LATIN1(DeadLetterHeaders.STAGE_DECODE, "not UTF-8 text: invalid byte 0xE9 at offset 9;"),
+        TRUNCATED(DeadLetterHeaders.STAGE_DECODE, "truncated JSON: input ends at byte 18 inside an array"),
+        DEEP(DeadLetterHeaders.STAGE_DECODE, "JSON nested deeper than 64 levels"),
+        DUPLICATE_FIELD(DeadLetterHeaders.STAGE_DECODE, "field 'input': appears more than once in the object"),
         NULL_VALUE(DeadLetterHeaders.STAGE_DECODE, "null"),
         OVERSIZE(DeadLetterHeaders.STAGE_DECODE, "input.max.record.bytes"),
         MISSING_FIELD(DeadLetterHeaders.STAGE_VALIDATE, "'input'"),
         WRONG_TYPE(DeadLetterHeaders.STAGE_VALIDATE, "'input'"),
         WRONG_LENGTH(DeadLetterHeaders.STAGE_VALIDATE, "7 values"),
-        NAN(DeadLetterHeaders.STAGE_VALIDATE, "NaN"),
+        NAN(DeadLetterHeaders.STAGE_VALIDATE, "field 'input': NaN is not allowed (set input.allow.nan=true"),
+        TOO_LARGE(DeadLetterHeaders.STAGE_VALIDATE, "field 'input': '1e999' is too large for float and would be Infinity"),
         NULL_FIELD(DeadLetterHeaders.STAGE_VALIDATE, "missing"),
         REJECTED_BY_MODEL(DeadLetterHeaders.STAGE_PREDICT, "marker");
 
@@ -88,7 +97,14 @@ class BadInputTest extends EngineTestSupport {
             case GOOD: s = DenseNetwork.toJson(x); break;
             case NOT_JSON: s = "hello"; break;
             case JSON_ARRAY: s = "[1,2,3]"; break;
+            case JSON_NUMBER: s = "42"; break;
             case EMPTY: s = ""; break;
+            case BINARY: return new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d};
+            case LATIN1: return ("{\"note\":\"é\"," + DenseNetwork.toJson(x).substring(1)).getBytes(StandardCharsets.ISO_8859_1);
+            case TRUNCATED: s = "{\"input\":[0.25,0.5"; break;
+            case DEEP: s = "{\"input\":" + "[".repeat(1_000) + "]".repeat(1_000) + "}"; break; // within MAX_BYTES
+            case DUPLICATE_FIELD: s = "{\"input\":[1,2,3,4,5,6,7,8]," + DenseNetwork.toJson(x).substring(1); break;
+            case TOO_LARGE: s = DenseNetwork.toJson(x).replaceFirst("\\[[^,]+,", "[1e999,"); break;
             case NULL_VALUE: return null;
             case OVERSIZE: s = "{\"input\":[" + "0.0,".repeat(MAX_BYTES / 4) + "0.0]}"; break;
             case MISSING_FIELD: s = "{\"pixels\":[1,2,3,4,5,6,7,8]}"; break;

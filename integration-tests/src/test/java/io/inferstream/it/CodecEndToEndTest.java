@@ -184,7 +184,9 @@ class CodecEndToEndTest extends EngineScenarioSupport {
         assertTrue(header(dead.get("k-601"), DeadLetterHeaders.ERROR_MESSAGE).contains("15 values"));
         assertEquals(DeadLetterHeaders.STAGE_VALIDATE, header(dead.get("k-602"), DeadLetterHeaders.STAGE));
         assertTrue(header(dead.get("k-602"), DeadLetterHeaders.ERROR_MESSAGE).contains("NaN"));
-        assertEquals(DeadLetterHeaders.STAGE_VALIDATE, header(dead.get("k-603"), DeadLetterHeaders.STAGE));
+        // Empty is the same decode error in every codec (for float32 it used to be "0 values" at validate).
+        assertEquals(DeadLetterHeaders.STAGE_DECODE, header(dead.get("k-603"), DeadLetterHeaders.STAGE));
+        assertEquals("empty value (0 bytes)", header(dead.get("k-603"), DeadLetterHeaders.ERROR_MESSAGE));
         assertEquals(0, dead.get("k-603").value().length, "the original (empty) value is kept");
     }
 }
