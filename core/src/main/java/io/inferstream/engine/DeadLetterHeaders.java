@@ -6,7 +6,10 @@ package io.inferstream.engine;
  * <p>A dead-letter record keeps the original key, value and headers, and adds where it came from and why:
  * {@link #TOPIC}, {@link #PARTITION}, {@link #OFFSET}, {@link #STAGE} ({@code decode}: the value could not be
  * parsed or was null or too big; {@code validate}: it parsed but does not fit the model's inputs;
- * {@code predict}: the model rejected it), {@link #ERROR_CLASS} and {@link #ERROR_MESSAGE}.
+ * {@code predict}: the model rejected it; {@code output}: its prediction is larger than the output topic accepts),
+ * {@link #ERROR_CLASS} and {@link #ERROR_MESSAGE}. A dead letter that would not fit the dead-letter topic keeps
+ * only these headers and as much of the value as fits, and says so in {@link #VALUE_ORIGINAL_BYTES} and
+ * {@link #TRUNCATED}.
  *
  * <p>Thread safety: constants only.
  */
@@ -17,6 +20,10 @@ public final class DeadLetterHeaders {
     public static final String STAGE = "inferstream.dlt.stage";
     public static final String ERROR_CLASS = "inferstream.dlt.error.class";
     public static final String ERROR_MESSAGE = "inferstream.dlt.error.message";
+    /** On a dead letter whose value was cut to fit the topic: the original value's size in bytes. */
+    public static final String VALUE_ORIGINAL_BYTES = "inferstream.dlt.value.original.bytes";
+    /** On a dead letter that was cut to fit the topic: what was dropped and why. */
+    public static final String TRUNCATED = "inferstream.dlt.truncated";
     /** On predictions and dead letters: the model's name. */
     public static final String MODEL_NAME = "inferstream.model.name";
     /** On predictions and dead letters: the model's version. */
@@ -28,6 +35,8 @@ public final class DeadLetterHeaders {
     public static final String STAGE_VALIDATE = "validate";
     /** Dead-letter stage: the model rejected the record. */
     public static final String STAGE_PREDICT = "predict";
+    /** Dead-letter stage: the prediction was made but is larger than the output topic accepts. */
+    public static final String STAGE_OUTPUT = "output";
 
     private DeadLetterHeaders() {
     }

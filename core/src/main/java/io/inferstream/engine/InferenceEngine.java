@@ -150,7 +150,7 @@ public final class InferenceEngine implements AutoCloseable {
         deployments = new DeploymentManager(source, deploymentSettings(workerCount, shadowTopic != null),
                 new TrafficSample(16));
         deployments.start(Duration.ofMillis(config.getLong(EngineConfig.MODEL_LOAD_TIMEOUT_MS)));
-        int outputPartitions = checkTopics(shadowTopic);
+        TopicFacts topics = checkTopics(shadowTopic);
         LOG.info("Serving {} with {} worker(s): {} -> {} (dead letters to {}), batches of up to {}",
                 deployments.peek().map(Deployment::describe).orElse("?"), workerCount,
                 config.getList(EngineConfig.INPUT_TOPICS), config.getString(EngineConfig.OUTPUT_TOPIC),
@@ -159,7 +159,8 @@ public final class InferenceEngine implements AutoCloseable {
                 config.getList(EngineConfig.INPUT_TOPICS), config.getString(EngineConfig.OUTPUT_TOPIC),
                 config.getString(EngineConfig.DEAD_LETTER_TOPIC), shadowTopic, config.getInt(EngineConfig.MAX_BATCH_SIZE),
                 config.getInt(EngineConfig.INPUT_MAX_RECORD_BYTES),
-                Duration.ofMillis(config.getLong(EngineConfig.POLL_TIMEOUT_MS)), outputPartitions, exactlyOnce());
+                Duration.ofMillis(config.getLong(EngineConfig.POLL_TIMEOUT_MS)), topics.outputPartitions, exactlyOnce(),
+                topics.outputMaxBytes, topics.deadLetterMaxBytes);
         String group = config.getString(EngineConfig.GROUP_ID);
         try {
             for (int i = 0; i < workerCount; i++) {
@@ -208,14 +209,36 @@ public final class InferenceEngine implements AutoCloseable {
                 config.getInt(EngineConfig.MODEL_WARMUP_RECORDS), warmup, shadows);
     }
 
-    /** Fails fast on a missing topic, and learns the output's partition count for order-keeping partitioning. */
-    private int checkTopics(String shadowTopic) {
+    /** What the engine learns about its topics before it starts. */
+    private static final class TopicFacts {
+        final int outputPartitions;
+        final int outputMaxBytes;
+        final int deadLetterMaxBytes;
+
+        TopicFacts(int outputPartitions, int outputMaxBytes, int deadLetterMaxBytes) {
+            this.outputPartitions = outputPartitions;
+            this.outputMaxBytes = outputMaxBytes;
+            this.deadLetterMaxBytes = deadLetterMaxBytes;
+        }
+    }
+
+    /** Smallest dead-letter limit that still holds the reason headers and some of the record. */
+    static final int MIN_DEAD_LETTER_BYTES = 16 * 1024;
+
+    /**
+     * Fails fast on a missing topic; learns the output's partition count (for order-keeping partitioning) and the
+     * largest record the output and dead-letter topics and the producer accept, so that a dead letter is always
+     * writable (cut to fit if need be) and a limit too small to hold one is a clear start-up error.
+     */
+    private TopicFacts checkTopics(String shadowTopic) {
         Map<String, Object> adminConfig = new HashMap<>(config.consumerOverrides());
         adminConfig.keySet().retainAll(AdminClientConfig.configNames());
         adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.getList(EngineConfig.BOOTSTRAP_SERVERS));
         Set<String> topics = new LinkedHashSet<>(config.getList(EngineConfig.INPUT_TOPICS));
-        topics.add(config.getString(EngineConfig.OUTPUT_TOPIC));
-        topics.add(config.getString(EngineConfig.DEAD_LETTER_TOPIC));
+        String output = config.getString(EngineConfig.OUTPUT_TOPIC);
+        String deadLetter = config.getString(EngineConfig.DEAD_LETTER_TOPIC);
+        topics.add(output);
+        topics.add(deadLetter);
         if (shadowTopic != null) {
             topics.add(shadowTopic);
         }
@@ -227,13 +250,18 @@ public final class InferenceEngine implements AutoCloseable {
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof UnknownTopicOrPartitionException) {
                     throw new ConfigException("Topic '" + firstMissing(admin, topics) + "' does not exist on "
-                            + config.getList(EngineConfig.BOOTSTRAP_SERVERS) + "; create it first (input, output "
+                            + config.getList(EngineConfig.BOOTSTRAP_SERVERS) + "; create it first (input, output"
                             + ", dead-letter and shadow topics are never auto-created by the engine)");
                 }
                 throw new ConfigException("Cannot describe topics " + topics + ": " + e.getCause());
             }
             boolean byInput = "input".equals(config.getString(EngineConfig.OUTPUT_PARTITIONING));
-            return byInput ? found.get(config.getString(EngineConfig.OUTPUT_TOPIC)).partitions().size() : 0;
+            Map<String, Integer> topicLimits = maxMessageBytes(admin, List.of(output, deadLetter));
+            int producerLimit = producerMaxRequestSize();
+            int outputMax = Math.min(producerLimit, topicLimits.getOrDefault(output, Integer.MAX_VALUE));
+            int deadLetterMax = Math.min(producerLimit, topicLimits.getOrDefault(deadLetter, Integer.MAX_VALUE));
+            checkDeadLetterLimit(deadLetter, deadLetterMax, producerLimit);
+            return new TopicFacts(byInput ? found.get(output).partitions().size() : 0, outputMax, deadLetterMax);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ConfigException("interrupted while checking topics");
@@ -241,6 +269,47 @@ public final class InferenceEngine implements AutoCloseable {
             throw new ConfigException(EngineConfig.BOOTSTRAP_SERVERS, config.getList(EngineConfig.BOOTSTRAP_SERVERS),
                     "no answer from the Kafka cluster within 30 s");
         }
+    }
+
+    private void checkDeadLetterLimit(String deadLetter, int deadLetterMax, int producerLimit) {
+        String keys = "the dead-letter topic's max.message.bytes and producer.max.request.size";
+        if (deadLetterMax < MIN_DEAD_LETTER_BYTES) {
+            throw new ConfigException("Dead letters would not fit: topic '" + deadLetter + "' and the producer accept "
+                    + "records of at most " + deadLetterMax + " bytes (producer.max.request.size=" + producerLimit
+                    + "); a dead letter needs at least " + MIN_DEAD_LETTER_BYTES + " for its reason headers. Raise "
+                    + keys + ".");
+        }
+        int inputLimit = config.getInt(EngineConfig.INPUT_MAX_RECORD_BYTES);
+        if (inputLimit + MIN_DEAD_LETTER_BYTES > deadLetterMax) {
+            LOG.warn("Records close to input.max.record.bytes={} do not fit the dead-letter topic '{}' whole (at most {} "
+                    + "bytes with headers): such dead letters are written with their value cut and a header saying so. "
+                    + "Raise {}, or lower input.max.record.bytes, to keep them whole.", inputLimit, deadLetter,
+                    deadLetterMax, keys);
+        }
+    }
+
+    private int producerMaxRequestSize() {
+        Object given = config.producerOverrides().get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+        return given == null ? 1_048_576 : Integer.parseInt(String.valueOf(given).trim());
+    }
+
+    /** @return each topic's max.message.bytes as the broker reports it; absent if it cannot be read (ACLs). */
+    private static Map<String, Integer> maxMessageBytes(Admin admin, List<String> topics) throws InterruptedException {
+        Map<String, Integer> out = new HashMap<>();
+        List<org.apache.kafka.common.config.ConfigResource> resources = new ArrayList<>();
+        topics.forEach(t -> resources.add(new org.apache.kafka.common.config.ConfigResource(
+                org.apache.kafka.common.config.ConfigResource.Type.TOPIC, t)));
+        try {
+            admin.describeConfigs(resources).all().get(30, TimeUnit.SECONDS).forEach((resource, cfg) -> {
+                org.apache.kafka.clients.admin.ConfigEntry e = cfg.get("max.message.bytes");
+                if (e != null && e.value() != null) {
+                    out.put(resource.name(), Integer.parseInt(e.value()));
+                }
+            });
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("Cannot read max.message.bytes of {} ({}); assuming the producer's limit", topics, e.toString());
+        }
+        return out;
     }
 
     /** A client id per worker: the given one, or the user's with the worker index, so JMX names never clash. */

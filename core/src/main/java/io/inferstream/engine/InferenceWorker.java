@@ -5,7 +5,6 @@ import io.inferstream.deploy.Deployment;
 import io.inferstream.deploy.DeploymentManager;
 import io.inferstream.deploy.ScoringPipeline;
 import io.inferstream.model.ModelFailureException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -48,6 +47,7 @@ final class InferenceWorker implements Runnable {
     private final DeploymentManager deployments;
     private final ScoringPipeline pipeline;
     private final WorkerSettings settings;
+    private final DeadLetterRecords deadLetters;
     private final EngineMetrics metrics;
     private final Host engine;
 
@@ -71,9 +71,14 @@ final class InferenceWorker implements Runnable {
         final Duration pollTimeout;
         final int outputPartitions; // 0 = partition by key
         final boolean transactional;
+        final int outputMaxBytes;
+        final int deadLetterMaxBytes;
 
         WorkerSettings(List<String> inputTopics, String outputTopic, String deadLetterTopic, String shadowTopic,
-                int maxBatchSize, int maxRecordBytes, Duration pollTimeout, int outputPartitions, boolean transactional) {
+                int maxBatchSize, int maxRecordBytes, Duration pollTimeout, int outputPartitions, boolean transactional,
+                int outputMaxBytes, int deadLetterMaxBytes) {
+            this.outputMaxBytes = outputMaxBytes;
+            this.deadLetterMaxBytes = deadLetterMaxBytes;
             this.inputTopics = inputTopics;
             this.outputTopic = outputTopic;
             this.deadLetterTopic = deadLetterTopic;
@@ -97,6 +102,7 @@ final class InferenceWorker implements Runnable {
         this.deployments = deployments;
         this.pipeline = new ScoringPipeline(slot, settings.maxBatchSize, settings.maxRecordBytes, deployments.traffic());
         this.settings = settings;
+        this.deadLetters = new DeadLetterRecords(settings.deadLetterTopic, settings.deadLetterMaxBytes);
         this.metrics = metrics;
         this.engine = engine;
     }
@@ -183,10 +189,16 @@ final class InferenceWorker implements Runnable {
         for (int i = 0; i < polled.size(); i++) {
             ConsumerRecord<byte[], byte[]> in = polled.get(i);
             ScoringPipeline.Outcome outcome = scored.outcomes().get(i);
-            if (outcome.ok()) {
-                sendPrediction(in, outcome, polledAtNanos, sendFailure);
+            if (!outcome.ok()) {
+                sendDeadLetter(in, outcome.version(), outcome.stage(), outcome.error(), sendFailure);
+            } else if (tooLargeForOutput(in, outcome)) {
+                // A prediction the output topic would refuse would fail the batch on every retry: dead-letter it.
+                sendDeadLetter(in, outcome.version(), DeadLetterHeaders.STAGE_OUTPUT, new IllegalStateException(
+                        "the prediction is " + outcome.prediction().length + " bytes, more than the output topic "
+                        + settings.outputTopic + " accepts (" + settings.outputMaxBytes + " bytes with headers)"),
+                        sendFailure);
             } else {
-                sendDeadLetter(in, outcome, sendFailure);
+                sendPrediction(in, outcome, polledAtNanos, sendFailure);
             }
         }
         for (ScoringPipeline.ShadowOutcome shadow : scored.shadows()) {
@@ -244,6 +256,13 @@ final class InferenceWorker implements Runnable {
                 });
     }
 
+    private boolean tooLargeForOutput(ConsumerRecord<byte[], byte[]> in, ScoringPipeline.Outcome outcome) {
+        // Cheap test first: almost every prediction is far below the limit.
+        return outcome.prediction().length + (in.key() == null ? 0 : in.key().length) > settings.outputMaxBytes / 2
+                && DeadLetterRecords.sizeOf(in.key(), outcome.prediction(), modelHeaders(outcome.version()))
+                        > settings.outputMaxBytes;
+    }
+
     private Integer outputPartition(ConsumerRecord<byte[], byte[]> in) {
         return settings.outputPartitions > 0 ? in.partition() % settings.outputPartitions : null;
     }
@@ -255,24 +274,13 @@ final class InferenceWorker implements Runnable {
         return headers;
     }
 
-    private void sendDeadLetter(ConsumerRecord<byte[], byte[]> in, ScoringPipeline.Outcome outcome,
-            AtomicReference<Exception> failure) {
-        String stage = outcome.stage();
-        Exception error = outcome.error();
-        Headers headers = new RecordHeaders(in.headers().toArray());
-        headers.add(DeadLetterHeaders.TOPIC, utf8(in.topic()));
-        headers.add(DeadLetterHeaders.PARTITION, utf8(Integer.toString(in.partition())));
-        headers.add(DeadLetterHeaders.OFFSET, utf8(Long.toString(in.offset())));
-        headers.add(DeadLetterHeaders.STAGE, utf8(stage));
-        headers.add(DeadLetterHeaders.ERROR_CLASS, utf8(error.getClass().getName()));
-        headers.add(DeadLetterHeaders.ERROR_MESSAGE, utf8(String.valueOf(error.getMessage())));
-        headers.add(DeadLetterHeaders.MODEL_NAME, outcome.version().nameHeader());
-        headers.add(DeadLetterHeaders.MODEL_VERSION, outcome.version().versionHeader());
+    private void sendDeadLetter(ConsumerRecord<byte[], byte[]> in, DeployedVersion version, String stage,
+            Exception error, AtomicReference<Exception> failure) {
         if (LOG.isDebugEnabled()) {
             LOG.debug("{}: {}-{}@{} to the dead-letter topic at stage {}: {}", name, in.topic(), in.partition(),
                     in.offset(), stage, error.getMessage());
         }
-        producer.send(new ProducerRecord<>(settings.deadLetterTopic, null, in.key(), in.value(), headers), (meta, e) -> {
+        producer.send(deadLetters.of(in, stage, error, version.nameHeader(), version.versionHeader()), (meta, e) -> {
             if (e != null) {
                 failure.compareAndSet(null, e);
             } else {
@@ -322,9 +330,5 @@ final class InferenceWorker implements Runnable {
         } catch (RuntimeException e) {
             LOG.warn("{}: closing the producer: {}", name, e.toString());
         }
-    }
-
-    private static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -90,7 +90,7 @@ class InferenceWorkerTest {
         }
         managers.add(deployments);
         InferenceWorker.WorkerSettings settings = new InferenceWorker.WorkerSettings(List.of("in"), "out", "dlt", null,
-                100, 1 << 20, Duration.ofMillis(10), 1, transactional);
+                100, 1 << 20, Duration.ofMillis(10), 1, transactional, 1 << 20, 1 << 20);
         return new InferenceWorker("test", consumer, producer, deployments, 0, settings, metrics, host);
     }
 
