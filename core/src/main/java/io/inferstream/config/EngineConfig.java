@@ -62,6 +62,7 @@ public final class EngineConfig extends AbstractConfig {
     public static final String POLL_TIMEOUT_MS = "poll.timeout.ms";
     public static final String OUTPUT_PARTITIONING = "output.partitioning";
     public static final String SHUTDOWN_TIMEOUT_MS = "shutdown.timeout.ms";
+    public static final String INSTANCE_ID = "instance.id";
     public static final String PROCESSING_GUARANTEE = "processing.guarantee";
     /** {@value}: offsets committed after every output of a batch is acknowledged (the default). */
     public static final String AT_LEAST_ONCE = "at_least_once";
@@ -164,6 +165,11 @@ public final class EngineConfig extends AbstractConfig {
                             + "and its offsets are committed in one transaction, so readers with "
                             + "isolation.level=read_committed see every record's outcome exactly once (costs one "
                             + "transaction commit per batch).")
+            .define(INSTANCE_ID, Type.STRING, "", Importance.MEDIUM,
+                    "A stable name for this engine instance, unique in its group (e.g. a StatefulSet pod name). Set, "
+                            + "it gives fast recovery after a crash: static group membership (the restarted instance "
+                            + "takes its partitions back without a rebalance) and, with exactly_once, stable "
+                            + "transactional ids that fence the crashed instance's open transaction at once.")
             .define(SHUTDOWN_TIMEOUT_MS, Type.LONG, 30_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
                     "How long close() waits for in-flight batches to finish and commit.");
 

@@ -150,6 +150,11 @@ public final class InferenceEngine implements AutoCloseable {
         deployments = new DeploymentManager(source, deploymentSettings(workerCount, shadowTopic != null),
                 new TrafficSample(16));
         deployments.start(Duration.ofMillis(config.getLong(EngineConfig.MODEL_LOAD_TIMEOUT_MS)));
+        if (exactlyOnce() && config.getString(EngineConfig.INSTANCE_ID).isBlank()) {
+            LOG.info("instance.id is not set: after a crash, read_committed readers wait up to the producer's "
+                    + "transaction.timeout.ms for the crashed instance's open transaction; a stable instance.id per "
+                    + "instance fences it at once");
+        }
         TopicFacts topics = checkTopics(shadowTopic);
         LOG.info("Serving {} with {} worker(s): {} -> {} (dead letters to {}), batches of up to {}",
                 deployments.peek().map(Deployment::describe).orElse("?"), workerCount,
@@ -340,6 +345,12 @@ public final class InferenceEngine implements AutoCloseable {
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getList(EngineConfig.BOOTSTRAP_SERVERS));
         c.put(ConsumerConfig.GROUP_ID_CONFIG, config.getString(EngineConfig.GROUP_ID));
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.getInt(EngineConfig.MAX_BATCH_SIZE));
+        String instance = config.getString(EngineConfig.INSTANCE_ID);
+        if (!instance.isBlank()) {
+            // Static membership: a restarted instance takes its partitions back at once, without waiting for the
+            // old member's session to expire or a rebalance of the whole group.
+            c.putIfAbsent(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instance + "-" + index);
+        }
         // The engine commits after the outputs are acknowledged; auto-commit would break at-least-once.
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
@@ -366,9 +377,15 @@ public final class InferenceEngine implements AutoCloseable {
         p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getList(EngineConfig.BOOTSTRAP_SERVERS));
         if (exactlyOnce()) {
-            // Unique per worker and per engine instance: fencing of zombies is done by the consumer group
-            // generation (KIP-447), so the id need not be stable across restarts.
-            p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, clientId + "-" + java.util.UUID.randomUUID());
+            // With a stable instance.id the id is stable too, so a restarted worker's initTransactions() fences
+            // the crashed one and aborts its open transaction at once; otherwise read_committed readers wait for it
+            // to time out. Without instance.id the id must be unique (two instances would fence each other).
+            String instance = config.getString(EngineConfig.INSTANCE_ID);
+            p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, instance.isBlank()
+                    ? clientId + "-" + java.util.UUID.randomUUID()
+                    : "inferstream-" + config.getString(EngineConfig.GROUP_ID) + "-" + instance + "-" + index);
+            // A crashed instance's open transaction blocks readers until it times out: keep that short.
+            p.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
         }
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
