@@ -261,9 +261,9 @@ public final class DeploymentManager implements AutoCloseable {
             return Optional.empty();
         } catch (VersionRejectedException e) {
             rejected.put(spec.version(), new Rejection(spec.fingerprint(), e.getMessage(), e.getCause()));
-            rejections.incrementAndGet();
             LOG.error("Rejected {} version {} from {}: {}", label(name), spec.version(), spec.origin(), e.getMessage());
             notify(new VersionStatus(name, spec.version(), VersionStatus.State.REJECTED, 0, false, e.getMessage()));
+            rejections.incrementAndGet(); // last: whoever sees the count also sees the report
             return Optional.of(e.getMessage());
         }
     }
