@@ -76,7 +76,7 @@ final class RunCommand {
                 + " from " + engine.deployments().describeSource() + "; stop with Ctrl-C or SIGTERM");
         try {
             while (!engine.awaitTermination(Duration.ofSeconds(statusSeconds))) {
-                out.println("inferstream: " + engine.metrics());
+                out.println("inferstream: " + status(engine));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -145,6 +145,18 @@ final class RunCommand {
                 }
             }
         }
+    }
+
+    /** @return the status line: what the engine waits for when it has nothing to show, else its counters. */
+    static String status(InferenceEngine engine) {
+        if (!engine.clusterReachable()) {
+            return "waiting for the Kafka cluster, which does not answer; " + engine.metrics();
+        }
+        if (engine.metrics().assignedPartitions() == 0) {
+            return "waiting for partitions: the consumer group is (re)balancing or has more members than input "
+                    + "partitions; " + engine.metrics();
+        }
+        return engine.metrics().toString();
     }
 
     /** Reads a properties file (UTF-8) into a validated configuration. */

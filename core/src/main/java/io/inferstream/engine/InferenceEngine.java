@@ -80,6 +80,7 @@ public final class InferenceEngine implements AutoCloseable {
 
     private final EngineConfig config;
     private DeploymentManager deployments;
+    private ClusterWatch clusterWatch;
     private final List<InferenceWorker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final EngineMetrics metrics = new EngineMetrics();
@@ -193,6 +194,8 @@ public final class InferenceEngine implements AutoCloseable {
             throw e;
         }
         threads.forEach(Thread::start);
+        clusterWatch = new ClusterWatch(ModelSources.kafkaClients(config),
+                String.join(",", config.getList(EngineConfig.BOOTSTRAP_SERVERS)), Duration.ofSeconds(3));
     }
 
     private DeploymentSettings deploymentSettings(int workerCount, boolean shadows) throws ModelLoadException {
@@ -415,6 +418,11 @@ public final class InferenceEngine implements AutoCloseable {
                 .orElseThrow(() -> new IllegalStateException("the engine is closed"));
     }
 
+    /** @return false while the Kafka cluster does not answer (checked every few seconds). */
+    public boolean clusterReachable() {
+        return clusterWatch == null || clusterWatch.reachable();
+    }
+
     /** @return the deployment manager: the current snapshot, swap and rejection counts. */
     public DeploymentManager deployments() {
         return deployments;
@@ -472,6 +480,9 @@ public final class InferenceEngine implements AutoCloseable {
         synchronized (lock) {
             if (deployments != null) {
                 deployments.close();
+            }
+            if (clusterWatch != null) {
+                clusterWatch.close();
             }
             if (state == EngineState.STOPPING) {
                 state = EngineState.STOPPED;
