@@ -69,6 +69,9 @@ public final class EngineConfig extends AbstractConfig {
     /** {@value}: each batch's outputs and offsets are committed in one Kafka transaction. */
     public static final String EXACTLY_ONCE = "exactly_once";
 
+    /** Keys with these prefixes are Kafka client security settings shared by every client. */
+    public static final List<String> CLIENT_SECURITY_PREFIXES = List.of("security.", "ssl.", "sasl.");
+
     /** The input codecs. */
     public static final List<String> CODECS = List.of("json", "csv", "float32");
 
@@ -200,10 +203,12 @@ public final class EngineConfig extends AbstractConfig {
         for (Object k : properties.keySet()) {
             String key = String.valueOf(k);
             boolean passThrough = key.startsWith(CONSUMER_PREFIX) || key.startsWith(PRODUCER_PREFIX)
+                    || CLIENT_SECURITY_PREFIXES.stream().anyMatch(key::startsWith)
                     || key.startsWith(MODEL_CONFIG_PREFIX) || key.startsWith(INPUT_CONCAT_PREFIX);
             if (!known.contains(key) && !passThrough) {
                 throw new ConfigException("Unknown configuration key '" + key + "'" + suggestion(key, known)
-                        + ". Known keys: " + new TreeSet<>(known) + "; prefixes " + CONSUMER_PREFIX + "*, "
+                        + ". Known keys: " + new TreeSet<>(known) + "; prefixes security.*, ssl.*, sasl.*, "
+                        + CONSUMER_PREFIX + "*, "
                         + PRODUCER_PREFIX + "*, " + MODEL_CONFIG_PREFIX + "*, " + INPUT_CONCAT_PREFIX + "<input>.");
             }
         }
@@ -242,14 +247,36 @@ public final class EngineConfig extends AbstractConfig {
         return prev[b.length()];
     }
 
-    /** @return the keys given with the {@value #CONSUMER_PREFIX} prefix, prefix removed. */
-    public Map<String, Object> consumerOverrides() {
-        return originalsWithPrefix(CONSUMER_PREFIX);
+    /**
+     * @return the shared client security settings ({@code security.*}, {@code ssl.*}, {@code sasl.*}, as Kafka names
+     *     them), which reach every client the engine makes
+     */
+    public Map<String, Object> clientSecurity() {
+        Map<String, Object> out = new HashMap<>();
+        originals().forEach((k, v) -> {
+            if (CLIENT_SECURITY_PREFIXES.stream().anyMatch(k::startsWith)) {
+                out.put(k, v);
+            }
+        });
+        return out;
     }
 
-    /** @return the keys given with the {@value #PRODUCER_PREFIX} prefix, prefix removed. */
+    /**
+     * @return the consumer's settings: the shared security settings, then the keys given with the
+     *     {@value #CONSUMER_PREFIX} prefix (prefix removed), which win; the admin client and the model topic's reader
+     *     use them too
+     */
+    public Map<String, Object> consumerOverrides() {
+        Map<String, Object> out = clientSecurity();
+        out.putAll(originalsWithPrefix(CONSUMER_PREFIX));
+        return out;
+    }
+
+    /** @return the shared security settings, then the keys given with the {@value #PRODUCER_PREFIX} prefix. */
     public Map<String, Object> producerOverrides() {
-        return originalsWithPrefix(PRODUCER_PREFIX);
+        Map<String, Object> out = clientSecurity();
+        out.putAll(originalsWithPrefix(PRODUCER_PREFIX));
+        return out;
     }
 
     /** @return the model loader's options: the {@value #MODEL_CONFIG_PREFIX} keys, prefix removed. */
@@ -298,6 +325,10 @@ public final class EngineConfig extends AbstractConfig {
         sb.append("| `consumer.*` | | | | Passed to the Kafka consumer, prefix removed (e.g. `consumer.fetch.min.bytes`). "
                 + "`enable.auto.commit` is always false: the engine commits. |\n");
         sb.append("| `producer.*` | | | | Passed to the Kafka producer, prefix removed (e.g. `producer.linger.ms`). |\n");
+        sb.append("| `security.*`, `ssl.*`, `sasl.*` | | | | Kafka client security settings (e.g. "
+                + "`security.protocol=SASL_SSL`, `ssl.truststore.location`, `sasl.jaas.config`), given once for every "
+                + "client the engine makes: consumers, producers, the admin client and the model topic's reader and "
+                + "writer. `consumer.`/`producer.` keys win for their client. |\n");
         sb.append("| `model.config.*` | | | | Passed to the model loader, prefix removed (e.g. `model.config.version`). |\n");
         sb.append("| `input.concat.<input>` | list | | | Scalar fields joined, in this order, into the tensor input "
                 + "`<input>` (e.g. `input.concat.features=f0,f1,f2,f3`). |\n");
