@@ -9,6 +9,7 @@ import io.inferstream.deploy.kafka.ModelTopicState;
 import io.inferstream.engine.InferenceEngine;
 import io.inferstream.testkit.contract.PredictionJson;
 import io.inferstream.testkit.fixtures.DenseNetwork;
+import io.inferstream.testkit.kafka.EmbeddedKafkaBroker;
 import io.inferstream.testkit.kafka.KafkaRecords;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -172,9 +173,14 @@ class ModelLifecycleTest extends LifecycleTestSupport {
     }
 
     static Map<String, Map<String, Object>> readStatuses(String topic, String name) {
+        return readStatuses(KAFKA.broker(), topic, name);
+    }
+
+    /** Reads the model topic as {@code inferstream models} does (over the broker's plain listener). */
+    static Map<String, Map<String, Object>> readStatuses(EmbeddedKafkaBroker broker, String topic, String name) {
         ModelTopicState state = new ModelTopicState(ModelTopicState.COUNT_ONLY);
         try (ModelTopicReader reader = new ModelTopicReader(Map.of("bootstrap.servers",
-                KAFKA.broker().bootstrapServers()), topic, state)) {
+                broker.bootstrapServers()), topic, state)) {
             reader.catchUp(Duration.ofSeconds(30));
         }
         return state.statuses(name);

@@ -93,6 +93,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final Path dataDir;
     private final int brokerPort;
     private final int controllerPort;
+    private int sslPort = -1;
+    private int saslSslPort = -1;
     private final String clusterId;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Created on first {@link #createTopic}; guarded by {@code this}. */
@@ -155,7 +157,29 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 + START_ATTEMPTS + " attempts", last);
     }
 
+    /**
+     * Like {@link #start()}, with two more listeners on 127.0.0.1: SSL and SASL_SSL (SCRAM-SHA-512, user
+     * {@link TlsFixture#SCRAM_USER}), both with the fixture's certificate. The PLAINTEXT listener stays for setting up
+     * topics.
+     */
+    public static EmbeddedKafkaBroker startSecured(TlsFixture tls) {
+        quietKafkaLoggers();
+        RuntimeException last = null;
+        for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+            try {
+                return startOnce(Map.of(), tls);
+            } catch (PortTakenException e) {
+                last = e;
+            }
+        }
+        throw new IllegalStateException("Embedded Kafka broker: could not bind free ports", last);
+    }
+
     private static EmbeddedKafkaBroker startOnce(Map<String, String> overrides) {
+        return startOnce(overrides, null);
+    }
+
+    private static EmbeddedKafkaBroker startOnce(Map<String, String> overrides, TlsFixture tls) {
         Path dataDir;
         try {
             dataDir = Files.createTempDirectory("inferstream-kafka-");
@@ -164,19 +188,32 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
         KafkaRaftServer server = null;
         try {
-            int[] ports = freeLoopbackPorts(2);
+            int[] ports = freeLoopbackPorts(tls == null ? 2 : 4);
             int brokerPort = ports[0];
             int controllerPort = ports[1];
             String clusterId = Uuid.randomUuid().toString();
             Path logDir = dataDir.resolve("log");
             Map<String, String> props = brokerProperties(brokerPort, controllerPort, logDir);
+            if (tls != null) {
+                String secured = ",SSL://" + LOOPBACK + ":" + ports[2] + ",SASL_SSL://" + LOOPBACK + ":" + ports[3];
+                props.put("listeners", props.get("listeners") + secured);
+                props.put("advertised.listeners", props.get("advertised.listeners") + secured);
+                props.put("listener.security.protocol.map", props.get("listener.security.protocol.map")
+                        + ",SSL:SSL,SASL_SSL:SASL_SSL");
+                props.putAll(tls.brokerSettings());
+            }
             props.putAll(overrides);
             KafkaConfig config = new KafkaConfig(props, false);
 
-            format(clusterId, logDir);
+            format(clusterId, logDir, tls == null ? List.of() : List.of(tls.scramArgument()));
             server = new KafkaRaftServer(config, Time.SYSTEM);
             server.startup();
-            return new EmbeddedKafkaBroker(server, dataDir, brokerPort, controllerPort, clusterId);
+            EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, dataDir, brokerPort, controllerPort, clusterId);
+            if (tls != null) {
+                broker.sslPort = ports[2];
+                broker.saslSslPort = ports[3];
+            }
+            return broker;
         } catch (Exception | Error e) {
             // Whatever failed, leave no running threads and no folder behind, keeping the first error as the cause.
             try {
@@ -239,8 +276,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     /** Formats the log folder for KRaft as {@code kafka-storage.sh format} does, printing nothing. */
-    private static void format(String clusterId, Path logDir) throws Exception {
+    private static void format(String clusterId, Path logDir, List<String> scram) throws Exception {
         Formatter formatter = new Formatter()
+                .setScramArguments(scram)
                 .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
                 .setNodeId(NODE_ID)
                 .setClusterId(clusterId)
@@ -254,6 +292,22 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** The {@code bootstrap.servers} string for clients, always {@code 127.0.0.1:<port>}. */
     public String bootstrapServers() {
         return LOOPBACK + ":" + brokerPort;
+    }
+
+    /** The {@code bootstrap.servers} of the SSL listener; only for a broker made by {@link #startSecured}. */
+    public String sslBootstrapServers() {
+        if (sslPort < 0) {
+            throw new IllegalStateException("this broker has no SSL listener: start it with startSecured");
+        }
+        return LOOPBACK + ":" + sslPort;
+    }
+
+    /** The {@code bootstrap.servers} of the SASL_SSL listener; only for a broker made by {@link #startSecured}. */
+    public String saslSslBootstrapServers() {
+        if (saslSslPort < 0) {
+            throw new IllegalStateException("this broker has no SASL_SSL listener: start it with startSecured");
+        }
+        return LOOPBACK + ":" + saslSslPort;
     }
 
     /** The port of the client listener on {@code 127.0.0.1}. */
