@@ -20,20 +20,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * The model lifecycle's costs, side by side in one run on one in-process broker with the demo's 784→35→10 network:
@@ -95,7 +86,7 @@ public final class LifecycleBenchmark {
                 p.route("onnx", RoutingSpec.parse("1=50,2=50", "", true));
             }
             String backlog = newTopic(broker);
-            produce(bootstrap, backlog, records, 0, null);
+            TimedRecords.produce(bootstrap, backlog, pool, records, 0, null);
             double fixed = 0;
             double routed = 0;
             for (int round = 0; round < 2; round++) {
@@ -157,28 +148,6 @@ public final class LifecycleBenchmark {
         }
     }
 
-    /** Produces {@code n} records keyed by their send time in ms, at {@code rate} per second (null: at once). */
-    private void produce(String bootstrap, String topic, int n, int offset, Double rate) {
-        Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.LINGER_MS_CONFIG, rate == null ? 10 : 1,
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        long start = System.nanoTime();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config)) {
-            for (int i = 0; i < n; i++) {
-                if (rate != null) {
-                    long due = start + (long) (i * 1e9 / rate);
-                    while (System.nanoTime() < due) {
-                        Thread.onSpinWait();
-                    }
-                }
-                byte[] key = (System.currentTimeMillis() + "-" + (offset + i)).getBytes(StandardCharsets.UTF_8);
-                producer.send(new ProducerRecord<>(topic, key, pool[i % pool.length]));
-            }
-            producer.flush();
-        }
-    }
-
     /** p99 latency in the 10 s before a swap vs the 10 s around it, at a fixed rate. */
     private void latencyBlip(EmbeddedKafkaBroker broker, double rate) throws Exception {
         String input = newTopic(broker);
@@ -189,7 +158,7 @@ public final class LifecycleBenchmark {
         try (InferenceEngine engine = start(props, null);
              ModelPublisher publisher = new ModelPublisher(Map.of("bootstrap.servers", broker.bootstrapServers()),
                      "bench-models")) {
-            Thread producer = new Thread(() -> produce(broker.bootstrapServers(), input, n, 0, rate));
+            Thread producer = new Thread(() -> TimedRecords.produce(broker.bootstrapServers(), input, pool, n, 0, rate));
             producer.start();
             Thread.sleep(12_000);
             swapAt = System.currentTimeMillis();
@@ -202,47 +171,19 @@ public final class LifecycleBenchmark {
         }
         List<Long> before = new ArrayList<>();
         List<Long> around = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> r : readAll(broker, (String) props.get(EngineConfig.OUTPUT_TOPIC), n)) {
-            long sent = Long.parseLong(new String(r.key(), StandardCharsets.UTF_8).split("-")[0]);
-            long latency = r.timestamp() - sent;
+        for (long[] sentAndLatency : TimedRecords.latencies(broker, (String) props.get(EngineConfig.OUTPUT_TOPIC),
+                PARTITIONS, n)) {
+            long sent = sentAndLatency[0];
             if (sent >= swapAt - 10_000 && sent < swapAt) {
-                before.add(latency);
+                before.add(sentAndLatency[1]);
             } else if (sent >= swapAt - 5_000 && sent < swapAt + 5_000) {
-                around.add(latency);
+                around.add(sentAndLatency[1]);
             }
         }
         System.out.printf("%n| TensorFlow 784→35→10, %,.0f records/s (half the fixed-model maximum) | p50 ms | p99 ms | max ms | records |%n"
                 + "|---|---:|---:|---:|---:|%n", rate);
-        System.out.println(row("10 s before the swap", before));
-        System.out.println(row("5 s either side of the swap", around));
-    }
-
-    private static String row(String label, List<Long> latencies) {
-        Collections.sort(latencies);
-        if (latencies.isEmpty()) {
-            return "| " + label + " | - | - | - | 0 |";
-        }
-        return String.format("| %s | %d | %d | %d | %,d |", label, latencies.get(latencies.size() / 2),
-                latencies.get((int) Math.min(latencies.size() - 1, Math.ceil(latencies.size() * 0.99) - 1)),
-                latencies.get(latencies.size() - 1), latencies.size());
-    }
-
-    private List<ConsumerRecord<byte[], byte[]>> readAll(EmbeddedKafkaBroker broker, String topic, int n) {
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(broker.consumerConfig(null))) {
-            List<TopicPartition> parts = new ArrayList<>();
-            for (int p = 0; p < PARTITIONS; p++) {
-                parts.add(new TopicPartition(topic, p));
-            }
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            long deadline = System.currentTimeMillis() + 60_000;
-            while (out.size() < n && System.currentTimeMillis() < deadline) {
-                ConsumerRecords<byte[], byte[]> polled = c.poll(Duration.ofMillis(200));
-                polled.forEach(out::add);
-            }
-        }
-        return out;
+        System.out.println(TimedRecords.row("10 s before the swap", before));
+        System.out.println(TimedRecords.row("5 s either side of the swap", around));
     }
 
     /** Swaps back and forth while a producer keeps records flowing; RSS after swap 10 and after the last. */
@@ -260,7 +201,7 @@ public final class LifecycleBenchmark {
                      "bench-models")) {
             Thread producer = new Thread(() -> {
                 while (producing.get()) {
-                    produce(broker.bootstrapServers(), input, 200, (int) produced.get(), null);
+                    TimedRecords.produce(broker.bootstrapServers(), input, pool, 200, (int) produced.get(), null);
                     produced.addAndGet(200);
                     try {
                         Thread.sleep(20);

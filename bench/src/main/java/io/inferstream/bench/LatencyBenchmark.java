@@ -1,0 +1,117 @@
+package io.inferstream.bench;
+
+import io.inferstream.config.EngineConfig;
+import io.inferstream.engine.EngineMetrics;
+import io.inferstream.engine.InferenceEngine;
+import io.inferstream.model.ModelRegistry;
+import io.inferstream.model.ModelSource;
+import io.inferstream.testkit.fixtures.DenseNetwork;
+import io.inferstream.testkit.kafka.EmbeddedKafkaBroker;
+import io.inferstream.testkit.onnx.OnnxModelWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Open-loop latency on the demo model (ONNX 784→35→10, JSON records): first the engine's maximum on a backlog, then
+ * records produced at a fixed 50% of that rate, and produce-to-prediction latency (p50/p99/max) read back from the
+ * output topic, with the default (throughput) settings and with the latency settings the README recommends.
+ *
+ * <p>Run: {@code bin/bench latency [--seconds S]}. Thread safety: a program, on its main thread.
+ */
+public final class LatencyBenchmark {
+    private static final int PARTITIONS = 4;
+
+    private LatencyBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int seconds = args.length >= 2 && args[0].equals("--seconds") ? Integer.parseInt(args[1]) : 20;
+        DenseNetwork network = DenseNetwork.mnistSized();
+        float[][] rows = network.sampleInputs(256, 7);
+        byte[][] pool = new byte[rows.length][];
+        for (int i = 0; i < rows.length; i++) {
+            pool[i] = DenseNetwork.toJson(rows[i]).getBytes(StandardCharsets.UTF_8);
+        }
+        ModelSource model = ModelSource.of(OnnxModelWriter.denseNetwork(network), "mnist.onnx");
+        ModelRegistry registry = ModelRegistry.discover();
+        Map<String, Map<String, Object>> settings = new java.util.LinkedHashMap<>();
+        settings.put("defaults (max.batch.size=500, producer.linger.ms=5)", Map.of());
+        settings.put("latency (max.batch.size=50, producer.linger.ms=0)",
+                Map.of(EngineConfig.MAX_BATCH_SIZE, 50, "producer.linger.ms", 0));
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+            String backlog = "latency-backlog";
+            broker.createTopic(backlog, PARTITIONS);
+            int backlogRecords = 30_000;
+            TimedRecords.produce(broker.bootstrapServers(), backlog, pool, backlogRecords, 0, null);
+            int run = 0;
+            double max;
+            Map<String, Object> p = properties(broker, backlog, ++run, Map.of());
+            try (InferenceEngine engine = InferenceEngine.start(new EngineConfig(p),
+                    () -> registry.load(model, "onnx", Map.of()))) {
+                EngineMetrics m = engine.metrics();
+                while (m.assignedPartitions() < PARTITIONS && m.recordsIn() == 0) {
+                    Thread.sleep(1);
+                }
+                long t0 = System.nanoTime();
+                while (m.predictionsOut() < backlogRecords) {
+                    Thread.sleep(5);
+                }
+                max = backlogRecords / ((System.nanoTime() - t0) / 1e9);
+            }
+            double rate = max / 2;
+            System.out.printf("%nEngine maximum on a backlog: %,.0f records/s; open loop at %,.0f records/s for %d s%n%n",
+                    max, rate, seconds);
+            System.out.println("| settings | p50 ms | p99 ms | max ms | records |");
+            System.out.println("|---|---:|---:|---:|---:|");
+            for (Map.Entry<String, Map<String, Object>> s : settings.entrySet()) {
+                String input = "latency-in-" + (++run);
+                broker.createTopic(input, PARTITIONS);
+                Map<String, Object> props = properties(broker, input, run, s.getValue());
+                int n = (int) (rate * seconds);
+                try (InferenceEngine engine = InferenceEngine.start(new EngineConfig(props),
+                        () -> registry.load(model, "onnx", Map.of()))) {
+                    while (engine.metrics().assignedPartitions() < PARTITIONS) {
+                        Thread.sleep(5);
+                    }
+                    TimedRecords.produce(broker.bootstrapServers(), input, pool, n, 0, rate);
+                    while (engine.metrics().predictionsOut() < n) {
+                        Thread.sleep(5);
+                    }
+                }
+                List<Long> latencies = new ArrayList<>();
+                // The first 2 s warm the JIT and the clients; the open-loop figures are the steady state after it.
+                long steady = Long.MAX_VALUE;
+                List<long[]> all = TimedRecords.latencies(broker, (String) props.get(EngineConfig.OUTPUT_TOPIC),
+                        PARTITIONS, n);
+                for (long[] r : all) {
+                    steady = Math.min(steady, r[0]);
+                }
+                for (long[] r : all) {
+                    if (r[0] >= steady + 2_000) {
+                        latencies.add(r[1]);
+                    }
+                }
+                System.out.println(TimedRecords.row(s.getKey(), latencies));
+            }
+        }
+        System.exit(0);
+    }
+
+    private static Map<String, Object> properties(EmbeddedKafkaBroker broker, String input, int run,
+            Map<String, Object> extra) {
+        String out = "latency-out-" + run;
+        broker.createTopic(out, PARTITIONS);
+        broker.createTopic(out + "-dlt", 1);
+        Map<String, Object> props = new HashMap<>(extra);
+        props.put(EngineConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+        props.put(EngineConfig.GROUP_ID, "latency-" + run);
+        props.put(EngineConfig.INPUT_TOPICS, input);
+        props.put(EngineConfig.OUTPUT_TOPIC, out);
+        props.put(EngineConfig.DEAD_LETTER_TOPIC, out + "-dlt");
+        props.put(EngineConfig.WORKER_THREADS, 2);
+        return props;
+    }
+}

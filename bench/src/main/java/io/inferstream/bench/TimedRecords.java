@@ -1,0 +1,84 @@
+package io.inferstream.bench;
+
+import io.inferstream.testkit.kafka.EmbeddedKafkaBroker;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Records that carry their own send time (the key is {@code <epoch ms>-<n>}), produced open loop at a fixed rate,
+ * and the produce-to-prediction latency read back from the output topic: a measurement that does not trust the
+ * engine's own counters. Predictions keep the input key; their timestamp is set when the engine sends them.
+ *
+ * <p>Thread safety: stateless.
+ */
+final class TimedRecords {
+    private TimedRecords() {
+    }
+
+    /** Produces {@code n} records keyed by their send time, at {@code rate} per second (null: as fast as possible). */
+    static void produce(String bootstrap, String topic, byte[][] pool, int n, int offset, Double rate) {
+        Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.LINGER_MS_CONFIG, rate == null ? 10 : 0,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        long start = System.nanoTime();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config)) {
+            for (int i = 0; i < n; i++) {
+                if (rate != null) {
+                    long due = start + (long) (i * 1e9 / rate);
+                    while (System.nanoTime() < due) {
+                        Thread.onSpinWait();
+                    }
+                }
+                byte[] key = (System.currentTimeMillis() + "-" + (offset + i)).getBytes(StandardCharsets.UTF_8);
+                producer.send(new ProducerRecord<>(topic, key, pool[i % pool.length]));
+            }
+            producer.flush();
+        }
+    }
+
+    /** @return {send time ms, latency ms} of each of up to {@code n} predictions in the output topic. */
+    static List<long[]> latencies(EmbeddedKafkaBroker broker, String topic, int partitions, int n) {
+        List<long[]> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(broker.consumerConfig(null))) {
+            List<TopicPartition> parts = new ArrayList<>();
+            for (int p = 0; p < partitions; p++) {
+                parts.add(new TopicPartition(topic, p));
+            }
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (out.size() < n && System.currentTimeMillis() < deadline) {
+                ConsumerRecords<byte[], byte[]> polled = c.poll(Duration.ofMillis(200));
+                for (ConsumerRecord<byte[], byte[]> r : polled) {
+                    long sent = Long.parseLong(new String(r.key(), StandardCharsets.UTF_8).split("-")[0]);
+                    out.add(new long[] {sent, r.timestamp() - sent});
+                }
+            }
+        }
+        return out;
+    }
+
+    /** @return a Markdown row: label, p50, p99, max (ms) and the count. */
+    static String row(String label, List<Long> latencies) {
+        Collections.sort(latencies);
+        if (latencies.isEmpty()) {
+            return "| " + label + " | - | - | - | 0 |";
+        }
+        return String.format("| %s | %d | %d | %d | %,d |", label, latencies.get(latencies.size() / 2),
+                latencies.get((int) Math.min(latencies.size() - 1, Math.ceil(latencies.size() * 0.99) - 1)),
+                latencies.get(latencies.size() - 1), latencies.size());
+    }
+}
