@@ -44,10 +44,10 @@ class CrashRecoveryTest extends EngineTestSupport {
         }
         KafkaRecords.produceStrings(KAFKA.broker(), topics.input, records);
 
-        // The crashed instance: its transaction is open, with one output written, and will not time out for a minute.
+        // The crashed instance: its transaction is open, with one output written, and will not time out for 5 minutes.
         Map<String, Object> zombieConfig = KAFKA.broker().producerConfig();
         zombieConfig.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "inferstream-" + topics.group + "-pod-0-0");
-        zombieConfig.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 60_000);
+        zombieConfig.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 300_000);
         KafkaProducer<byte[], byte[]> zombie = new KafkaProducer<>(zombieConfig);
         zombie.initTransactions();
         zombie.beginTransaction();
@@ -68,8 +68,9 @@ class CrashRecoveryTest extends EngineTestSupport {
                 TopicPartition tp = new TopicPartition(topics.output, 0);
                 reader.assign(List.of(tp));
                 reader.seekToBeginning(List.of(tp));
-                // Well inside the zombie's 60 s timeout: only fencing can release the readers this early.
-                long deadline = started + 40_000;
+                // Well inside the zombie's 5-minute timeout: only fencing can release the readers this early
+                // (generous, as a loaded 2-core machine can take a while to start the engine and score).
+                long deadline = started + 120_000;
                 while (perKey.size() < RECORDS && System.currentTimeMillis() < deadline) {
                     for (ConsumerRecord<byte[], byte[]> r : reader.poll(Duration.ofMillis(200))) {
                         perKey.merge(new String(r.key(), StandardCharsets.UTF_8), 1, Integer::sum);
