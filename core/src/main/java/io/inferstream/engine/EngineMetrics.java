@@ -6,11 +6,14 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.core.instrument.search.Search;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -63,6 +66,13 @@ public final class EngineMetrics {
     private final LatencyPercentiles latency;
     private final LatencyPercentiles processingLatency;
     private final long startNanos = System.nanoTime();
+    private ScheduledExecutorService clientRefresh; // made on first use: unit tests never bind a client
+
+    /**
+     * How often a Kafka client's metrics are looked at for new ones: per-partition meters such as records-lag exist
+     * only once partitions are assigned, and Micrometer's default (a minute) would leave them out that long.
+     */
+    private static final Duration CLIENT_METRICS_REFRESH = Duration.ofSeconds(5);
 
     /** Meters of one model version, looked up once rather than per record. */
     private static final class VersionMeters {
@@ -73,9 +83,9 @@ public final class EngineMetrics {
         final Timer modelCalls;
 
         VersionMeters(MeterRegistry meters, Tags tags) {
-            predictions = Counter.builder(PREDICTIONS).tags(tags).baseUnit("records")
+            predictions = Counter.builder(PREDICTIONS).tags(tags)
                     .description("Predictions acknowledged by the output topic").register(meters);
-            shadowPredictions = Counter.builder(SHADOW_PREDICTIONS).tags(tags).baseUnit("records")
+            shadowPredictions = Counter.builder(SHADOW_PREDICTIONS).tags(tags)
                     .description("Shadow predictions acknowledged by the shadow topic").register(meters);
             latency = timer(LATENCY, "Record timestamp to acknowledged prediction (includes time waiting in the topic)",
                     tags, meters);
@@ -114,12 +124,11 @@ public final class EngineMetrics {
     EngineMetrics(MeterRegistry meters, MeterRegistry own) {
         this.meters = meters;
         this.own = own;
-        recordsIn = Counter.builder(RECORDS_IN).baseUnit("records").description("Records consumed from the input topics")
+        recordsIn = Counter.builder(RECORDS_IN).description("Records consumed from the input topics")
                 .register(meters);
         modelCalls = Counter.builder(MODEL_CALLS).description("Calls to Model.predict").register(meters);
         commits = Counter.builder(COMMITS).description("Offset commits (or transactions) made").register(meters);
-        batchSizes = DistributionSummary.builder(BATCH_SIZE).baseUnit("records")
-                .description("Records per polled batch").publishPercentileHistogram()
+        batchSizes = DistributionSummary.builder(BATCH_SIZE).description("Records per polled batch").publishPercentileHistogram()
                 .distributionStatisticExpiry(NEVER).distributionStatisticBufferLength(1)
                 .minimumExpectedValue(1.0).maximumExpectedValue(100_000.0).register(meters);
         Gauge.builder(ASSIGNED_PARTITIONS, assignedPartitions, AtomicInteger::get)
@@ -168,7 +177,7 @@ public final class EngineMetrics {
     void countDeadLetter(String model, String version, String stage) {
         deadLettersByKey.computeIfAbsent(model + '\u0000' + version + '\u0000' + stage,
                 k -> Counter.builder(DEAD_LETTERS).tags("model", model, "version", version, "stage", stage)
-                        .baseUnit("records").description("Records acknowledged by the dead-letter topic, by stage")
+                        .description("Records acknowledged by the dead-letter topic, by stage")
                         .register(meters)).increment();
     }
 
@@ -179,7 +188,7 @@ public final class EngineMetrics {
     void countShadowFailures(String model, int failures) {
         if (failures > 0) {
             shadowFailuresByModel.computeIfAbsent(model, k -> Counter.builder(SHADOW_FAILURES).tags("model", model)
-                    .baseUnit("records").description("Records a shadow version could not score").register(meters))
+                    .description("Records a shadow version could not score").register(meters))
                     .increment(failures);
         }
     }
@@ -189,9 +198,37 @@ public final class EngineMetrics {
         return version(model, version).modelCalls;
     }
 
-    /** @return the registry the meters are registered on (the caller's, or the engine's own). */
-    MeterRegistry registry() {
-        return meters;
+    /**
+     * Binds a Kafka client's own metrics (records-lag per partition, fetch and request rates, ...) through
+     * Micrometer's Kafka binder; close the binder before the client.
+     */
+    KafkaClientMetrics bindClient(java.util.function.Function<ScheduledExecutorService, KafkaClientMetrics> binder) {
+        ScheduledExecutorService scheduler;
+        synchronized (this) {
+            if (clientRefresh == null) {
+                clientRefresh = Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "inferstream-kafka-metrics");
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
+            scheduler = clientRefresh;
+        }
+        KafkaClientMetrics bound = binder.apply(scheduler);
+        bound.bindTo(meters);
+        return bound;
+    }
+
+    /** @return the refresh interval for {@link #bindClient}'s binders. */
+    static Duration clientMetricsRefresh() {
+        return CLIENT_METRICS_REFRESH;
+    }
+
+    /** Stops refreshing client metrics (the binders are closed by their workers). */
+    synchronized void close() {
+        if (clientRefresh != null) {
+            clientRefresh.shutdownNow();
+        }
     }
 
     AtomicInteger assignedPartitionsCounter() {

@@ -151,6 +151,7 @@ final class EngineObservability implements AutoCloseable {
             server.close();
         }
         gc.close();
+        metrics.close();
         if (callers != null) {
             // The caller's registry outlives the engine: leave none of this engine's meters behind in it.
             for (Meter m : List.copyOf(meters.getMeters())) {

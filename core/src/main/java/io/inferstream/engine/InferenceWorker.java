@@ -113,12 +113,13 @@ final class InferenceWorker implements Runnable {
         this.engine = engine;
         // Only real clients have metrics to bind; mock ones in unit tests have none.
         if (consumer instanceof KafkaConsumer) {
-            clientMetrics.add(new KafkaClientMetrics(consumer));
+            clientMetrics.add(metrics.bindClient(scheduler -> new KafkaClientMetrics(consumer, List.of(), scheduler,
+                    EngineMetrics.clientMetricsRefresh())));
         }
         if (producer instanceof KafkaProducer) {
-            clientMetrics.add(new KafkaClientMetrics(producer));
+            clientMetrics.add(metrics.bindClient(scheduler -> new KafkaClientMetrics(producer, List.of(), scheduler,
+                    EngineMetrics.clientMetricsRefresh())));
         }
-        clientMetrics.forEach(m -> m.bindTo(metrics.registry()));
     }
 
     /** Interrupts a blocking poll so the loop notices that the engine is stopping. */
