@@ -5,6 +5,7 @@ import io.inferstream.deploy.Deployment;
 import io.inferstream.deploy.DeploymentManager;
 import io.inferstream.deploy.ScoringPipeline;
 import io.inferstream.model.ModelFailureException;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -112,13 +113,14 @@ final class InferenceWorker implements Runnable {
         this.metrics = metrics;
         this.engine = engine;
         // Only real clients have metrics to bind; mock ones in unit tests have none.
+        // A worker's consumer and producer share one client.id: a tag tells their common meters (app-info) apart.
         if (consumer instanceof KafkaConsumer) {
-            clientMetrics.add(metrics.bindClient(scheduler -> new KafkaClientMetrics(consumer, List.of(), scheduler,
-                    EngineMetrics.clientMetricsRefresh())));
+            clientMetrics.add(metrics.bindClient(scheduler -> new KafkaClientMetrics(consumer,
+                    Tags.of("client", "consumer"), scheduler, EngineMetrics.clientMetricsRefresh())));
         }
         if (producer instanceof KafkaProducer) {
-            clientMetrics.add(metrics.bindClient(scheduler -> new KafkaClientMetrics(producer, List.of(), scheduler,
-                    EngineMetrics.clientMetricsRefresh())));
+            clientMetrics.add(metrics.bindClient(scheduler -> new KafkaClientMetrics(producer,
+                    Tags.of("client", "producer"), scheduler, EngineMetrics.clientMetricsRefresh())));
         }
     }
 
