@@ -110,6 +110,15 @@ public final class InferenceEngine implements AutoCloseable {
     }
 
     /**
+     * As {@link #start(EngineConfig, ModelProvider)}, with the engine's meters also registered on the application's
+     * registry (see {@link #start(EngineConfig, DeploymentSource, MeterRegistry)}).
+     */
+    public static InferenceEngine start(EngineConfig config, ModelProvider provider, MeterRegistry registry)
+            throws ModelLoadException {
+        return start(config, new FixedModelSource("model", provider), registry);
+    }
+
+    /**
      * Reads the source's current deployment, loads it (each version once, or once per worker if it is not
      * thread-safe), checks the topics exist, starts the workers, and follows the source from then on.
      *
