@@ -63,6 +63,8 @@ public final class EngineConfig extends AbstractConfig {
     public static final String OUTPUT_PARTITIONING = "output.partitioning";
     public static final String SHUTDOWN_TIMEOUT_MS = "shutdown.timeout.ms";
     public static final String INSTANCE_ID = "instance.id";
+    public static final String METRICS_PORT = "metrics.port";
+    public static final String METRICS_HOST = "metrics.host";
     public static final String PROCESSING_GUARANTEE = "processing.guarantee";
     /** {@value}: offsets committed after every output of a batch is acknowledged (the default). */
     public static final String AT_LEAST_ONCE = "at_least_once";
@@ -174,7 +176,18 @@ public final class EngineConfig extends AbstractConfig {
                             + "takes its partitions back without a rebalance) and, with exactly_once, stable "
                             + "transactional ids that fence the crashed instance's open transaction at once.")
             .define(SHUTDOWN_TIMEOUT_MS, Type.LONG, 30_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
-                    "How long close() waits for in-flight batches to finish and commit.");
+                    "How long close() waits for in-flight batches to finish and commit.")
+            .define(METRICS_PORT, Type.INT, null, ConfigDef.LambdaValidator.with((name, value) -> {
+                if (value != null) {
+                    ConfigDef.Range.between(0, 65_535).ensureValid(name, value);
+                }
+            }, () -> "[0,...,65535]"), Importance.MEDIUM,
+                    "Port of the HTTP endpoint serving GET /metrics (Prometheus text), /health/live and /health/ready "
+                    + "(200 once a model is loaded, partitions are assigned and the cluster answers; 503 with the "
+                    + "reason otherwise). Not set: no endpoint. 0: any free port.")
+            .define(METRICS_HOST, Type.STRING, "127.0.0.1", new ConfigDef.NonEmptyString(), Importance.LOW,
+                    "Address the metrics.port endpoint listens on; 0.0.0.0 for every interface (e.g. for a "
+                    + "Prometheus or Kubernetes probe on another host).");
 
     public EngineConfig(Map<?, ?> properties) {
         super(DEFINITION, rejectUnknownKeys(properties), false);

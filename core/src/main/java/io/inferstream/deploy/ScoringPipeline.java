@@ -2,11 +2,13 @@ package io.inferstream.deploy;
 
 import io.inferstream.codec.JsonPredictionEncoder;
 import io.inferstream.engine.RecordScorer;
+import io.inferstream.model.Model;
 import io.inferstream.model.ModelFailureException;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * One batch's work on a {@link Deployment}, free of Kafka types: decode → route → predict → encode. Each record is
@@ -21,6 +23,7 @@ public final class ScoringPipeline {
     private final int maxBatchSize;
     private final int maxRecordBytes;
     private final TrafficSample traffic;
+    private final UnaryOperator<Model> instrument;
     private final JsonPredictionEncoder encoder = new JsonPredictionEncoder();
     private final Map<DeployedVersion, RecordScorer> scorers = new IdentityHashMap<>();
     private long scorersGeneration = -1;
@@ -126,6 +129,16 @@ public final class ScoringPipeline {
      * @param traffic where to keep a sample of scored values, or null
      */
     public ScoringPipeline(int slot, int maxBatchSize, int maxRecordBytes, TrafficSample traffic) {
+        this(slot, maxBatchSize, maxRecordBytes, traffic, UnaryOperator.identity());
+    }
+
+    /**
+     * @param instrument wraps each version's model before this pipeline calls it, e.g. to time its calls; the
+     *     wrapper must not close the model (the deployment owns it)
+     */
+    public ScoringPipeline(int slot, int maxBatchSize, int maxRecordBytes, TrafficSample traffic,
+            UnaryOperator<Model> instrument) {
+        this.instrument = instrument;
         this.slot = slot;
         this.maxBatchSize = maxBatchSize;
         this.maxRecordBytes = maxRecordBytes;
@@ -217,7 +230,7 @@ public final class ScoringPipeline {
 
     private RecordScorer scorer(DeployedVersion version) {
         return scorers.computeIfAbsent(version,
-                v -> new RecordScorer(v.model(slot), v.decoder(), maxBatchSize, maxRecordBytes));
+                v -> new RecordScorer(instrument.apply(v.model(slot)), v.decoder(), maxBatchSize, maxRecordBytes));
     }
 
     /** @return model calls made since the last call of this method (serving and shadow). */

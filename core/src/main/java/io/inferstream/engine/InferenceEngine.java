@@ -11,6 +11,7 @@ import io.inferstream.deploy.TrafficSample;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelInfo;
 import io.inferstream.model.ModelLoadException;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -79,18 +80,21 @@ public final class InferenceEngine implements AutoCloseable {
     private static final long WORKER_STACK_BYTES = 16L << 20;
 
     private final EngineConfig config;
-    private DeploymentManager deployments;
-    private ClusterWatch clusterWatch;
+    private volatile DeploymentManager deployments; // volatile: read by the metrics endpoint's thread
+    private volatile ClusterWatch clusterWatch;
     private final List<InferenceWorker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
-    private final EngineMetrics metrics = new EngineMetrics();
+    private final EngineObservability observability;
+    private final EngineMetrics metrics;
     private final Object lock = new Object();
     private volatile EngineState state = EngineState.RUNNING;
     private volatile boolean stopping;
     private volatile Throwable failure;
 
-    private InferenceEngine(EngineConfig config) {
+    private InferenceEngine(EngineConfig config, MeterRegistry registry) {
         this.config = config;
+        this.observability = new EngineObservability(registry);
+        this.metrics = observability.metrics();
     }
 
     /**
@@ -106,6 +110,15 @@ public final class InferenceEngine implements AutoCloseable {
     }
 
     /**
+     * As {@link #start(EngineConfig, ModelProvider)}, with the engine's meters also registered on the application's
+     * registry (see {@link #start(EngineConfig, DeploymentSource, MeterRegistry)}).
+     */
+    public static InferenceEngine start(EngineConfig config, ModelProvider provider, MeterRegistry registry)
+            throws ModelLoadException {
+        return start(config, new FixedModelSource("model", provider), registry);
+    }
+
+    /**
      * Reads the source's current deployment, loads it (each version once, or once per worker if it is not
      * thread-safe), checks the topics exist, starts the workers, and follows the source from then on.
      *
@@ -113,8 +126,22 @@ public final class InferenceEngine implements AutoCloseable {
      * @throws ConfigException if the configuration does not fit the cluster (missing topic), naming the key
      */
     public static InferenceEngine start(EngineConfig config, DeploymentSource source) throws ModelLoadException {
-        InferenceEngine engine = new InferenceEngine(config);
+        return start(config, source, null);
+    }
+
+    /**
+     * As {@link #start(EngineConfig, DeploymentSource)}, with the engine's meters (names under {@code inferstream.},
+     * tagged with model name and version) and its Kafka clients' meters also registered on the application's
+     * registry; they are removed from it when the engine closes. The engine keeps its own Prometheus registry too,
+     * for {@code metrics.port} and {@link #metrics()}.
+     *
+     * @param registry the application's registry; null for none
+     */
+    public static InferenceEngine start(EngineConfig config, DeploymentSource source, MeterRegistry registry)
+            throws ModelLoadException {
+        InferenceEngine engine = new InferenceEngine(config, registry);
         try {
+            engine.serveMetrics();
             engine.startWorkers(source);
             return engine;
         } catch (ModelLoadException | RuntimeException e) {
@@ -150,6 +177,7 @@ public final class InferenceEngine implements AutoCloseable {
                 : config.getString(EngineConfig.SHADOW_TOPIC);
         deployments = new DeploymentManager(source, deploymentSettings(workerCount, shadowTopic != null),
                 new TrafficSample(16));
+        observability.watch(deployments);
         deployments.start(Duration.ofMillis(config.getLong(EngineConfig.MODEL_LOAD_TIMEOUT_MS)));
         if (exactlyOnce() && config.getString(EngineConfig.INSTANCE_ID).isBlank()) {
             LOG.info("instance.id is not set: after a crash, read_committed readers wait up to the producer's "
@@ -407,6 +435,51 @@ public final class InferenceEngine implements AutoCloseable {
         workers.forEach(InferenceWorker::wakeup);
     }
 
+    /** Starts the metrics.port endpoint, if configured, before the model loads: probes see why it is not ready. */
+    private void serveMetrics() {
+        Integer port = config.getInt(EngineConfig.METRICS_PORT);
+        if (port != null) {
+            try {
+                observability.serve(config.getString(EngineConfig.METRICS_HOST), port, this::notReady);
+            } catch (java.io.UncheckedIOException e) {
+                throw new ConfigException(EngineConfig.METRICS_PORT, port, e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * What {@code /health/ready} answers: ready once a model is loaded, the workers have input partitions and the
+     * Kafka cluster answers; not ready while starting, stopping, or after a failure stopped the engine.
+     *
+     * @return empty when ready, else why not
+     */
+    public Optional<String> notReady() {
+        Throwable failed = failure;
+        if (state == EngineState.FAILED) {
+            return Optional.of("the engine stopped after a failure: "
+                    + (failed == null ? "unknown" : failed.getMessage() != null ? failed.getMessage() : failed.toString()));
+        }
+        if (state != EngineState.RUNNING) {
+            return Optional.of("the engine is " + state.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        DeploymentManager d = deployments;
+        if (d == null || d.peek().isEmpty()) {
+            return Optional.of("no model is loaded yet");
+        }
+        if (metrics.assignedPartitions() == 0) {
+            return Optional.of("no input partitions are assigned yet");
+        }
+        if (!clusterReachable()) {
+            return Optional.of("the Kafka cluster is unreachable");
+        }
+        return Optional.empty();
+    }
+
+    /** @return the port of the metrics.port endpoint (the one chosen, with metrics.port=0), if it runs. */
+    public Optional<Integer> metricsPort() {
+        return observability.port();
+    }
+
     /** @return the live metrics. */
     public EngineMetrics metrics() {
         return metrics;
@@ -490,6 +563,7 @@ public final class InferenceEngine implements AutoCloseable {
                     LOG.info("Stopped: {}", metrics);
                 }
             }
+            observability.close();
         }
     }
 }

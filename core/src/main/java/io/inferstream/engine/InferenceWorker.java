@@ -5,6 +5,8 @@ import io.inferstream.deploy.Deployment;
 import io.inferstream.deploy.DeploymentManager;
 import io.inferstream.deploy.ScoringPipeline;
 import io.inferstream.model.ModelFailureException;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,7 +18,9 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
@@ -50,6 +54,8 @@ final class InferenceWorker implements Runnable {
     private final DeadLetterRecords deadLetters;
     private final EngineMetrics metrics;
     private final Host engine;
+    /** Micrometer's view of the Kafka clients' own metrics (records-lag per partition, request rates, ...). */
+    private final List<KafkaClientMetrics> clientMetrics = new ArrayList<>();
 
     /** What a worker needs from the engine that runs it. */
     interface Host {
@@ -100,11 +106,22 @@ final class InferenceWorker implements Runnable {
         this.consumer = consumer;
         this.producer = producer;
         this.deployments = deployments;
-        this.pipeline = new ScoringPipeline(slot, settings.maxBatchSize, settings.maxRecordBytes, deployments.traffic());
+        this.pipeline = new ScoringPipeline(slot, settings.maxBatchSize, settings.maxRecordBytes, deployments.traffic(),
+                model -> new TimedModel(model, metrics.modelCallTimer(model.info().name(), model.info().version())));
         this.settings = settings;
         this.deadLetters = new DeadLetterRecords(settings.deadLetterTopic, settings.deadLetterMaxBytes);
         this.metrics = metrics;
         this.engine = engine;
+        // Only real clients have metrics to bind; mock ones in unit tests have none.
+        // A worker's consumer and producer share one client.id: a tag tells their common meters (app-info) apart.
+        if (consumer instanceof KafkaConsumer) {
+            clientMetrics.add(metrics.bindClient(scheduler -> new KafkaClientMetrics(consumer,
+                    Tags.of("client", "consumer"), scheduler, EngineMetrics.clientMetricsRefresh())));
+        }
+        if (producer instanceof KafkaProducer) {
+            clientMetrics.add(metrics.bindClient(scheduler -> new KafkaClientMetrics(producer,
+                    Tags.of("client", "producer"), scheduler, EngineMetrics.clientMetricsRefresh())));
+        }
     }
 
     /** Interrupts a blocking poll so the loop notices that the engine is stopping. */
@@ -123,17 +140,17 @@ final class InferenceWorker implements Runnable {
                 // the listener only keeps the metrics' count of assigned partitions.
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                    metrics.assignedPartitions.addAndGet(-partitions.size());
+                    metrics.assignedPartitionsCounter().addAndGet(-partitions.size());
                 }
 
                 @Override
                 public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                    metrics.assignedPartitions.addAndGet(partitions.size());
+                    metrics.assignedPartitionsCounter().addAndGet(partitions.size());
                 }
 
                 @Override
                 public void onPartitionsLost(Collection<TopicPartition> partitions) {
-                    metrics.assignedPartitions.addAndGet(-partitions.size());
+                    metrics.assignedPartitionsCounter().addAndGet(-partitions.size());
                 }
             });
             while (!engine.isStopping()) {
@@ -163,7 +180,7 @@ final class InferenceWorker implements Runnable {
         long polledAtNanos = System.nanoTime();
         List<ConsumerRecord<byte[], byte[]>> polled = new ArrayList<>(records.count());
         records.forEach(polled::add);
-        metrics.recordsIn.addAndGet(polled.size());
+        metrics.countRecordsIn(polled.size());
 
         List<byte[]> keys = new ArrayList<>(polled.size());
         List<byte[]> values = new ArrayList<>(polled.size());
@@ -174,13 +191,14 @@ final class InferenceWorker implements Runnable {
         // One snapshot for the whole batch; released once scored, so a retired version closes after this batch.
         Deployment deployment = deployments.acquire();
         ScoringPipeline.Result scored;
+        String modelName = deployment.serving().get(0).info().name();
         try {
             scored = pipeline.score(deployment, keys, values);
         } finally {
             deployment.release();
         }
-        metrics.modelCalls.addAndGet(pipeline.modelCallsAndReset());
-        metrics.shadowFailures.addAndGet(scored.shadowFailures());
+        metrics.countModelCalls(pipeline.modelCallsAndReset());
+        metrics.countShadowFailures(modelName, scored.shadowFailures());
 
         if (settings.transactional) {
             producer.beginTransaction();
@@ -216,11 +234,11 @@ final class InferenceWorker implements Runnable {
             // Outputs and offsets commit or abort together: read_committed readers see each outcome once.
             producer.sendOffsetsToTransaction(offsetsAfter(polled), consumer.groupMetadata());
             producer.commitTransaction();
-            metrics.commits.incrementAndGet();
+            metrics.countCommit();
         } else {
             commit(polled);
         }
-        metrics.batches.incrementAndGet();
+        metrics.countBatch(polled.size());
     }
 
     private void sendPrediction(ConsumerRecord<byte[], byte[]> in, ScoringPipeline.Outcome outcome, long polledAtNanos,
@@ -229,17 +247,16 @@ final class InferenceWorker implements Runnable {
         ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(settings.outputTopic, outputPartition(in), in.key(),
                 outcome.prediction(), modelHeaders(version));
         long timestamp = in.timestamp();
+        String modelName = version.info().name();
         String versionName = version.info().version();
         producer.send(out, (meta, e) -> {
             if (e != null) {
                 failure.compareAndSet(null, e);
                 return;
             }
-            metrics.countPrediction(versionName);
-            metrics.processingLatency().record((System.nanoTime() - polledAtNanos) / 1000);
-            if (timestamp > 0) {
-                metrics.latency().record((System.currentTimeMillis() - timestamp) * 1000);
-            }
+            // Clock skew between the record's producer and this machine must not give a negative latency.
+            metrics.countPrediction(modelName, versionName, System.nanoTime() - polledAtNanos,
+                    timestamp > 0 ? Math.max(0, System.currentTimeMillis() - timestamp) : -1);
         });
     }
 
@@ -251,7 +268,8 @@ final class InferenceWorker implements Runnable {
                     if (e != null) {
                         failure.compareAndSet(null, e);
                     } else {
-                        metrics.shadowPredictions.incrementAndGet();
+                        metrics.countShadowPrediction(shadow.version().info().name(),
+                                shadow.version().info().version());
                     }
                 });
     }
@@ -280,11 +298,13 @@ final class InferenceWorker implements Runnable {
             LOG.debug("{}: {}-{}@{} to the dead-letter topic at stage {}: {}", name, in.topic(), in.partition(),
                     in.offset(), stage, error.getMessage());
         }
+        String modelName = version.info().name();
+        String versionName = version.info().version();
         producer.send(deadLetters.of(in, stage, error, version.nameHeader(), version.versionHeader()), (meta, e) -> {
             if (e != null) {
                 failure.compareAndSet(null, e);
             } else {
-                metrics.deadLetters.incrementAndGet();
+                metrics.countDeadLetter(modelName, versionName, stage);
             }
         });
     }
@@ -311,7 +331,7 @@ final class InferenceWorker implements Runnable {
                 LOG.debug("{}: woken during commit, committing again", name);
             }
         }
-        metrics.commits.incrementAndGet();
+        metrics.countCommit();
     }
 
     /** Closes the Kafka clients of a worker whose thread never started (a failed engine start). */
@@ -320,6 +340,9 @@ final class InferenceWorker implements Runnable {
     }
 
     private void closeQuietly() {
+        // Unbind first: the binders' meters read the clients, and would linger after them.
+        clientMetrics.forEach(KafkaClientMetrics::close);
+        clientMetrics.clear();
         try {
             consumer.close(Duration.ofSeconds(10));
         } catch (RuntimeException e) {
