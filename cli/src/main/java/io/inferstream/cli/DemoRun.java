@@ -111,6 +111,7 @@ final class DemoRun {
             boolean swapped = false;
 
             long t0;
+            SteadyState steady = new SteadyState(records);
             EngineMetrics metrics;
             DemoEvents.Producer producer;
             try (InferenceEngine engine = InferenceEngine.start(config, source)) {
@@ -124,7 +125,8 @@ final class DemoRun {
                 t0 = System.nanoTime();
                 long lastPrint = 0;
                 while (metrics.predictionsOut() + metrics.deadLetters() < records && engine.failure().isEmpty()) {
-                    Thread.sleep(100);
+                    Thread.sleep(20);
+                    steady.sample(metrics.predictionsOut() + metrics.deadLetters(), System.nanoTime());
                     if (hotSwap && !swapped && metrics.predictionsOut() + metrics.deadLetters() >= records / 2) {
                         swapped = true;
                         Path v2 = Files.write(dir.resolve("mnist-mlp-v2.onnx"), OnnxModelWriter.denseNetwork(retrained));
@@ -157,13 +159,13 @@ final class DemoRun {
             if (hotSwap) {
                 out.println("  deployment: " + (swapped ? "swapped from version 1 to version 2" : "no swap happened"));
             }
-            int code = summary(out, records, rate, producer, metrics, seconds, audit);
+            int code = summary(out, records, rate, producer, metrics, seconds, steady, audit);
             return hotSwap && (!swapped || audit.predictionsByVersion.getOrDefault("2", 0L) == 0) ? 1 : code;
         }
     }
 
     private static int summary(PrintStream out, int records, int rate, DemoEvents.Producer producer, EngineMetrics m,
-            double seconds, DemoEvents.Audit audit) {
+            double seconds, SteadyState steady, DemoEvents.Audit audit) {
         long accounted = audit.predictions + audit.deadLetters;
         out.println();
         out.println("== Summary");
@@ -174,7 +176,16 @@ final class DemoRun {
         out.printf("  dead letters in topic        %,10d  (%s) %s%n", audit.deadLetters, DEAD_LETTERS, audit.deadLettersByStage);
         out.printf("  model calls                  %,10d  (%.0f records per call)%n", m.modelCalls(),
                 m.modelCalls() == 0 ? 0.0 : (double) (m.predictionsOut() + m.deadLetters()) / m.modelCalls());
-        out.printf("  throughput                   %,10.0f  records/s end to end%n", accounted / seconds);
+        out.printf("  throughput, whole run        %,10.0f  records/s end to end (%.1f s, warm-up included)%n",
+                accounted / seconds, seconds);
+        if (steady.measured()) {
+            out.printf("  throughput once warm         %,10.0f  records/s (records %,d to %,d: after the first %.1f s of "
+                    + "warm-up,%n                                                 before the last records drain)%n",
+                    steady.recordsPerSecond(), steady.fromRecords(), steady.toRecords(), steady.warmupSeconds());
+        } else {
+            out.println("  throughput once warm                 n/a  (too few records to tell warm-up from steady state; "
+                    + "try --records 20000)");
+        }
         out.printf("  latency in the engine        %7.1f ms p50 / %.1f ms p99  (polled → prediction acknowledged)%n",
                 m.processingLatency().percentileMicros(50) / 1000.0, m.processingLatency().percentileMicros(99) / 1000.0);
         out.printf("  latency end to end           %7.1f ms p50 / %.1f ms p99  (event timestamp → prediction acknowledged;%n"
@@ -198,4 +209,58 @@ final class DemoRun {
         return 1;
     }
 
+    /**
+     * Throughput once the engine is warm: the first records pay for the consumer group's start, the JIT and the model's
+     * first calls, the last ones for the drain, so the rate is taken between 10% and 90% of the records (sampled
+     * every 20 ms), next to the whole run's figure.
+     */
+    static final class SteadyState {
+        private final long low;
+        private final long high;
+        private long start = -1;
+        private long from = -1;
+        private long to = -1;
+        private long fromRecords;
+        private long toRecords;
+
+        SteadyState(int records) {
+            this.low = records / 10;
+            this.high = records - records / 10;
+        }
+
+        void sample(long done, long nanos) {
+            if (start < 0) {
+                start = nanos;
+            }
+            if (from < 0 && done >= low) {
+                from = nanos;
+                fromRecords = done;
+            }
+            if (to < 0 && done >= high) {
+                to = nanos;
+                toRecords = done;
+            }
+        }
+
+        long fromRecords() {
+            return fromRecords;
+        }
+
+        long toRecords() {
+            return toRecords;
+        }
+
+        boolean measured() {
+            return from >= 0 && to > from && toRecords - fromRecords >= 1000;
+        }
+
+        /** @return from the first sample (records start flowing) to the start of the measured span. */
+        double warmupSeconds() {
+            return (from - start) / 1e9;
+        }
+
+        double recordsPerSecond() {
+            return (toRecords - fromRecords) / ((to - from) / 1e9);
+        }
+    }
 }

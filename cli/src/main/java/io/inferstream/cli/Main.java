@@ -42,6 +42,11 @@ public final class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        // JavaCPP prints its warnings (e.g. its version against DL4J's natives) straight to stderr unless told to use
+        // slf4j, where simplelogger.properties keeps them below the level shown by default.
+        if (System.getProperty("org.bytedeco.javacpp.logger") == null) {
+            System.setProperty("org.bytedeco.javacpp.logger", "slf4j");
+        }
         int code = run(args, System.out, System.err);
         System.out.flush();
         System.exit(code);

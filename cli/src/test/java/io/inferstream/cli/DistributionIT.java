@@ -93,6 +93,21 @@ class DistributionIT {
     }
 
     @Test
+    void theDemoRunsFromTheDistributionWithItsOwnBroker() throws Exception {
+        Run run = launch("demo", "--records", "2000");
+        assertEquals(0, run.code(), run.output());
+        assertTrue(run.output().contains("OK: every record is accounted for"), run.output());
+    }
+
+    @Test
+    void aNormalInspectPrintsNoThirdPartyNoise() throws Exception {
+        Path model = Files.write(dir.resolve("quiet.onnx"), OnnxModelWriter.referenceClassifier());
+        Run run = launch("inspect", "--model", model.toString());
+        assertEquals(0, run.code(), run.output());
+        assertTrue(run.output().startsWith("format:"), "nothing before the command's own output:\n" + run.output());
+    }
+
+    @Test
     void theRunClassPathCarriesNoTestCodeOrBroker() throws Exception {
         List<String> lib;
         try (Stream<Path> jars = Files.list(home.resolve("lib"))) {
