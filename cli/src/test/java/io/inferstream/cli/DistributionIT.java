@@ -100,6 +100,18 @@ class DistributionIT {
     }
 
     @Test
+    void withoutLibDemoTheDemoNamesWhatIsMissing() throws Exception {
+        // The class path of run/score/inspect alone: the demo must fail cleanly, not with a NoClassDefFoundError.
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", home.resolve("lib") + "/*", Main.class.getName(), "demo", "--records", "10")
+                .redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), output);
+        assertEquals(2, p.exitValue(), output);
+        assertTrue(output.contains("inferstream-testkit") && output.contains("lib/demo/"), output);
+    }
+
+    @Test
     void aNormalInspectPrintsNoThirdPartyNoise() throws Exception {
         Path model = Files.write(dir.resolve("quiet.onnx"), OnnxModelWriter.referenceClassifier());
         Run run = launch("inspect", "--model", model.toString());
