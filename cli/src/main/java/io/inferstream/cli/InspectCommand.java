@@ -22,7 +22,6 @@ import picocli.CommandLine.Mixin;
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = "Show a model's format, inputs and outputs (names, types, shapes) and an example input record.")
 final class InspectCommand extends Subcommand {
-
     @Mixin
     ModelOptions model;
 

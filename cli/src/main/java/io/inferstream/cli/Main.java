@@ -79,6 +79,10 @@ public final class Main implements Callable<Integer> {
         cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         cli.setParameterExceptionHandler((e, argv) -> {
             CommandLine command = e.getCommandLine();
+            // A misspelt option also leaves a required one missing; the misspelling is what the user needs to see.
+            if (e instanceof CommandLine.MissingParameterException && !command.getUnmatchedArguments().isEmpty()) {
+                e = new CommandLine.UnmatchedArgumentException(command, command.getUnmatchedArguments());
+            }
             String name = command.getCommandSpec().qualifiedName();
             command.getErr().println(name + ": " + e.getMessage());
             CommandLine.UnmatchedArgumentException.printSuggestions(e, command.getErr());

@@ -51,11 +51,13 @@ final class ModelTopicCommands {
         Path commandConfig;
     }
 
-    /** {@code publish-model}. */
-    @Command(name = "publish-model", mixinStandardHelpOptions = true,
+    /** {@code publish-model}: its own --version is the model's, so it takes only --help of the standard options. */
+    @Command(name = "publish-model",
             description = {"Publish a model version to a compacted model topic (a folder is zipped; large files are "
                 + "chunked; engines check its SHA-256)."})
     static final class Publish extends Subcommand {
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+        boolean help;
 
         @Mixin
         TopicOptions where;
@@ -92,7 +94,6 @@ final class ModelTopicCommands {
             description = {"Split traffic between versions (A/B, canary), mirror it to a shadow, or roll back "
                 + "(--weights 1=100). Sticky by record key by default."})
     static final class Route extends Subcommand {
-
         @Mixin
         TopicOptions where;
 
@@ -123,7 +124,6 @@ final class ModelTopicCommands {
             description = {"List every version on a model topic with its state (loaded, serving weight, shadow, "
                 + "rejected and why)."})
     static final class Models extends Subcommand {
-
         @Mixin
         TopicOptions where;
 

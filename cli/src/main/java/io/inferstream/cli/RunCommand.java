@@ -33,7 +33,6 @@ import picocli.CommandLine.Option;
             + "folder of numbered versions, watched) or model.topic + model.name (versions and routing from a model "
             + "topic). 'inferstream config-reference' lists every key."})
 final class RunCommand extends Subcommand {
-
     @Option(names = "--config", required = true, paramLabel = "FILE",
             description = "The engine's configuration, a properties file (UTF-8); relative paths in it are relative to it.")
     Path configFile;
