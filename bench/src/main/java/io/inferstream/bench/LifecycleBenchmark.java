@@ -1,6 +1,13 @@
 package io.inferstream.bench;
 
+import io.inferstream.codec.JsonRecordDecoder;
 import io.inferstream.config.EngineConfig;
+import io.inferstream.deploy.Deployment;
+import io.inferstream.deploy.DeploymentManager;
+import io.inferstream.deploy.DeploymentSettings;
+import io.inferstream.deploy.ScoringPipeline;
+import io.inferstream.deploy.TrafficSample;
+import io.inferstream.deploy.VersionedDirectorySource;
 import io.inferstream.deploy.DeploymentSource;
 import io.inferstream.deploy.FixedModelSource;
 import io.inferstream.deploy.RoutingSpec;
@@ -74,6 +81,7 @@ public final class LifecycleBenchmark {
                 System.getProperty("java.version"));
         Path onnx = Files.write(dir.resolve("mnist.onnx"), OnnxModelWriter.denseNetwork(network));
         Path tf = SavedModelFixtures.denseNetwork(network, dir.resolve("mnist-tf"));
+        inProcessRouting(dir, onnx);
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
             String bootstrap = broker.bootstrapServers();
             Map<String, Object> clients = Map.of("bootstrap.servers", bootstrap);
@@ -106,6 +114,63 @@ public final class LifecycleBenchmark {
             swapLoop(broker, "onnx");
             swapLoop(broker, "tf");
         }
+    }
+
+    /**
+     * The pipeline alone (decode, route, predict, encode), no Kafka: one fixed version vs two versions of the same
+     * network routed 50/50 by key, alternated three times, best of each; the cost of the per-batch snapshot and of
+     * routing, without the noise of a broker on the same two cores.
+     */
+    private void inProcessRouting(Path dir, Path onnx) throws Exception {
+        Path base = dir.resolve("versions");
+        for (String v : List.of("1", "2")) {
+            Files.createDirectories(base.resolve(v));
+            Files.copy(onnx, base.resolve(v).resolve("mnist.onnx"));
+        }
+        DeploymentSettings settings = new DeploymentSettings(1, info -> new JsonRecordDecoder(info, Map.of(), false),
+                List.of(), "", 0, List.of(), false);
+        List<byte[]> keys = new ArrayList<>();
+        List<byte[]> values = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            keys.add(("user-" + i).getBytes(StandardCharsets.UTF_8));
+            values.add(pool[i % pool.length]);
+        }
+        try (DeploymentManager fixed = new DeploymentManager(new FixedModelSource(onnx.toString(),
+                     () -> registry.load(ModelSource.of(onnx), "onnx", Map.of())), settings, new TrafficSample(4));
+             DeploymentManager routed = new DeploymentManager(new VersionedDirectorySource(base, "mnist", "all",
+                     RoutingSpec.parse("1=50,2=50", "", true), Duration.ofMillis(100),
+                     path -> () -> registry.load(ModelSource.of(path), "onnx", Map.of())), settings,
+                     new TrafficSample(4))) {
+            fixed.start(Duration.ofSeconds(30));
+            routed.start(Duration.ofSeconds(30));
+            double bestFixed = 0;
+            double bestRouted = 0;
+            for (int round = 0; round < 3; round++) {
+                bestFixed = Math.max(bestFixed, pipelineRate(fixed, keys, values));
+                bestRouted = Math.max(bestRouted, pipelineRate(routed, keys, values));
+            }
+            System.out.printf("%n| scoring pipeline in process, batches of 500 JSON records | records/s (best of 3) |%n"
+                    + "|---|---:|%n| one fixed version | %,.0f |%n| two versions routed 50/50 by key | %,.0f |%n"
+                    + "routed / fixed in process = %.3f%n", bestFixed, bestRouted, bestRouted / bestFixed);
+        }
+    }
+
+    private static double pipelineRate(DeploymentManager manager, List<byte[]> keys, List<byte[]> values)
+            throws Exception {
+        ScoringPipeline pipeline = new ScoringPipeline(0, 500, 1 << 20, null);
+        long records = 0;
+        long start = System.nanoTime();
+        long end = start + 3_000_000_000L;
+        while (System.nanoTime() < end) {
+            Deployment d = manager.acquire();
+            try {
+                pipeline.score(d, keys, values);
+            } finally {
+                d.release();
+            }
+            records += values.size();
+        }
+        return records / ((System.nanoTime() - start) / 1e9);
     }
 
     private String newTopic(EmbeddedKafkaBroker broker) {
