@@ -88,7 +88,18 @@ class RetriableModelTest extends EngineTestSupport {
         return out;
     }
 
-    private static Set<String> members(Admin admin, String group) throws Exception {
+    /** Waits until the group's committed offsets add up to {@code records} (every partition starts at 0). */
+    private static void awaitCommitted(Admin admin, String group, long records) throws InterruptedException {
+        await(() -> {
+            try {
+                return committed(admin, group).values().stream().mapToLong(Long::longValue).sum() == records;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, 30_000, () -> records + " records not committed");
+    }
+
+        private static Set<String> members(Admin admin, String group) throws Exception {
         ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
         return d.members().stream().map(MemberDescription::consumerId).collect(Collectors.toCollection(TreeSet::new));
     }
@@ -112,14 +123,7 @@ class RetriableModelTest extends EngineTestSupport {
             await(() -> engine.metrics().assignedPartitions() == 3, 30_000, () -> "partitions not all assigned");
             Set<String> membersBefore = members(admin, topics.group);
             assertEquals(2, membersBefore.size(), "both workers are members: " + membersBefore);
-            await(() -> {
-                try {
-                    return committed(admin, topics.group).values().stream().mapToLong(Long::longValue).sum()
-                            == RECORDS / 2;
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }, 30_000, () -> "the first half was not committed");
+            awaitCommitted(admin, topics.group, RECORDS / 2);
             Map<TopicPartition, Long> committedBefore = committed(admin, topics.group);
 
             down.set(true);
@@ -147,13 +151,7 @@ class RetriableModelTest extends EngineTestSupport {
             assertTrue(engine.metrics().modelRetries() >= refused.get() - 1 && engine.metrics().modelRetries() > 0,
                     "retries counted: " + engine.metrics().modelRetries() + " of " + refused.get() + " refusals");
             assertEquals(membersBefore, members(admin, topics.group), "the same members throughout");
-            await(() -> {
-                try {
-                    return committed(admin, topics.group).values().stream().mapToLong(Long::longValue).sum() == RECORDS;
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }, 30_000, () -> "the second half was not committed");
+            awaitCommitted(admin, topics.group, RECORDS);
             System.out.printf("outage of %d ms (max.poll.interval.ms=%d): %d refused calls, %d retries, members %s%n",
                     outageMs, MAX_POLL_INTERVAL_MS, refused.get(), engine.metrics().modelRetries(), membersBefore);
         }
@@ -162,5 +160,45 @@ class RetriableModelTest extends EngineTestSupport {
         assertEquals(RECORDS, out.stream().map(ConsumerRecord::key).distinct().count(), "every record once");
         assertEquals(RECORDS, KafkaRecords.countRecords(KAFKA.broker(), topics.output), "no duplicate");
         assertEquals(0, KafkaRecords.countRecords(KAFKA.broker(), topics.deadLetters), "no dead letter");
+    }
+
+    @Test
+    void partitionsThatMoveToAnotherInstanceDuringAnOutageLeaveTheHeldBatchesAndAreScoredOnceByTheirNewOwner()
+            throws Exception {
+        Topics topics = new Topics("retriable-rebalance", 4);
+        Map<String, Object> p = engineProperties(topics);
+        p.put(EngineConfig.WORKER_THREADS, 1);
+        p.put(EngineConfig.MAX_BATCH_SIZE, 500);
+        p.put(EngineConfig.RETRY_BACKOFF_MAX_MS, 1_000L);
+        p.put(EngineConfig.MODEL_WARMUP_RECORDS, 0); // a warm-up that cannot reach the model rejects the version
+        AtomicBoolean down = new AtomicBoolean(true);
+        AtomicInteger refused = new AtomicInteger();
+        produce(topics, 0, RECORDS);
+        try (InferenceEngine first = InferenceEngine.start(new EngineConfig(p),
+                () -> new OutageModel(registry.load(source, "onnx", Map.of()), down, refused))) {
+            await(() -> first.metrics().modelRetries() > 0, 30_000, () -> "the first instance holds no batch");
+            int refusedBeforeSecond = refused.get();
+            try (InferenceEngine second = InferenceEngine.start(new EngineConfig(p),
+                    () -> new OutageModel(registry.load(source, "onnx", Map.of()), down, refused))) {
+                // The join revokes partitions from the first instance while its batch is held.
+                await(() -> second.metrics().assignedPartitions() > 0 && first.metrics().assignedPartitions() < 4
+                        && second.metrics().modelRetries() > 0, 60_000,
+                        () -> "no rebalance while held: " + first.metrics().assignedPartitions() + "/"
+                                + second.metrics().assignedPartitions());
+                assertTrue(refused.get() > refusedBeforeSecond);
+                assertEquals(0, first.metrics().predictionsOut() + second.metrics().predictionsOut());
+                down.set(false);
+                await(() -> first.metrics().predictionsOut() + second.metrics().predictionsOut() >= RECORDS, 60_000,
+                        () -> "not all scored: " + first.metrics() + " / " + second.metrics());
+                assertEquals(EngineState.RUNNING, first.state());
+                assertEquals(EngineState.RUNNING, second.state());
+                assertEquals(0, first.metrics().deadLetters() + second.metrics().deadLetters());
+                System.out.printf("rebalance during an outage: first instance %d, second %d predictions%n",
+                        first.metrics().predictionsOut(), second.metrics().predictionsOut());
+            }
+        }
+        assertEquals(RECORDS, KafkaRecords.countRecords(KAFKA.broker(), topics.output),
+                "every record once: the revoked records of a held batch were never written by the old owner");
+        assertEquals(0, KafkaRecords.countRecords(KAFKA.broker(), topics.deadLetters));
     }
 }
