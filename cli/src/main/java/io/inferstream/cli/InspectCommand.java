@@ -9,11 +9,9 @@ import io.inferstream.model.ModelLoader;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code inferstream inspect}: loads a model offline and prints what a user needs to write its input records.
@@ -21,33 +19,24 @@ import java.util.Set;
  *
  * <p>Thread safety: runs on the main thread.
  */
-final class InspectCommand {
-    private InspectCommand() {
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+        description = "Show a model's format, inputs and outputs (names, types, shapes) and an example input record.")
+final class InspectCommand extends Subcommand {
+    @Mixin
+    ModelOptions model;
+
+    InspectCommand(PrintStream out, PrintStream err) {
+        super(out, err);
     }
 
-    static int run(String[] argv, PrintStream out, PrintStream err) throws Args.UsageException {
-        Args args = Args.parse(argv, Set.of("model", "format", "option"), Set.of());
-        try (Model model = load(args)) {
-            print(model.info(), out);
+    @Override
+    public Integer call() {
+        try (Model loaded = model.load(spec)) {
+            print(loaded.info(), out);
             return 0;
         } catch (ModelLoadException e) {
             err.println("inferstream inspect: " + e.getMessage());
             return 1;
-        }
-    }
-
-    /** Loads the model named by {@code --model}, {@code --format} and {@code --option key=value}. */
-    static Model load(Args args) throws Args.UsageException, ModelLoadException {
-        Path path = Path.of(args.require("model"));
-        if (!Files.exists(path)) {
-            throw new Args.UsageException("model " + path + " does not exist");
-        }
-        ModelRegistry registry = ModelRegistry.discover();
-        ModelSource source = ModelSource.of(path);
-        try {
-            return registry.load(source, args.get("format"), args.keyValues("option"));
-        } catch (ModelLoadException e) {
-            throw withHint(e, registry, source);
         }
     }
 

@@ -1,53 +1,52 @@
 package io.inferstream.cli;
 
 import java.io.PrintStream;
-import java.util.Arrays;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
- * Entry point of {@code bin/inferstream}. Each command returns an exit code: 0 success, 1 failure at run time
- * (a model failure, records unaccounted for), 2 a usage or configuration mistake.
+ * Entry point of {@code bin/inferstream}: picocli subcommands, each with {@code --help}. Exit codes: 0 success,
+ * 1 failure at run time (a model failure, records unaccounted for), 2 a usage or configuration mistake.
  *
  * <p>Thread safety: runs on the main thread.
  */
-public final class Main {
-    static final String USAGE = String.join("\n",
-            "Usage: inferstream <command> [options]",
-            "",
-            "Commands:",
-            "  run --config app.properties        Serve a model on Kafka until stopped (SIGTERM/Ctrl-C stops gracefully):",
-            "                                     model.path (a file, or a folder of numbered versions, watched) or",
-            "                                     model.topic + model.name (versions and routing from a model topic).",
-            "  inspect --model PATH [--format F]  Show a model's format, inputs and outputs (names, types, shapes)",
-            "                                     and an example input record.",
-            "  score --model PATH --input FILE.jsonl [--format F] [--concat INPUT=f1,f2,...] [--labels a,b,c]",
-            "        [--batch-size N] [--option KEY=VALUE] [--allow-nan]",
-            "                                     Score a JSON-lines file offline: one JSON prediction per line",
-            "                                     (or an error object for a line that cannot be scored).",
-            "  demo [--records N] [--threads T] [--batch-size B] [--rate EVENTS_PER_S] [--bad-every K] [--hot-swap]",
-            "                                     Start a Kafka broker in-process on 127.0.0.1, make an ONNX model,",
-            "                                     stream synthetic events through the engine, and print a summary.",
-            "                                     --hot-swap: serve from a model topic and swap to version 2 midway.",
-            "  publish-model --bootstrap-servers HOST:PORT --topic T --name N --version V --model PATH [--format F]",
-            "        [--chunk-bytes B] [--command-config client.properties]",
-            "                                     Publish a model version to a compacted model topic (a folder is",
-            "                                     zipped; large files are chunked; SHA-256 checked by engines).",
-            "  route --bootstrap-servers HOST:PORT --topic T --name N --weights 1=90,2=10 [--shadow 3] [--not-sticky]",
-            "                                     Split traffic between versions (A/B, canary), mirror it to a shadow,",
-            "                                     or roll back (--weights 1=100). Sticky by record key by default.",
-            "  models --bootstrap-servers HOST:PORT --topic T [--name N]",
-            "                                     List every version on a model topic with its state (loaded,",
-            "                                     serving weight, shadow, rejected and why).",
-            "  formats                            List the model formats on the class path.",
-            "  config-reference                   Print the run command's configuration keys as a Markdown table.",
-            "",
-            "Exit codes: 0 success, 1 failure while running, 2 a usage or configuration mistake.",
-            "PMML models need INFERSTREAM_PMML=1: the PMML adapter uses the AGPL-3.0 jpmml evaluator and is not",
-            "part of the CLI by default.");
+@Command(name = "inferstream", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Real-time ML inference on Apache Kafka, for models from any framework.",
+        synopsisSubcommandLabel = "COMMAND",
+        footer = {"", "Exit codes: 0 success, 1 failure while running, 2 a usage or configuration mistake.",
+            "PMML models need INFERSTREAM_PMML=1: the PMML adapter uses the AGPL-3.0 jpmml evaluator and is not part of",
+            "the CLI by default. 'inferstream COMMAND --help' explains a command; 'source <(inferstream",
+            "generate-completion)' adds tab completion to bash or zsh."})
+public final class Main implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
 
-    private Main() {
+    private final PrintStream out;
+
+    private Main(PrintStream out) {
+        this.out = out;
+    }
+
+    /** No command: the usage, and the exit code of a usage mistake. */
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(out);
+        return CommandLine.ExitCode.USAGE;
     }
 
     public static void main(String[] args) {
+        // JavaCPP prints its warnings (e.g. its version against DL4J's natives) straight to stderr unless told to use
+        // slf4j, where simplelogger.properties keeps them below the level shown by default.
+        if (System.getProperty("org.bytedeco.javacpp.logger") == null) {
+            System.setProperty("org.bytedeco.javacpp.logger", "slf4j");
+        }
         int code = run(args, System.out, System.err);
         System.out.flush();
         System.exit(code);
@@ -55,31 +54,94 @@ public final class Main {
 
     /** Runs one command; returns its exit code. */
     static int run(String[] args, PrintStream out, PrintStream err) {
-        if (args.length == 0 || "--help".equals(args[0]) || "-h".equals(args[0]) || "help".equals(args[0])) {
-            out.println(USAGE);
-            return args.length == 0 ? 2 : 0;
-        }
-        String[] rest = Arrays.copyOfRange(args, 1, args.length);
-        try {
-            switch (args[0]) {
-                case "run": return RunCommand.run(rest, out, err);
-                case "inspect": return InspectCommand.run(rest, out, err);
-                case "score": return ScoreCommand.run(rest, out, err);
-                case "demo": return DemoCommand.run(rest, out, err);
-                case "publish-model": return ModelTopicCommands.publish(rest, out, err);
-                case "route": return ModelTopicCommands.route(rest, out, err);
-                case "models": return ModelTopicCommands.list(rest, out, err);
-                case "formats": return InspectCommand.formats(out);
-                case "config-reference":
-                    out.print(io.inferstream.config.EngineConfig.toMarkdownTable());
-                    return 0;
-                default:
-                    err.println("inferstream: unknown command '" + args[0] + "'\n\n" + USAGE);
-                    return 2;
+        return commandLine(out, err).execute(args);
+    }
+
+    /** The whole command tree, printing to {@code out} and {@code err}. */
+    static CommandLine commandLine(PrintStream out, PrintStream err) {
+        CommandLine cli = new CommandLine(new Main(out))
+                .addSubcommand(new RunCommand(out, err))
+                .addSubcommand(new InspectCommand(out, err))
+                .addSubcommand(new ScoreCommand(out, err))
+                .addSubcommand(new DemoCommand(out, err))
+                .addSubcommand(new ModelTopicCommands.Publish(out, err))
+                .addSubcommand(new ModelTopicCommands.Route(out, err))
+                .addSubcommand(new ModelTopicCommands.Models(out, err))
+                .addSubcommand(new FormatsCommand(out, err))
+                .addSubcommand(new ConfigReferenceCommand(out, err))
+                .addSubcommand(new AutoComplete.GenerateCompletion())
+                .addSubcommand(new CommandLine.HelpCommand());
+        // Counts may be written 20_000, as in Java; registered after the subcommands so that they all get it.
+        CommandLine.ITypeConverter<Integer> integer = s -> Integer.valueOf(s.replace("_", ""));
+        cli.registerConverter(Integer.class, integer);
+        cli.registerConverter(int.class, integer);
+        cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
+        cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+        cli.setParameterExceptionHandler((e, argv) -> {
+            CommandLine command = e.getCommandLine();
+            // A misspelt option also leaves a required one missing; the misspelling is what the user needs to see.
+            if (e instanceof CommandLine.MissingParameterException && !command.getUnmatchedArguments().isEmpty()) {
+                e = new CommandLine.UnmatchedArgumentException(command, command.getUnmatchedArguments());
             }
-        } catch (Args.UsageException e) {
-            err.println("inferstream " + args[0] + ": " + e.getMessage() + "\n\n" + USAGE);
-            return 2;
+            String name = command.getCommandSpec().qualifiedName();
+            command.getErr().println(name + ": " + e.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(e, command.getErr());
+            command.getErr().println();
+            command.usage(command.getErr());
+            return CommandLine.ExitCode.USAGE;
+        });
+        return cli;
+    }
+
+    /** A mistake in the command line found after parsing: shown with the command's usage, exit code 2. */
+    static ParameterException usage(CommandSpec spec, String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+
+    /** Checks a lower bound the option's type cannot express. */
+    static int atLeast(CommandSpec spec, String option, int value, int min) {
+        if (value < min) {
+            throw usage(spec, "option " + option + " must be at least " + min + ", not " + value);
+        }
+        return value;
+    }
+
+    /** {@code --version}: the version the jar was built as. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"inferstream " + (v == null ? "(development build)" : v),
+                "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")"};
+        }
+    }
+
+    /** {@code formats}: the model formats on the class path. */
+    @Command(name = "formats", mixinStandardHelpOptions = true,
+            description = "List the model formats on the class path (one adapter each).")
+    static final class FormatsCommand extends Subcommand {
+        FormatsCommand(PrintStream out, PrintStream err) {
+            super(out, err);
+        }
+
+        @Override
+        public Integer call() {
+            return InspectCommand.formats(out);
+        }
+    }
+
+    /** {@code config-reference}: the run command's configuration keys as Markdown. */
+    @Command(name = "config-reference", mixinStandardHelpOptions = true,
+            description = "Print the run command's configuration keys as a Markdown table.")
+    static final class ConfigReferenceCommand extends Subcommand {
+        ConfigReferenceCommand(PrintStream out, PrintStream err) {
+            super(out, err);
+        }
+
+        @Override
+        public Integer call() {
+            out.print(io.inferstream.config.EngineConfig.toMarkdownTable());
+            return 0;
         }
     }
 }

@@ -19,8 +19,11 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
 import org.apache.kafka.common.KafkaException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 
 /**
  * The model topic's commands: {@code publish-model} (a version's bytes and descriptor), {@code route} (weights,
@@ -34,17 +37,117 @@ final class ModelTopicCommands {
     private ModelTopicCommands() {
     }
 
-    static int publish(String[] argv, PrintStream out, PrintStream err) throws Args.UsageException {
-        Args args = Args.parse(argv, Set.of("bootstrap-servers", "topic", "name", "version", "model", "format",
-                "chunk-bytes", "command-config"), Set.of());
-        Path model = Path.of(args.require("model"));
-        if (!Files.exists(model)) {
-            throw new Args.UsageException("--model " + model + " does not exist");
+    /** Where the model topic is: the options every model topic command takes. */
+    static final class TopicOptions {
+        @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT[,...]",
+                description = "Kafka brokers to connect to.")
+        String bootstrapServers;
+
+        @Option(names = "--topic", required = true, paramLabel = "TOPIC", description = "The model topic (compacted).")
+        String topic;
+
+        @Option(names = "--command-config", paramLabel = "FILE",
+                description = "Client properties (security settings), as Kafka's own tools take them.")
+        Path commandConfig;
+    }
+
+    /** {@code publish-model}: its own --version is the model's, so it takes only --help of the standard options. */
+    @Command(name = "publish-model",
+            description = {"Publish a model version to a compacted model topic (a folder is zipped; large files are "
+                + "chunked; engines check its SHA-256)."})
+    static final class Publish extends Subcommand {
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+        boolean help;
+
+        @Mixin
+        TopicOptions where;
+
+        @Option(names = "--name", required = true, paramLabel = "NAME", description = "The model's name.")
+        String name;
+
+        @Option(names = "--version", required = true, paramLabel = "V", description = "The version, a whole number above 0.")
+        String version;
+
+        @Option(names = "--model", required = true, paramLabel = "PATH", description = "Model file or directory.")
+        Path model;
+
+        @Option(names = "--format", paramLabel = "FORMAT", description = "Format id; default: inferred from the model.")
+        String format;
+
+        @Option(names = "--chunk-bytes", paramLabel = "B", description = "Largest chunk in bytes (default: 1 MB - headroom).")
+        Integer chunkBytes;
+
+        Publish(PrintStream out, PrintStream err) {
+            super(out, err);
         }
-        String name = checked(() -> ModelTopic.requireName(args.require("name")));
-        String version = checked(() -> RoutingSpec.requireVersion(args.require("version")));
-        int chunkBytes = args.integer("chunk-bytes", ModelTopic.DEFAULT_CHUNK_BYTES, 1024);
-        String format = args.get("format") == null ? "" : args.get("format");
+
+        @Override
+        public Integer call() {
+            return publish(spec, where, name, version, model, format,
+                    chunkBytes == null ? ModelTopic.DEFAULT_CHUNK_BYTES : Main.atLeast(spec, "--chunk-bytes", chunkBytes, 1024),
+                    out, err);
+        }
+    }
+
+    /** {@code route}. */
+    @Command(name = "route", mixinStandardHelpOptions = true,
+            description = {"Split traffic between versions (A/B, canary), mirror it to a shadow, or roll back "
+                + "(--weights 1=100). Sticky by record key by default."})
+    static final class Route extends Subcommand {
+        @Mixin
+        TopicOptions where;
+
+        @Option(names = "--name", required = true, paramLabel = "NAME", description = "The model's name.")
+        String name;
+
+        @Option(names = "--weights", required = true, paramLabel = "V=W,...", description = "e.g. 1=90,2=10.")
+        String weights;
+
+        @Option(names = "--shadow", paramLabel = "V,...", description = "Versions that score a copy of all traffic.")
+        String shadow;
+
+        @Option(names = "--not-sticky", description = "Split at random instead of by record key.")
+        boolean notSticky;
+
+        Route(PrintStream out, PrintStream err) {
+            super(out, err);
+        }
+
+        @Override
+        public Integer call() {
+            return route(spec, where, name, weights, shadow, notSticky, out, err);
+        }
+    }
+
+    /** {@code models}. */
+    @Command(name = "models", mixinStandardHelpOptions = true,
+            description = {"List every version on a model topic with its state (loaded, serving weight, shadow, "
+                + "rejected and why)."})
+    static final class Models extends Subcommand {
+        @Mixin
+        TopicOptions where;
+
+        @Option(names = "--name", paramLabel = "NAME", description = "Only this model.")
+        String name;
+
+        Models(PrintStream out, PrintStream err) {
+            super(out, err);
+        }
+
+        @Override
+        public Integer call() {
+            return list(spec, where, name, out, err);
+        }
+    }
+
+    static int publish(CommandSpec spec, TopicOptions where, String nameOption, String versionOption, Path model,
+            String formatOption, int chunkBytes, PrintStream out, PrintStream err) {
+        if (!Files.exists(model)) {
+            throw Main.usage(spec, "--model " + model + " does not exist");
+        }
+        String name = checked(spec, () -> ModelTopic.requireName(nameOption));
+        String version = checked(spec, () -> RoutingSpec.requireVersion(versionOption));
+        String format = formatOption == null ? "" : formatOption;
         if (format.isBlank()) {
             try {
                 format = ModelRegistry.discover().detect(ModelSource.of(model)).format();
@@ -53,8 +156,8 @@ final class ModelTopicCommands {
                 return 2;
             }
         }
-        String topic = args.require("topic");
-        try (ModelPublisher publisher = new ModelPublisher(clients(args), topic)) {
+        String topic = where.topic;
+        try (ModelPublisher publisher = new ModelPublisher(clients(spec, where), topic)) {
             if (publisher.ensureTopic(TIMEOUT)) {
                 out.println("inferstream: created model topic " + topic + " (compacted, 1 partition)");
             }
@@ -68,14 +171,12 @@ final class ModelTopicCommands {
         }
     }
 
-    static int route(String[] argv, PrintStream out, PrintStream err) throws Args.UsageException {
-        Args args = Args.parse(argv, Set.of("bootstrap-servers", "topic", "name", "weights", "shadow", "not-sticky",
-                "command-config"), Set.of("not-sticky"));
-        String name = checked(() -> ModelTopic.requireName(args.require("name")));
-        RoutingSpec routing = checked(() -> RoutingSpec.parse(args.require("weights"), args.get("shadow"),
-                !args.flag("not-sticky")));
-        String topic = args.require("topic");
-        Map<String, Object> clients = clients(args);
+    static int route(CommandSpec spec, TopicOptions where, String nameOption, String weights, String shadow,
+            boolean notSticky, PrintStream out, PrintStream err) {
+        String name = checked(spec, () -> ModelTopic.requireName(nameOption));
+        RoutingSpec routing = checked(spec, () -> RoutingSpec.parse(weights, shadow, !notSticky));
+        String topic = where.topic;
+        Map<String, Object> clients = clients(spec, where);
         try {
             ModelTopicState state = read(clients, topic);
             for (String version : routing.versions()) {
@@ -101,17 +202,15 @@ final class ModelTopicCommands {
         }
     }
 
-    static int list(String[] argv, PrintStream out, PrintStream err) throws Args.UsageException {
-        Args args = Args.parse(argv, Set.of("bootstrap-servers", "topic", "name", "command-config"), Set.of());
-        String topic = args.require("topic");
+    static int list(CommandSpec spec, TopicOptions where, String only, PrintStream out, PrintStream err) {
+        String topic = where.topic;
         ModelTopicState state;
         try {
-            state = read(clients(args), topic);
+            state = read(clients(spec, where), topic);
         } catch (KafkaException | IllegalStateException e) {
             err.println("inferstream models: " + e.getMessage());
             return 1;
         }
-        String only = args.get("name");
         for (String name : state.names()) {
             if (only != null && !only.equals(name)) {
                 continue;
@@ -172,32 +271,27 @@ final class ModelTopicCommands {
     }
 
     /** Bootstrap servers plus, from {@code --command-config}, security settings as Kafka's own tools take them. */
-    private static Map<String, Object> clients(Args args) throws Args.UsageException {
+    private static Map<String, Object> clients(CommandSpec spec, TopicOptions where) {
         Map<String, Object> c = new HashMap<>();
-        String file = args.get("command-config");
-        if (file != null) {
+        if (where.commandConfig != null) {
             Properties p = new Properties();
-            try (Reader r = Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8)) {
+            try (Reader r = Files.newBufferedReader(where.commandConfig, StandardCharsets.UTF_8)) {
                 p.load(r);
             } catch (IOException e) {
-                throw new Args.UsageException("cannot read --command-config " + file + ": " + e.getMessage());
+                throw Main.usage(spec, "cannot read --command-config " + where.commandConfig + ": " + e.getMessage());
             }
             p.forEach((k, v) -> c.put(String.valueOf(k), v));
         }
-        c.put("bootstrap.servers", args.require("bootstrap-servers"));
+        c.put("bootstrap.servers", where.bootstrapServers);
         return c;
     }
 
     /** A value check whose IllegalArgumentException is a usage mistake. */
-    private interface Check<T> {
-        T get() throws Args.UsageException;
-    }
-
-    private static <T> T checked(Check<T> check) throws Args.UsageException {
+    private static <T> T checked(CommandSpec spec, java.util.function.Supplier<T> check) {
         try {
             return check.get();
         } catch (IllegalArgumentException e) {
-            throw new Args.UsageException(e.getMessage());
+            throw Main.usage(spec, e.getMessage());
         }
     }
 }

@@ -17,8 +17,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
-import java.util.Set;
 import org.apache.kafka.common.config.ConfigException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code inferstream run --config app.properties}: validates the whole configuration and loads the model before
@@ -27,14 +28,29 @@ import org.apache.kafka.common.config.ConfigException;
  *
  * <p>Thread safety: runs on the main thread; the shutdown hook only calls the engine's thread-safe close().
  */
-final class RunCommand {
-    private RunCommand() {
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Serve a model on Kafka until stopped (SIGTERM/Ctrl-C stops gracefully): model.path (a file, or a "
+            + "folder of numbered versions, watched) or model.topic + model.name (versions and routing from a model "
+            + "topic). 'inferstream config-reference' lists every key."})
+final class RunCommand extends Subcommand {
+    @Option(names = "--config", required = true, paramLabel = "FILE",
+            description = "The engine's configuration, a properties file (UTF-8); relative paths in it are relative to it.")
+    Path configFile;
+
+    @Option(names = "--status-interval-seconds", defaultValue = "10", paramLabel = "S",
+            description = "Seconds between status lines (default: ${DEFAULT-VALUE}).")
+    int statusSeconds;
+
+    RunCommand(PrintStream out, PrintStream err) {
+        super(out, err);
     }
 
-    static int run(String[] argv, PrintStream out, PrintStream err) throws Args.UsageException {
-        Args args = Args.parse(argv, Set.of("config", "status-interval-seconds"), Set.of());
-        Path file = Path.of(args.require("config"));
-        int statusSeconds = args.integer("status-interval-seconds", 10, 1);
+    @Override
+    public Integer call() {
+        return run(configFile, Main.atLeast(spec, "--status-interval-seconds", statusSeconds, 1), out, err);
+    }
+
+    static int run(Path file, int statusSeconds, PrintStream out, PrintStream err) {
         EngineConfig config;
         try {
             config = load(file);

@@ -21,7 +21,9 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code inferstream score}: the engine's decode → predict path over a JSON-lines file, no Kafka. Prints one line
@@ -31,30 +33,58 @@ import java.util.Set;
  *
  * <p>Thread safety: runs on the main thread.
  */
-final class ScoreCommand {
+@Command(name = "score", mixinStandardHelpOptions = true,
+        description = {"Score a JSON-lines file offline: one JSON prediction per line, exactly as the engine writes it, "
+            + "or an error object for a line the engine would dead-letter. A summary goes to standard error."})
+final class ScoreCommand extends Subcommand {
     private static final JsonFactory JSON = new JsonFactory();
 
-    private ScoreCommand() {
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Option(names = "--input", required = true, paramLabel = "FILE.jsonl",
+            description = "One JSON record per line (blank lines are skipped).")
+    Path input;
+
+    @Option(names = "--concat", paramLabel = "INPUT=f1,f2,...",
+            description = "Join scalar fields, in this order, into the tensor input INPUT (input.concat.*); repeatable.")
+    Map<String, String> concatOption = new LinkedHashMap<>();
+
+    @Option(names = "--labels", paramLabel = "a,b,c",
+            description = "Class labels for a model that outputs only probabilities (model.class.labels).")
+    String labels;
+
+    @Option(names = "--label-output", paramLabel = "OUTPUT",
+            description = "The output holding the class probabilities, with --labels (model.class.output).")
+    String labelOutput;
+
+    @Option(names = "--batch-size", defaultValue = "500", paramLabel = "N",
+            description = "Records per model call (default: ${DEFAULT-VALUE}).")
+    int batchSizeOption;
+
+    @Option(names = "--allow-nan", description = "Accept NaN and infinities in numeric inputs (input.allow.nan).")
+    boolean allowNan;
+
+    ScoreCommand(PrintStream out, PrintStream err) {
+        super(out, err);
     }
 
-    static int run(String[] argv, PrintStream out, PrintStream err) throws Args.UsageException {
-        Args args = Args.parse(argv, Set.of("model", "format", "input", "concat", "labels", "label-output",
-                "batch-size", "option", "allow-nan"), Set.of("allow-nan"));
-        Path input = Path.of(args.require("input"));
+    @Override
+    public Integer call() {
         if (!Files.isReadable(input)) {
-            throw new Args.UsageException("input file " + input + " cannot be read");
+            throw Main.usage(spec, "input file " + input + " cannot be read");
         }
-        int batchSize = args.integer("batch-size", 500, 1);
+        int batchSize = Main.atLeast(spec, "--batch-size", batchSizeOption, 1);
         Map<String, List<String>> concat = new LinkedHashMap<>();
-        args.keyValues("concat").forEach((k, v) -> concat.put(k, split(v)));
-        try (Model loaded = InspectCommand.load(args)) {
-            Model model = args.get("labels") == null ? loaded
-                    : ClassLabelledModel.wrap(loaded, split(args.get("labels")), args.get("label-output"));
+        concatOption.forEach((k, v) -> concat.put(k, split(v)));
+        try (Model loaded = modelOptions.load(spec)) {
+            Model model = labels == null ? loaded : ClassLabelledModel.wrap(loaded, split(labels), labelOutput);
             JsonRecordDecoder decoder;
             try {
-                decoder = new JsonRecordDecoder(model.info(), concat, args.flag("allow-nan"));
+                decoder = new JsonRecordDecoder(model.info(), concat, allowNan);
             } catch (IllegalArgumentException e) {
-                throw new Args.UsageException(e.getMessage());
+                throw Main.usage(spec, e.getMessage());
             }
             RecordScorer scorer = new RecordScorer(model, decoder, batchSize, Integer.MAX_VALUE);
             JsonPredictionEncoder encoder = new JsonPredictionEncoder();
