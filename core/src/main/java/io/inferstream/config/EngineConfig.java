@@ -60,6 +60,8 @@ public final class EngineConfig extends AbstractConfig {
     public static final String MAX_BATCH_SIZE = "max.batch.size";
     public static final String WORKER_THREADS = "worker.threads";
     public static final String POLL_TIMEOUT_MS = "poll.timeout.ms";
+    public static final String RETRY_BACKOFF_INITIAL_MS = "retry.backoff.initial.ms";
+    public static final String RETRY_BACKOFF_MAX_MS = "retry.backoff.max.ms";
     public static final String OUTPUT_PARTITIONING = "output.partitioning";
     public static final String SHUTDOWN_TIMEOUT_MS = "shutdown.timeout.ms";
     public static final String INSTANCE_ID = "instance.id";
@@ -160,6 +162,15 @@ public final class EngineConfig extends AbstractConfig {
                     "Worker threads, each with its own consumer; more than the input partitions leaves some idle.")
             .define(POLL_TIMEOUT_MS, Type.LONG, 100L, ConfigDef.Range.between(1, 60_000), Importance.LOW,
                     "Longest a worker waits in one poll for records.")
+            .define(RETRY_BACKOFF_INITIAL_MS, Type.LONG, 100L, ConfigDef.Range.between(1, 3_600_000), Importance.LOW,
+                    "When the model cannot answer now (a RetriableInferenceException: a remote server unreachable, a "
+                            + "timeout, 429/503), the worker pauses its partitions and scores the same batch again "
+                            + "after this wait, doubling it on each further attempt (with jitter), until the model "
+                            + "answers. Nothing of the batch is dead-lettered or committed meanwhile.")
+            .define(RETRY_BACKOFF_MAX_MS, Type.LONG, 10_000L, ConfigDef.Range.between(1, 3_600_000), Importance.LOW,
+                    "Longest wait between two attempts at a batch the model could not answer now (also the cap on "
+                            + "a retry-after the model asks for). The worker keeps polling its paused partitions "
+                            + "while it waits, so it stays in its consumer group however long the outage lasts.")
             .define(OUTPUT_PARTITIONING, Type.STRING, "input", ValidString.in("input", "key"), Importance.LOW,
                     "input: a prediction goes to the output partition numbered like its input partition (modulo "
                             + "the output's partition count), which keeps per-partition order even for records "
@@ -203,6 +214,10 @@ public final class EngineConfig extends AbstractConfig {
         }
         if (getList(INPUT_TOPICS).isEmpty()) {
             throw new ConfigException(INPUT_TOPICS, "", "give at least one input topic");
+        }
+        if (getLong(RETRY_BACKOFF_MAX_MS) < getLong(RETRY_BACKOFF_INITIAL_MS)) {
+            throw new ConfigException(RETRY_BACKOFF_MAX_MS, getLong(RETRY_BACKOFF_MAX_MS), "must be at least "
+                    + RETRY_BACKOFF_INITIAL_MS + "=" + getLong(RETRY_BACKOFF_INITIAL_MS));
         }
     }
 

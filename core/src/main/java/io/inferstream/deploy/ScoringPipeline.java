@@ -4,6 +4,7 @@ import io.inferstream.codec.JsonPredictionEncoder;
 import io.inferstream.engine.RecordScorer;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelFailureException;
+import io.inferstream.model.RetriableInferenceException;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -150,10 +151,27 @@ public final class ScoringPipeline {
      *
      * @param keys record keys (null allowed), used for routing and copied into predictions
      * @param values record values (null allowed: rejected at stage decode)
-     * @throws ModelFailureException if a serving version cannot score at all; nothing of the batch should be
-     *     committed
+     * @throws ModelFailureException if a serving version cannot score at all, or could not answer now (a
+     *     {@link RetriableInferenceException}, its cause: this method is for hosts that do not hold a batch and
+     *     retry it); nothing of the batch should be committed
      */
     public Result score(Deployment deployment, List<byte[]> keys, List<byte[]> values) throws ModelFailureException {
+        try {
+            return scoreOrRetryLater(deployment, keys, values);
+        } catch (RetriableInferenceException e) {
+            throw new ModelFailureException("a serving version could not answer now: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Like {@link #score}, for a host that can hold the batch and offer it again later (the Kafka engine pauses its
+     * partitions meanwhile). A shadow version that could not answer only counts as shadow failures.
+     *
+     * @throws RetriableInferenceException if a serving version could not answer now: the batch has no outcome (no
+     *     record is rejected); score the same records again later
+     */
+    public Result scoreOrRetryLater(Deployment deployment, List<byte[]> keys, List<byte[]> values)
+            throws ModelFailureException, RetriableInferenceException {
         if (deployment.generation() != scorersGeneration) {
             // Versions no longer deployed: keep their call counts, drop their scorers so they can be closed.
             List<DeployedVersion> deployed = new ArrayList<>(deployment.serving());
@@ -176,7 +194,7 @@ public final class ScoringPipeline {
         for (Map.Entry<DeployedVersion, List<Integer>> share : shares.entrySet()) {
             DeployedVersion version = share.getKey();
             List<Integer> indexes = share.getValue();
-            List<RecordScorer.Result> results = scorer(version).score(pick(values, indexes));
+            List<RecordScorer.Result> results = scorer(version).scoreOrRetryLater(pick(values, indexes));
             for (int j = 0; j < indexes.size(); j++) {
                 int i = indexes.get(j);
                 RecordScorer.Result r = results.get(j);
@@ -190,7 +208,7 @@ public final class ScoringPipeline {
         int shadowFailures = 0;
         for (DeployedVersion shadow : deployment.shadows()) {
             try {
-                List<RecordScorer.Result> results = scorer(shadow).score(values);
+                List<RecordScorer.Result> results = scorer(shadow).scoreOrRetryLater(values);
                 for (int i = 0; i < n; i++) {
                     RecordScorer.Result r = results.get(i);
                     if (r.ok()) {
@@ -199,8 +217,8 @@ public final class ScoringPipeline {
                         shadowFailures++;
                     }
                 }
-            } catch (ModelFailureException | RuntimeException e) {
-                // A shadow never affects the serving path: count its failure and go on.
+            } catch (ModelFailureException | RetriableInferenceException | RuntimeException e) {
+                // A shadow never affects the serving path, nor holds it up: count its failure and go on.
                 shadowFailures += n;
             }
         }

@@ -6,6 +6,7 @@ import io.inferstream.model.InferenceException;
 import io.inferstream.model.InvalidInputException;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelFailureException;
+import io.inferstream.model.RetriableInferenceException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,7 +16,9 @@ import java.util.List;
  * <p>The whole batch goes to the model in one call. If the model rejects one record
  * ({@link InvalidInputException} with its index), that record is set aside and the rest is scored again; if it
  * cannot say which record, or fails in an unexpected way, the records are scored one at a time to find out. Only
- * when every record fails on its own is the failure taken to be the model's ({@link ModelFailureException}).
+ * when every record fails on its own is the failure taken to be the model's ({@link ModelFailureException}). A
+ * {@link RetriableInferenceException} says nothing about any record: it ends the scoring of the whole batch at once
+ * (never one record at a time), for the caller to try the same batch again later.
  *
  * <p>Thread safety: stateless apart from the model, which the caller must be allowed to use from this thread.
  */
@@ -49,8 +52,9 @@ final class BatchScorer {
     /**
      * @return one outcome per row, in order
      * @throws ModelFailureException if the model cannot score at all
+     * @throws RetriableInferenceException if the model could not answer now; no outcome of the batch is decided
      */
-    List<Outcome> score(List<Features> rows) throws ModelFailureException {
+    List<Outcome> score(List<Features> rows) throws ModelFailureException, RetriableInferenceException {
         Outcome[] outcomes = new Outcome[rows.size()];
         List<Integer> pending = new ArrayList<>(rows.size());
         for (int i = 0; i < rows.size(); i++) {
@@ -73,7 +77,7 @@ final class BatchScorer {
                 }
                 scoreOneByOne(rows, pending, outcomes, e);
                 break;
-            } catch (ModelFailureException e) {
+            } catch (ModelFailureException | RetriableInferenceException e) {
                 throw e;
             } catch (InferenceException | RuntimeException e) {
                 scoreOneByOne(rows, pending, outcomes, e);
@@ -99,13 +103,13 @@ final class BatchScorer {
     }
 
     private void scoreOneByOne(List<Features> rows, List<Integer> pending, Outcome[] outcomes, Exception batchError)
-            throws ModelFailureException {
+            throws ModelFailureException, RetriableInferenceException {
         int failures = 0;
         Exception last = batchError;
         for (int i : pending) {
             try {
                 outcomes[i] = new Outcome(call(List.of(rows.get(i))).get(0), null);
-            } catch (ModelFailureException e) {
+            } catch (ModelFailureException | RetriableInferenceException e) {
                 throw e;
             } catch (InferenceException | RuntimeException e) {
                 outcomes[i] = new Outcome(null, e);

@@ -46,6 +46,7 @@ public final class EngineMetrics {
     static final String LATENCY = "inferstream.latency.end.to.end";
     static final String PROCESSING_LATENCY = "inferstream.latency.processing";
     static final String ASSIGNED_PARTITIONS = "inferstream.partitions.assigned";
+    static final String MODEL_RETRIES = "inferstream.model.retries";
 
     /**
      * Percentile getters read the engine's own histograms; they are cumulative (never expire), as the figures a
@@ -63,6 +64,7 @@ public final class EngineMetrics {
     private final Map<String, Map<String, VersionMeters>> byVersion = new ConcurrentHashMap<>(); // model -> version
     private final Map<String, Counter> deadLettersByKey = new ConcurrentHashMap<>();
     private final Map<String, Counter> shadowFailuresByModel = new ConcurrentHashMap<>();
+    private final Map<String, Counter> retriesByModel = new ConcurrentHashMap<>();
     private final LatencyPercentiles latency;
     private final LatencyPercentiles processingLatency;
     private final long startNanos = System.nanoTime();
@@ -194,6 +196,13 @@ public final class EngineMetrics {
         }
     }
 
+    /** Counts one failed attempt at a batch the model could not answer now (it will be tried again). */
+    void countRetry(String model) {
+        retriesByModel.computeIfAbsent(model, k -> Counter.builder(MODEL_RETRIES).tags("model", model)
+                .description("Attempts at a batch that the model could not answer now (a RetriableInferenceException); "
+                        + "the same batch is scored again after a backoff").register(meters)).increment();
+    }
+
     /** @return the timer of a version's model calls. */
     Timer modelCallTimer(String model, String version) {
         return version(model, version).modelCalls;
@@ -297,6 +306,11 @@ public final class EngineMetrics {
     /** @return records a shadow version could not score (they never affect the outputs). */
     public long shadowFailures() {
         return (long) sum(SHADOW_FAILURES);
+    }
+
+    /** @return attempts at a batch that the model could not answer now, each followed by a wait and a retry. */
+    public long modelRetries() {
+        return (long) sum(MODEL_RETRIES);
     }
 
     /** @return input partitions currently assigned to this engine's workers (0 until the group has formed). */

@@ -194,7 +194,9 @@ public final class InferenceEngine implements AutoCloseable {
                 config.getString(EngineConfig.DEAD_LETTER_TOPIC), shadowTopic, config.getInt(EngineConfig.MAX_BATCH_SIZE),
                 config.getInt(EngineConfig.INPUT_MAX_RECORD_BYTES),
                 Duration.ofMillis(config.getLong(EngineConfig.POLL_TIMEOUT_MS)), topics.outputPartitions, exactlyOnce(),
-                topics.outputMaxBytes, topics.deadLetterMaxBytes);
+                topics.outputMaxBytes, topics.deadLetterMaxBytes,
+                new RetryBackoff(config.getLong(EngineConfig.RETRY_BACKOFF_INITIAL_MS),
+                        config.getLong(EngineConfig.RETRY_BACKOFF_MAX_MS)));
         String group = config.getString(EngineConfig.GROUP_ID);
         try {
             for (int i = 0; i < workerCount; i++) {

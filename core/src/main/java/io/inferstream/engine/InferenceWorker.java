@@ -5,13 +5,16 @@ import io.inferstream.deploy.Deployment;
 import io.inferstream.deploy.DeploymentManager;
 import io.inferstream.deploy.ScoringPipeline;
 import io.inferstream.model.ModelFailureException;
+import io.inferstream.model.RetriableInferenceException;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.Collection;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -40,6 +43,13 @@ import org.slf4j.LoggerFactory;
  * poll order (so per-partition order holds); shadow predictions go to the shadow topic. Offsets are committed only after the producer has acknowledged every one of those writes: at-least-once,
  * and nothing is lost. A model-wide failure or a failed write ends the loop without committing that batch.
  *
+ * <p>A model that cannot answer now ({@link RetriableInferenceException}) does not end the loop: the worker holds the
+ * batch, pauses its partitions and keeps polling (paused partitions return nothing, but each poll keeps the member in
+ * its group however long the outage lasts), and scores the same batch again with exponential backoff. Nothing of the
+ * held batch is written or committed until it is scored. If a rebalance revokes partitions meanwhile, their records
+ * leave the held batch (nothing of them was committed, so their new owner reads them again); if the engine stops,
+ * the held batch is dropped uncommitted.
+ *
  * <p>Thread safety: confined to its own thread, except {@link #wakeup()}, which any thread may call.
  */
 final class InferenceWorker implements Runnable {
@@ -56,6 +66,11 @@ final class InferenceWorker implements Runnable {
     private final Host engine;
     /** Micrometer's view of the Kafka clients' own metrics (records-lag per partition, request rates, ...). */
     private final List<KafkaClientMetrics> clientMetrics = new ArrayList<>();
+    /**
+     * The batch waiting for the model to answer again, or null. The rebalance listener (run inside poll, on this
+     * thread) removes the records of revoked partitions from it and pauses newly assigned partitions.
+     */
+    private List<ConsumerRecord<byte[], byte[]>> held;
 
     /** What a worker needs from the engine that runs it. */
     interface Host {
@@ -79,10 +94,12 @@ final class InferenceWorker implements Runnable {
         final boolean transactional;
         final int outputMaxBytes;
         final int deadLetterMaxBytes;
+        final RetryBackoff retryBackoff;
 
         WorkerSettings(List<String> inputTopics, String outputTopic, String deadLetterTopic, String shadowTopic,
                 int maxBatchSize, int maxRecordBytes, Duration pollTimeout, int outputPartitions, boolean transactional,
-                int outputMaxBytes, int deadLetterMaxBytes) {
+                int outputMaxBytes, int deadLetterMaxBytes, RetryBackoff retryBackoff) {
+            this.retryBackoff = retryBackoff;
             this.outputMaxBytes = outputMaxBytes;
             this.deadLetterMaxBytes = deadLetterMaxBytes;
             this.inputTopics = inputTopics;
@@ -136,21 +153,28 @@ final class InferenceWorker implements Runnable {
                 producer.initTransactions();
             }
             consumer.subscribe(settings.inputTopics, new ConsumerRebalanceListener() {
-                // Batches are committed before the next poll, so nothing is in flight when partitions move:
-                // the listener only keeps the metrics' count of assigned partitions.
+                // Batches are committed before the next poll, so nothing is in flight when partitions move, except a
+                // batch held for a retry: it gives up the records of partitions it no longer owns.
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                     metrics.assignedPartitionsCounter().addAndGet(-partitions.size());
+                    dropHeld(partitions);
                 }
 
                 @Override
                 public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                     metrics.assignedPartitionsCounter().addAndGet(partitions.size());
+                    if (held != null && !partitions.isEmpty()) {
+                        // A partition's paused state does not survive its revocation (all of them, under the eager
+                        // protocol): pause what comes in until the held batch is scored.
+                        consumer.pause(partitions);
+                    }
                 }
 
                 @Override
                 public void onPartitionsLost(Collection<TopicPartition> partitions) {
                     metrics.assignedPartitionsCounter().addAndGet(-partitions.size());
+                    dropHeld(partitions);
                 }
             });
             while (!engine.isStopping()) {
@@ -182,23 +206,10 @@ final class InferenceWorker implements Runnable {
         records.forEach(polled::add);
         metrics.countRecordsIn(polled.size());
 
-        List<byte[]> keys = new ArrayList<>(polled.size());
-        List<byte[]> values = new ArrayList<>(polled.size());
-        for (ConsumerRecord<byte[], byte[]> r : polled) {
-            keys.add(r.key());
-            values.add(r.value());
+        ScoringPipeline.Result scored = scoreUntilAnswered(polled);
+        if (scored == null) {
+            return; // given up uncommitted: the engine is stopping, or every partition of the batch moved away
         }
-        // One snapshot for the whole batch; released once scored, so a retired version closes after this batch.
-        Deployment deployment = deployments.acquire();
-        ScoringPipeline.Result scored;
-        String modelName = deployment.serving().get(0).info().name();
-        try {
-            scored = pipeline.score(deployment, keys, values);
-        } finally {
-            deployment.release();
-        }
-        metrics.countModelCalls(pipeline.modelCallsAndReset());
-        metrics.countShadowFailures(modelName, scored.shadowFailures());
 
         if (settings.transactional) {
             producer.beginTransaction();
@@ -239,6 +250,131 @@ final class InferenceWorker implements Runnable {
             commit(polled);
         }
         metrics.countBatch(polled.size());
+    }
+
+    /**
+     * Scores the batch, holding it and trying again while the model cannot answer now.
+     *
+     * @param polled the batch; records of partitions revoked while it is held are removed from it
+     * @return the scored batch (of the records still in {@code polled}), or null if it was given up
+     */
+    private ScoringPipeline.Result scoreUntilAnswered(List<ConsumerRecord<byte[], byte[]>> polled)
+            throws ModelFailureException {
+        long heldSinceNanos = 0;
+        int attempts = 0;
+        while (true) {
+            List<byte[]> keys = new ArrayList<>(polled.size());
+            List<byte[]> values = new ArrayList<>(polled.size());
+            for (ConsumerRecord<byte[], byte[]> r : polled) {
+                keys.add(r.key());
+                values.add(r.value());
+            }
+            // One snapshot per attempt, released before any wait: a retired version closes, and a swap made during
+            // an outage (e.g. to a version that answers) applies to the next attempt.
+            Deployment deployment = deployments.acquire();
+            String modelName = deployment.serving().get(0).info().name();
+            RetriableInferenceException notNow;
+            try {
+                ScoringPipeline.Result scored = pipeline.scoreOrRetryLater(deployment, keys, values);
+                metrics.countModelCalls(pipeline.modelCallsAndReset());
+                metrics.countShadowFailures(modelName, scored.shadowFailures());
+                if (attempts > 0) {
+                    endHold();
+                    LOG.info("{}: model {} answered again after {} ms and {} failed attempt(s); resuming, then writing "
+                            + "and committing the held batch of {} record(s)", name, modelName,
+                            (System.nanoTime() - heldSinceNanos) / 1_000_000, attempts, polled.size());
+                }
+                return scored;
+            } catch (RetriableInferenceException e) {
+                notNow = e;
+            } finally {
+                deployment.release();
+            }
+            metrics.countModelCalls(pipeline.modelCallsAndReset());
+            metrics.countRetry(modelName);
+            attempts++;
+            if (attempts == 1) {
+                heldSinceNanos = System.nanoTime();
+                held = polled;
+                consumer.pause(consumer.assignment());
+                LOG.warn("{}: model {} could not answer now ({}); holding the batch of {} record(s) uncommitted, "
+                        + "pausing {} partition(s) and retrying with backoff from {} ms up to {} ms", name, modelName,
+                        notNow.getMessage(), polled.size(), consumer.assignment().size(),
+                        settings.retryBackoff.initialMs(), settings.retryBackoff.maxMs());
+            } else if (LOG.isDebugEnabled()) {
+                LOG.debug("{}: attempt {} failed: {}", name, attempts, notNow.getMessage());
+            }
+            if (!waitPolling(settings.retryBackoff.delayMs(attempts, notNow.retryAfter()), polled)) {
+                endHold();
+                LOG.info("{}: gave up the held batch after {} ms and {} failed attempt(s), nothing of it committed: {}",
+                        name, (System.nanoTime() - heldSinceNanos) / 1_000_000, attempts, engine.isStopping()
+                                ? "the engine is stopping"
+                                : "its partitions were revoked (their new owner reads them)");
+                return null;
+            }
+        }
+    }
+
+    /**
+     * Polls the paused partitions until the delay has passed, which keeps the consumer in its group.
+     *
+     * @return false if the held batch should be given up: the engine is stopping, or no record of it is left
+     */
+    private boolean waitPolling(long delayMs, List<ConsumerRecord<byte[], byte[]>> polled) {
+        long deadline = System.nanoTime() + delayMs * 1_000_000;
+        boolean polledOnce = false;
+        while (true) {
+            if (engine.isStopping() || polled.isEmpty()) {
+                return false;
+            }
+            long leftNanos = deadline - System.nanoTime();
+            if (leftNanos <= 0 && polledOnce) {
+                return true;
+            }
+            // At least one poll per wait, however short: it runs any rebalance before the next attempt.
+            polledOnce = true;
+            ConsumerRecords<byte[], byte[]> records;
+            try {
+                long pollNanos = Math.max(0, Math.min(leftNanos, settings.pollTimeout.toNanos()));
+                records = consumer.poll(Duration.ofNanos(pollNanos));
+            } catch (WakeupException e) {
+                continue; // close() or another worker's failure: the loop checks isStopping
+            }
+            if (!records.isEmpty()) {
+                rewind(records);
+            }
+        }
+    }
+
+    /**
+     * Should a poll return records while a batch is held (a partition that escaped pausing), puts them back: the
+     * consumer reads them again after the held batch, in order.
+     */
+    private void rewind(ConsumerRecords<byte[], byte[]> records) {
+        for (TopicPartition tp : records.partitions()) {
+            consumer.seek(tp, records.records(tp).get(0).offset());
+            consumer.pause(List.of(tp));
+        }
+    }
+
+    private void dropHeld(Collection<TopicPartition> partitions) {
+        if (held == null || partitions.isEmpty()) {
+            return;
+        }
+        Set<TopicPartition> gone = new HashSet<>(partitions);
+        int before = held.size();
+        held.removeIf(r -> gone.contains(new TopicPartition(r.topic(), r.partition())));
+        if (held.size() < before) {
+            LOG.info("{}: partitions {} were revoked while a batch was held; {} of its record(s) left it uncommitted, "
+                    + "{} remain", name, partitions, before - held.size(), held.size());
+        }
+    }
+
+    private void endHold() {
+        held = null;
+        Set<TopicPartition> paused = new HashSet<>(consumer.paused());
+        paused.retainAll(consumer.assignment()); // a revoked partition cannot be resumed (nor needs to be)
+        consumer.resume(paused);
     }
 
     private void sendPrediction(ConsumerRecord<byte[], byte[]> in, ScoringPipeline.Outcome outcome, long polledAtNanos,

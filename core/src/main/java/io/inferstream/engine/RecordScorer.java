@@ -7,6 +7,7 @@ import io.inferstream.data.Prediction;
 import io.inferstream.model.InvalidInputException;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelFailureException;
+import io.inferstream.model.RetriableInferenceException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -73,9 +74,26 @@ public final class RecordScorer {
     /**
      * @param values record values, null allowed (rejected at stage decode)
      * @return one result per value, in order
-     * @throws ModelFailureException if the model cannot score at all; nothing of the batch should be committed
+     * @throws ModelFailureException if the model cannot score at all, or could not answer now (a
+     *     {@link RetriableInferenceException}, its cause: this method is for callers that do not wait and retry);
+     *     nothing of the batch should be committed
      */
     public List<Result> score(List<byte[]> values) throws ModelFailureException {
+        try {
+            return scoreOrRetryLater(values);
+        } catch (RetriableInferenceException e) {
+            throw new ModelFailureException("the model could not answer now: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Like {@link #score}, for a caller that can hold the batch and offer it again (the Kafka engine).
+     *
+     * @throws RetriableInferenceException if the model could not answer now: no record of the batch has an outcome
+     *     (none is rejected); score the same values again later
+     */
+    public List<Result> scoreOrRetryLater(List<byte[]> values)
+            throws ModelFailureException, RetriableInferenceException {
         Result[] results = new Result[values.size()];
         List<Integer> decodedIndex = new ArrayList<>(values.size());
         List<Features> rows = new ArrayList<>(values.size());

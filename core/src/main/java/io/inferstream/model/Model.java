@@ -10,6 +10,13 @@ import java.util.List;
  * <p>The engine calls {@link #predict} once per micro-batch, never once per record, so an adapter should
  * turn the whole batch into one framework call.
  *
+ * <p>Errors come in three kinds, and the exception's type is the whole contract: one record is bad
+ * ({@link InvalidInputException}: it is dead-lettered, the rest of the batch goes on); the model cannot score at all
+ * ({@link ModelFailureException}: the engine stops and commits nothing past the last good batch); the model cannot
+ * answer now ({@link RetriableInferenceException}: the engine keeps the batch, pauses its partitions and tries the
+ * same batch again with backoff). A remote model should map transient transport failures to the third kind rather
+ * than retry for long itself, so that the engine can keep its consumers in their group while it waits.
+ *
  * <p>Thread safety: as declared by {@link ModelInfo#threadSafe()}. When it is false the engine gives every
  * worker thread its own instance. {@link #close()} must not be called while a predict is running.
  */
@@ -25,6 +32,9 @@ public interface Model extends AutoCloseable {
      * @return one prediction per row, in the same order
      * @throws InvalidInputException if a row cannot be scored; set its batch index when known
      * @throws ModelFailureException if the model cannot score at all
+     * @throws RetriableInferenceException if the model cannot answer now but may later (a remote server
+     *     unreachable, a timeout, 429/503): the engine scores the same batch again after a backoff, never
+     *     dead-letters it and commits nothing past it
      * @throws InferenceException for any other failure, treated as a model failure
      */
     List<Prediction> predict(List<Features> batch) throws InferenceException;

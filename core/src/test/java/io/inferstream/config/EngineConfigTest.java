@@ -74,6 +74,18 @@ class EngineConfigTest {
     }
 
     @Test
+    void retryBackoffDefaultsAndItsMaximumIsNotBelowItsStart() {
+        EngineConfig defaults = new EngineConfig(minimal());
+        assertEquals(100L, defaults.getLong(EngineConfig.RETRY_BACKOFF_INITIAL_MS));
+        assertEquals(10_000L, defaults.getLong(EngineConfig.RETRY_BACKOFF_MAX_MS));
+        Map<String, Object> p = minimal();
+        p.put(EngineConfig.RETRY_BACKOFF_INITIAL_MS, "500");
+        p.put(EngineConfig.RETRY_BACKOFF_MAX_MS, "200");
+        ConfigException e = assertThrows(ConfigException.class, () -> new EngineConfig(p));
+        assertTrue(e.getMessage().contains("retry.backoff.max.ms"), e.getMessage());
+    }
+
+    @Test
     void markdownReferenceListsEveryKey() {
         String table = EngineConfig.toMarkdownTable();
         for (String key : EngineConfig.definition().names()) {

@@ -109,4 +109,34 @@ class BatchScorerTest {
         assertThrows(ModelFailureException.class, () -> new BatchScorer(new DoublingModel(Rejection.MODEL_DOWN)).score(rows(1, 2)));
         assertThrows(ModelFailureException.class, () -> new BatchScorer(new DoublingModel(Rejection.RUNTIME)).score(rows(-1, -2)));
     }
+
+    @Test
+    void aModelThatCannotAnswerNowEndsTheWholeBatchAtOnceNeverRecordByRecord() {
+        List<Integer> calls = new ArrayList<>();
+        DoublingModel answers = new DoublingModel(Rejection.WITHOUT_INDEX);
+        Model notNow = new io.inferstream.model.ForwardingModel(answers) {
+            @Override
+            public List<Prediction> predict(List<Features> batch) throws InferenceException {
+                calls.add(batch.size());
+                if (calls.size() > 1) { // after the first call, which names no record, the scorer goes one by one
+                    throw new io.inferstream.model.RetriableInferenceException("timeout", null);
+                }
+                return super.predict(batch);
+            }
+        };
+        assertThrows(io.inferstream.model.RetriableInferenceException.class,
+                () -> new BatchScorer(notNow).score(rows(1, -1, 2)));
+        assertEquals(List.of(3, 1), calls, "the first single-record call that cannot be answered ends it");
+        calls.clear();
+        Model alwaysNotNow = new io.inferstream.model.ForwardingModel(answers) {
+            @Override
+            public List<Prediction> predict(List<Features> batch) throws InferenceException {
+                calls.add(batch.size());
+                throw new io.inferstream.model.RetriableInferenceException("503", null);
+            }
+        };
+        assertThrows(io.inferstream.model.RetriableInferenceException.class,
+                () -> new BatchScorer(alwaysNotNow).score(rows(1, 2, 3)));
+        assertEquals(List.of(3), calls, "one call: no record is suspected");
+    }
 }

@@ -63,4 +63,16 @@ class EngineMetricsTest {
         assertEquals(2.0, callers.get(EngineMetrics.DEAD_LETTERS).tags("stage", "predict").counter().count());
         assertEquals(1, metrics.latency().count());
     }
+
+    @Test
+    void retriesAreACounterPerModelOnTheCallersRegistry() {
+        PrometheusMeterRegistry own = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        EngineMetrics metrics = new EngineMetrics(own, own);
+        metrics.countRetry("fraud");
+        metrics.countRetry("fraud");
+        metrics.countRetry("churn");
+        assertEquals(2.0, own.get("inferstream.model.retries").tag("model", "fraud").counter().count());
+        assertEquals(3, metrics.modelRetries());
+        org.junit.jupiter.api.Assertions.assertTrue(own.scrape().contains("inferstream_model_retries_total{"));
+    }
 }

@@ -35,10 +35,13 @@ class InferenceWorkerTest {
     private static final TopicPartition TP = new TopicPartition("in", 0);
 
     /** A host that stops after a number of polls, and records a failure. */
-    static final class TestHost implements InferenceWorker.Host {
+    static class TestHost implements InferenceWorker.Host {
         volatile boolean stopping;
         volatile Throwable failure;
         volatile OffsetAndMetadata committedAtStop;
+        /** What a {@link #stopAfterFirstCommit} host saw when it stopped (a closed mock consumer tells nothing). */
+        volatile Map<TopicPartition, OffsetAndMetadata> committed;
+        volatile Set<TopicPartition> paused;
 
         @Override
         public boolean isStopping() {
@@ -79,7 +82,13 @@ class InferenceWorkerTest {
 
     private static InferenceWorker worker(MockConsumer<byte[], byte[]> consumer, MockProducer<byte[], byte[]> producer,
             TestHost host, EngineMetrics metrics, boolean transactional) {
-        BatchScorerTest.DoublingModel model = new BatchScorerTest.DoublingModel(BatchScorerTest.Rejection.WITH_INDEX);
+        return worker(consumer, producer, host, metrics, transactional,
+                new BatchScorerTest.DoublingModel(BatchScorerTest.Rejection.WITH_INDEX));
+    }
+
+    /** A worker on topic "in" with a fixed model, a 10 ms poll and a retry backoff of 1 to 5 ms. */
+    static InferenceWorker worker(MockConsumer<byte[], byte[]> consumer, MockProducer<byte[], byte[]> producer,
+            TestHost host, EngineMetrics metrics, boolean transactional, io.inferstream.model.Model model) {
         DeploymentManager deployments = new DeploymentManager(new FixedModelSource("doubling", () -> model),
                 new DeploymentSettings(1, info -> new JsonRecordDecoder(info, Map.of(), false), List.of(), "", 0,
                         List.of(), false), new TrafficSample(4));
@@ -90,7 +99,7 @@ class InferenceWorkerTest {
         }
         managers.add(deployments);
         InferenceWorker.WorkerSettings settings = new InferenceWorker.WorkerSettings(List.of("in"), "out", "dlt", null,
-                100, 1 << 20, Duration.ofMillis(10), 1, transactional, 1 << 20, 1 << 20);
+                100, 1 << 20, Duration.ofMillis(10), 1, transactional, 1 << 20, 1 << 20, new RetryBackoff(1, 5));
         return new InferenceWorker("test", consumer, producer, deployments, 0, settings, metrics, host);
     }
 
@@ -150,5 +159,189 @@ class InferenceWorkerTest {
         assertEquals(List.of(Map.of(consumer.groupMetadata().groupId(), Map.of(TP, new OffsetAndMetadata(3)))),
                 producer.consumerGroupOffsetsHistory(), "offsets sent inside the transaction");
         assertNull(host.committedAtStop, "no separate consumer commit");
+    }
+
+    /** Doubles "x" like the batch tests' model, but cannot answer now for its first {@code failures} calls. */
+    static final class FlakyModel implements io.inferstream.model.Model {
+        final BatchScorerTest.DoublingModel answers = new BatchScorerTest.DoublingModel(BatchScorerTest.Rejection.WITH_INDEX);
+        final java.util.concurrent.atomic.AtomicInteger failures;
+        final List<Integer> batchSizes = new java.util.concurrent.CopyOnWriteArrayList<>();
+        /** Runs on the worker's thread at the start of every call: lets a test look at the clients mid-outage. */
+        volatile Runnable onCall = () -> { };
+
+        FlakyModel(int failures) {
+            this.failures = new java.util.concurrent.atomic.AtomicInteger(failures);
+        }
+
+        @Override
+        public io.inferstream.model.ModelInfo info() {
+            return answers.info();
+        }
+
+        @Override
+        public List<io.inferstream.data.Prediction> predict(List<io.inferstream.data.Features> batch)
+                throws io.inferstream.model.InferenceException {
+            batchSizes.add(batch.size());
+            onCall.run();
+            if (failures.getAndDecrement() > 0) {
+                throw new io.inferstream.model.RetriableInferenceException("503 from the model server", null);
+            }
+            return answers.predict(batch);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /** A host that stops once the worker has committed (or failed), noting the consumer's state then. */
+    private static TestHost stopAfterFirstCommit(EngineMetrics metrics, MockConsumer<byte[], byte[]> consumer,
+            Set<TopicPartition> partitions) {
+        return new TestHost() {
+            @Override
+            public boolean isStopping() {
+                if (metrics.commits() > 0 && committed == null) {
+                    committed = new java.util.HashMap<>(consumer.committed(partitions));
+                    paused = consumer.paused();
+                }
+                return super.isStopping() || metrics.commits() > 0;
+            }
+        };
+    }
+
+    private static MockConsumer<byte[], byte[]> consumerOf(List<TopicPartition> partitions, int recordsEach) {
+        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+        consumer.schedulePollTask(() -> {
+            consumer.rebalance(partitions);
+            for (TopicPartition tp : partitions) {
+                consumer.updateBeginningOffsets(Map.of(tp, 0L));
+                for (int i = 0; i < recordsEach; i++) {
+                    consumer.addRecord(new ConsumerRecord<>(tp.topic(), tp.partition(), i, utf8("k" + tp.partition() + i),
+                            utf8("{\"x\":" + (i + 1) + "}")));
+                }
+            }
+        });
+        return consumer;
+    }
+
+    private static MockProducer<byte[], byte[]> producer() {
+        return new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    @Test
+    void aModelThatCannotAnswerNowHoldsTheBatchWithPartitionsPausedAndRetriesTheSameBatchUntilItAnswers() {
+        EngineMetrics metrics = new EngineMetrics();
+        MockConsumer<byte[], byte[]> consumer = consumerOf(List.of(TP), 3);
+        TestHost host = stopAfterFirstCommit(metrics, consumer, Set.of(TP));
+        MockProducer<byte[], byte[]> producer = producer();
+        FlakyModel model = new FlakyModel(4);
+        List<String> seenAtCalls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        model.onCall = () -> seenAtCalls.add("paused=" + consumer.paused() + " written=" + producer.history().size()
+                + " committed=" + consumer.committed(Set.of(TP)).get(TP));
+        worker(consumer, producer, host, metrics, false, model).run();
+
+        assertNull(host.failure, "a model that cannot answer now is not a failure");
+        assertEquals(List.of(3, 3, 3, 3, 3), model.batchSizes, "the same whole batch each time, never one by one");
+        assertEquals("paused=[] written=0 committed=null", seenAtCalls.get(0));
+        for (String seen : seenAtCalls.subList(1, 5)) {
+            assertEquals("paused=[in-0] written=0 committed=null", seen, "held: paused, nothing written or committed");
+        }
+        assertEquals(3, metrics.predictionsOut());
+        assertEquals(0, metrics.deadLetters());
+        assertEquals(4, metrics.modelRetries());
+        assertEquals(3, host.committed.get(TP).offset());
+        assertEquals(Set.of(), host.paused, "resumed once the batch was scored");
+        assertEquals(List.of("out", "out", "out"), producer.history().stream().map(ProducerRecord::topic).toList());
+    }
+
+    @Test
+    void underExactlyOnceNoTransactionIsBegunForAHeldBatch() {
+        EngineMetrics metrics = new EngineMetrics();
+        MockConsumer<byte[], byte[]> consumer = consumerOf(List.of(TP), 2);
+        TestHost host = stopAfterFirstCommit(metrics, consumer, Set.of(TP));
+        MockProducer<byte[], byte[]> producer = producer();
+        FlakyModel model = new FlakyModel(2);
+        List<Boolean> inFlight = new java.util.concurrent.CopyOnWriteArrayList<>();
+        model.onCall = () -> inFlight.add(producer.transactionInFlight());
+        worker(consumer, producer, host, metrics, true, model).run();
+
+        assertNull(host.failure);
+        assertEquals(List.of(false, false, false), inFlight, "scored before the transaction begins");
+        assertEquals(1, producer.commitCount());
+        assertTrue(!producer.transactionAborted(), "nothing to abort");
+        assertEquals(2, producer.history().size());
+    }
+
+    @Test
+    void partitionsRevokedDuringTheWaitLeaveTheHeldBatchAndNewOnesArePausedToo() {
+        TopicPartition tp0 = new TopicPartition("in", 0);
+        TopicPartition tp1 = new TopicPartition("in", 1);
+        TopicPartition tp2 = new TopicPartition("in", 2);
+        EngineMetrics metrics = new EngineMetrics();
+        MockConsumer<byte[], byte[]> consumer = consumerOf(List.of(tp0, tp1), 2);
+        TestHost host = stopAfterFirstCommit(metrics, consumer, Set.of(tp0, tp1));
+        consumer.schedulePollTask(() -> {
+            consumer.updateBeginningOffsets(Map.of(tp2, 0L));
+            consumer.rebalance(List.of(tp1, tp2)); // the first poll of the wait: tp0 moves away, tp2 comes
+        });
+        MockProducer<byte[], byte[]> producer = producer();
+        FlakyModel model = new FlakyModel(2);
+        List<Set<TopicPartition>> pausedAtCalls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        model.onCall = () -> pausedAtCalls.add(consumer.paused());
+        worker(consumer, producer, host, metrics, false, model).run();
+
+        assertNull(host.failure);
+        assertEquals(List.of(4, 2, 2), model.batchSizes, "tp0's records left the held batch");
+        // (MockConsumer keeps a revoked partition in paused(); KafkaConsumer does not.)
+        assertTrue(pausedAtCalls.get(2).containsAll(Set.of(tp1, tp2)), "the newly assigned partition is paused too");
+        assertEquals(2, producer.history().size(), "only tp1's records were written");
+        producer.history().forEach(r -> assertTrue(new String(r.key(), StandardCharsets.UTF_8).startsWith("k1")));
+        Map<TopicPartition, OffsetAndMetadata> committed = host.committed;
+        assertNull(committed.get(tp0), "nothing committed for the revoked partition: its new owner reads it again");
+        assertEquals(2, committed.get(tp1).offset());
+        assertEquals(0, metrics.deadLetters());
+    }
+
+    @Test
+    void aHeldBatchWhosePartitionsAreAllRevokedIsGivenUpUncommitted() {
+        EngineMetrics metrics = new EngineMetrics();
+        TestHost host = new TestHost();
+        MockConsumer<byte[], byte[]> consumer = consumerOf(List.of(TP), 2);
+        consumer.schedulePollTask(() -> consumer.rebalance(List.of()));
+        consumer.schedulePollTask(() -> host.stopping = true);
+        MockProducer<byte[], byte[]> producer = producer();
+        FlakyModel model = new FlakyModel(Integer.MAX_VALUE);
+        worker(consumer, producer, host, metrics, false, model).run();
+
+        assertNull(host.failure);
+        assertEquals(List.of(2), model.batchSizes, "not tried again once nothing of it is left");
+        assertEquals(0, producer.history().size());
+        assertEquals(0, metrics.commits());
+        assertEquals(0, metrics.deadLetters());
+    }
+
+    @Test
+    void closingDuringTheWaitEndsPromptlyWithoutWritingOrCommittingTheHeldBatch() throws Exception {
+        EngineMetrics metrics = new EngineMetrics();
+        TestHost host = new TestHost();
+        MockConsumer<byte[], byte[]> consumer = consumerOf(List.of(TP), 2);
+        MockProducer<byte[], byte[]> producer = producer();
+        FlakyModel model = new FlakyModel(Integer.MAX_VALUE);
+        java.util.concurrent.CountDownLatch failing = new java.util.concurrent.CountDownLatch(3);
+        model.onCall = failing::countDown;
+        InferenceWorker worker = worker(consumer, producer, host, metrics, false, model);
+        Thread thread = new Thread(worker);
+        thread.start();
+        assertTrue(failing.await(10, java.util.concurrent.TimeUnit.SECONDS));
+        long start = System.nanoTime();
+        host.stopping = true;
+        worker.wakeup();
+        thread.join(5_000);
+        assertTrue(!thread.isAlive(), "the worker ended");
+        assertTrue(System.nanoTime() - start < 2_000_000_000L, "promptly");
+        assertNull(host.failure);
+        assertEquals(0, producer.history().size());
+        assertEquals(0, metrics.commits());
+        assertTrue(consumer.closed());
     }
 }
