@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
@@ -109,11 +110,18 @@ class InferenceTopologyTest {
         send(0, 9);
         assertTrue(predictions.isEmpty(), "9 of 10: still buffered");
         assertEquals(9, buffer().approximateNumEntries(), "buffered records are in the changelogged store");
+        // The driver commits after every input record: what it committed includes the 9 buffer entries.
+        TestOutputTopic<byte[], byte[]> changelog = driver.createOutputTopic(
+                "inference-test-" + InferenceOptions.DEFAULT_BUFFER_STORE + "-changelog",
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        assertEquals(9, changelog.readRecordsToList().stream().filter(r -> r.value() != null).count());
         send(9, 25);
         List<TestRecord<String, String>> out = predictions.readRecordsToList();
         assertEquals(20, out.size(), "two full batches of 10");
         assertPredictions(out, 0);
         assertEquals(5, buffer().approximateNumEntries(), "scored records leave the store; 5 wait");
+        assertEquals(20, changelog.readRecordsToList().stream().filter(r -> r.value() == null).count(),
+                "a tombstone in the changelog for each scored record");
     }
 
     @Test

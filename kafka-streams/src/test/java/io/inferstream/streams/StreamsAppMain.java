@@ -1,0 +1,45 @@
+package io.inferstream.streams;
+
+import io.inferstream.model.ModelRegistry;
+import io.inferstream.model.ModelSource;
+import io.inferstream.streams.example.EmbedModelInKafkaStreams;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * The example topology as a process of its own, so that {@link KafkaStreamsOnBrokerTest} can kill it with SIGKILL
+ * (no close, no commit, no flush: a real crash) and start another.
+ * Arguments: bootstrap servers, model file, state directory.
+ *
+ * <p>Thread safety: a program's entry point.
+ */
+public final class StreamsAppMain {
+    static final String APPLICATION_ID = "inference-exactly-once";
+
+    private StreamsAppMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        ModelRegistry registry = ModelRegistry.discover();
+        Inference inference = Inference.start(() -> registry.load(ModelSource.of(Path.of(args[1])), null, Map.of()),
+                InferenceOptions.builder().maxBatchSize(64).maxBatchDelay(Duration.ofMillis(50))
+                        .predictionChild("predictions").deadLetterChild("dead-letters").slots(2).build());
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, args[0]);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, args[2]);
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 2);
+        KafkaStreams streams = new KafkaStreams(EmbedModelInKafkaStreams.topology(inference), props);
+        streams.setStateListener((now, before) -> System.out.println("STATE " + now));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            streams.close(Duration.ofSeconds(30));
+            inference.close();
+        }));
+        streams.start();
+    }
+}
