@@ -146,7 +146,13 @@ final class BatchingInferenceProcessor implements FixedKeyProcessor<byte[], byte
         }
         ScoringPipeline.Result scored;
         // One snapshot for the whole batch; released once scored, so a retired version closes after this batch.
-        Deployment deployment = deployments.acquire();
+        Deployment deployment;
+        try {
+            deployment = deployments.acquire();
+        } catch (IllegalStateException e) {
+            throw new StreamsException("task " + context.taskId() + " has " + pending.size() + " records to score but "
+                    + "its Inference is closed: close KafkaStreams before the Inference it uses", e);
+        }
         try {
             scored = pipeline.score(deployment, keys, values);
         } catch (ModelFailureException e) {
@@ -233,6 +239,9 @@ final class BatchingInferenceProcessor implements FixedKeyProcessor<byte[], byte
      */
     @Override
     public void close() {
+        if (context == null) {
+            return; // init never ran: nothing buffered, no slot taken
+        }
         try {
             if (punctuation != null) {
                 punctuation.cancel();

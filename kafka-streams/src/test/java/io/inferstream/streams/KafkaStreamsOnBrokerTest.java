@@ -77,8 +77,12 @@ class KafkaStreamsOnBrokerTest {
             assertTrue(committedAtKill < RECORDS, "the kill came before the end: " + committedAtKill + " committed");
             System.out.printf("killed with %,d output records written (committed or not), %,d committed; after the "
                     + "restart %,d committed%n", outputAtKill, committedAtKill, out.size());
-            Files.readAllLines(dir.resolve("second.log")).stream().filter(l -> l.contains("scored first"))
-                    .forEach(l -> System.out.println("second run: " + l));
+            List<String> restored = Files.readAllLines(dir.resolve("second.log")).stream()
+                    .filter(l -> l.contains("scored first")).toList();
+            restored.forEach(l -> System.out.println("second run: " + l));
+            // Records buffered (offsets committed, not yet scored) when the first run died were restored and scored:
+            // without the changelogged buffer they would be missing below.
+            assertTrue(!restored.isEmpty(), "the kill left no committed buffer to restore; see second.log");
             assertExactlyOnce(out, rows, net);
         } finally {
             second.destroy(); // SIGTERM: the shutdown hook closes Streams cleanly

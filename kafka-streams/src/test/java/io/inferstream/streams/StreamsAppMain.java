@@ -23,10 +23,14 @@ public final class StreamsAppMain {
     private StreamsAppMain() {
     }
 
+    /**
+     * Batches (500 records or 1 s) far larger than exactly_once_v2's 100 ms commit interval, so that nearly every
+     * commit happens while records are buffered: the kill then leaves a committed buffer for the restart to restore.
+     */
     public static void main(String[] args) throws Exception {
         ModelRegistry registry = ModelRegistry.discover();
         Inference inference = Inference.start(() -> registry.load(ModelSource.of(Path.of(args[1])), null, Map.of()),
-                InferenceOptions.builder().maxBatchSize(64).maxBatchDelay(Duration.ofMillis(50))
+                InferenceOptions.builder().maxBatchSize(500).maxBatchDelay(Duration.ofSeconds(1))
                         .predictionChild("predictions").deadLetterChild("dead-letters").slots(2).build());
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
