@@ -7,24 +7,25 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
- * The example topology as a process of its own, so that {@link KafkaStreamsOnBrokerTest} can kill it with SIGKILL
+ * The example topology as a process of its own, so that {@link KilledAppTestSupport} can kill it with SIGKILL
  * (no close, no commit, no flush: a real crash) and start another.
- * Arguments: bootstrap servers, model file, state directory.
+ * Arguments: bootstrap servers, model file, state directory, processing.guarantee.
  *
  * <p>Thread safety: a program's entry point.
  */
 public final class StreamsAppMain {
-    static final String APPLICATION_ID = "inference-exactly-once";
+    static final String APPLICATION_ID = "inference-killed-app";
 
     private StreamsAppMain() {
     }
 
     /**
-     * Batches (500 records or 1 s) far larger than exactly_once_v2's 100 ms commit interval, so that nearly every
+     * Batches (500 records or 1 s) far larger than the 100 ms commit interval, so that nearly every
      * commit happens while records are buffered: the kill then leaves a committed buffer for the restart to restore.
      */
     public static void main(String[] args) throws Exception {
@@ -35,9 +36,12 @@ public final class StreamsAppMain {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, args[0]);
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, args[3]);
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100); // exactly_once_v2's default; at_least_once's is 30 s
         props.put(StreamsConfig.STATE_DIR_CONFIG, args[2]);
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 2);
+        // The killed run's members hold their partitions until their session times out: 10 s, not 45 s, of waiting.
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
         KafkaStreams streams = new KafkaStreams(EmbedModelInKafkaStreams.topology(inference), props);
         streams.setStateListener((now, before) -> System.out.println("STATE " + now));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
