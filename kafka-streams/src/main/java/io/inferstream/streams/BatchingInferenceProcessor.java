@@ -10,12 +10,16 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
@@ -32,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * memory); when {@code maxBatchSize} records wait, or at the wall-clock punctuation every {@code maxBatchDelay}, the
  * buffer is scored with one {@link ScoringPipeline} call against one acquired {@link Deployment}, every record is
  * forwarded in arrival order (a prediction, or a dead letter with the engine's headers), and the buffer entries are
- * deleted.
+ * deleted: at once under exactly_once_v2 (outputs and tombstones share the task's transaction), after the next
+ * commit under at_least_once (once that commit has acknowledged the outputs; see {@link CommitObservingStore}).
  *
  * <p>Why a store: Kafka Streams commits the offsets of every record a task has <em>processed</em>, and it has no
  * hook that lets a processor act before a commit. A record held only in memory at a commit would have its offset
@@ -48,7 +53,13 @@ final class BatchingInferenceProcessor implements FixedKeyProcessor<byte[], byte
     private final DeploymentManager deployments;
     private final InferenceOptions options;
     private final SlotAllocator slots;
+    private final Map<TaskId, AtomicLong> commitsByTask;
     private final List<Pending> pending = new ArrayList<>();
+    /** at_least_once: buffer entries scored and forwarded, deleted once a commit has acknowledged their outputs. */
+    private final List<Bytes> scoredAwaitingCommit = new ArrayList<>();
+    private long commitsWhenScored;
+    private AtomicLong commits;
+    private boolean exactlyOnce;
     private FixedKeyProcessorContext<byte[], byte[]> context;
     private KeyValueStore<Bytes, byte[]> store;
     private ScoringPipeline pipeline;
@@ -69,23 +80,35 @@ final class BatchingInferenceProcessor implements FixedKeyProcessor<byte[], byte
         }
     }
 
-    BatchingInferenceProcessor(DeploymentManager deployments, InferenceOptions options, SlotAllocator slots) {
+    BatchingInferenceProcessor(DeploymentManager deployments, InferenceOptions options, SlotAllocator slots,
+            Map<TaskId, AtomicLong> commitsByTask) {
         this.deployments = deployments;
         this.options = options;
         this.slots = slots;
+        this.commitsByTask = commitsByTask;
     }
 
     @Override
     public void init(FixedKeyProcessorContext<byte[], byte[]> context) {
         this.context = context;
         this.store = context.getStateStore(options.bufferStoreName());
+        this.commits = commitsByTask.get(context.taskId());
+        if (commits == null) {
+            throw new IllegalStateException("buffer store " + options.bufferStoreName() + " of task " + context.taskId()
+                    + " is not the one Inference.processor() supplies; connect the processor with its own stores()");
+        }
+        this.exactlyOnce = String.valueOf(context.appConfigs().get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))
+                .startsWith("exactly_once");
         this.thread = Thread.currentThread();
         int slot = slots.acquire(thread, servingIsThreadSafe());
         this.pipeline = new ScoringPipeline(slot, options.maxBatchSize(), options.maxRecordBytes(),
                 deployments.traffic());
         restoreBuffer();
         this.punctuation = context.schedule(options.maxBatchDelay(), PunctuationType.WALL_CLOCK_TIME,
-                now -> flush());
+                now -> {
+                    deleteAcknowledged();
+                    flush();
+                });
     }
 
     private boolean servingIsThreadSafe() {
@@ -113,6 +136,7 @@ final class BatchingInferenceProcessor implements FixedKeyProcessor<byte[], byte
 
     @Override
     public void process(FixedKeyRecord<byte[], byte[]> record) {
+        deleteAcknowledged();
         // Where the record came from, for its dead letter: only knowable now, while it is the current record.
         RecordMetadata meta = context.recordMetadata().orElse(null);
         BufferedRecord buffered = new BufferedRecord(record.key(), record.value(), record.timestamp(),
@@ -181,10 +205,29 @@ final class BatchingInferenceProcessor implements FixedKeyProcessor<byte[], byte
                         shadow.version())), options.shadowChild());
             }
         }
-        for (Pending p : pending) {
-            store.delete(p.storeKey);
+        if (exactlyOnce) {
+            // Outputs and tombstones commit or abort together in the task's transaction.
+            pending.forEach(p -> store.delete(p.storeKey));
+        } else {
+            pending.forEach(p -> scoredAwaitingCommit.add(p.storeKey));
+            commitsWhenScored = commits.get();
+        }
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("Task {}: scored {} record(s) with {}", context.taskId(), pending.size(), deployment.describe());
         }
         pending.clear();
+    }
+
+    /**
+     * at_least_once: deletes the buffer entries of batches forwarded before the last commit, whose outputs that commit
+     * waited for (see {@link CommitObservingStore}). An entry is thus never deleted before its output is safe; a crash
+     * in between re-scores it (a duplicate, which at-least-once allows), never loses it.
+     */
+    private void deleteAcknowledged() {
+        if (!scoredAwaitingCommit.isEmpty() && commits.get() > commitsWhenScored) {
+            scoredAwaitingCommit.forEach(store::delete);
+            scoredAwaitingCommit.clear();
+        }
     }
 
     /**
@@ -235,7 +278,10 @@ final class BatchingInferenceProcessor implements FixedKeyProcessor<byte[], byte
     /**
      * Scores what is buffered. Streams closes a task's processors before it prepares the task's commit (on a
      * rebalance, a clean shutdown or {@code TopologyTestDriver.close()}), so these forwards are part of that commit.
-     * If scoring fails here the records stay in the buffer store and the task's next owner scores them.
+     * If scoring fails here the records stay in the buffer store and the task's next owner scores them. Under
+     * at_least_once the entries of this last batch are not deleted (no commit can acknowledge their outputs while
+     * this task still runs), so the next owner scores them again: at most one batch per task is repeated on a
+     * rebalance or a clean shutdown.
      */
     @Override
     public void close() {
@@ -246,6 +292,7 @@ final class BatchingInferenceProcessor implements FixedKeyProcessor<byte[], byte
             if (punctuation != null) {
                 punctuation.cancel();
             }
+            deleteAcknowledged();
             flush();
         } catch (RuntimeException e) {
             LOG.warn("Task {}: {} buffered record(s) not scored on close; they stay in store {} and are scored "

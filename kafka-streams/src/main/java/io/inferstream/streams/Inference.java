@@ -14,10 +14,13 @@ import io.inferstream.model.ModelSource;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
+import org.apache.kafka.streams.processor.TaskId;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
@@ -110,14 +113,16 @@ public final class Inference implements AutoCloseable {
      */
     FixedKeyProcessorSupplier<byte[], byte[], byte[]> processor(boolean changelogged) {
         return new FixedKeyProcessorSupplier<>() {
+            private final Map<TaskId, AtomicLong> commits = CommitObservingStore.registry();
+
             @Override
             public FixedKeyProcessor<byte[], byte[], byte[]> get() {
-                return new BatchingInferenceProcessor(deployments, options, slots);
+                return new BatchingInferenceProcessor(deployments, options, slots, commits);
             }
 
             @Override
             public Set<StoreBuilder<?>> stores() {
-                StoreBuilder<KeyValueStore<Bytes, byte[]>> store = bufferStore(options.bufferStoreName());
+                StoreBuilder<KeyValueStore<Bytes, byte[]>> store = bufferStore(options.bufferStoreName(), commits);
                 return Set.of(changelogged ? store : store.withLoggingDisabled());
             }
         };
@@ -127,9 +132,25 @@ public final class Inference implements AutoCloseable {
      * The buffer store: in memory (a buffer holds at most one batch per task) and logged to a changelog topic,
      * which is what makes buffered records survive a commit (see the module README).
      */
-    static StoreBuilder<KeyValueStore<Bytes, byte[]>> bufferStore(String name) {
-        return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
-                .withLoggingEnabled(Map.of());
+    static StoreBuilder<KeyValueStore<Bytes, byte[]>> bufferStore(String name, Map<TaskId, AtomicLong> commits) {
+        KeyValueBytesStoreSupplier inMemory = Stores.inMemoryKeyValueStore(name);
+        KeyValueBytesStoreSupplier observed = new KeyValueBytesStoreSupplier() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public KeyValueStore<Bytes, byte[]> get() {
+                return new CommitObservingStore(inMemory.get(), commits);
+            }
+
+            @Override
+            public String metricsScope() {
+                return inMemory.metricsScope();
+            }
+        };
+        return Stores.keyValueStoreBuilder(observed, Serdes.Bytes(), Serdes.ByteArray()).withLoggingEnabled(Map.of());
     }
 
     /** @return the deployments shared by this instance's processors: what serves, swaps, rejections. */

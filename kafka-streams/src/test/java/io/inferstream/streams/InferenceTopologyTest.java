@@ -133,6 +133,10 @@ class InferenceTopologyTest {
         List<TestRecord<String, String>> out = predictions.readRecordsToList();
         assertEquals(3, out.size());
         assertPredictions(out, 0);
+        // at_least_once (the driver's default): the entries stay until a commit has acknowledged the outputs (the
+        // driver committed after the punctuation); the next punctuation deletes them.
+        assertEquals(3, buffer().approximateNumEntries());
+        driver.advanceWallClockTime(Duration.ofMillis(200));
         assertEquals(0, buffer().approximateNumEntries());
     }
 

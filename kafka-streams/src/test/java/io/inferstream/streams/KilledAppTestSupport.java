@@ -89,6 +89,11 @@ abstract class KilledAppTestSupport {
         } finally {
             second.destroy(); // SIGTERM: the shutdown hook closes Streams cleanly
             second.waitFor();
+            // Keep both runs' logs where a failed build can be looked into (the temporary folder is deleted).
+            Path logs = Files.createDirectories(Path.of("target", "killed-app-logs", guarantee));
+            for (String run : List.of("first.log", "second.log")) {
+                Files.copy(dir.resolve(run), logs.resolve(run), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
         }
     }
 
@@ -107,7 +112,7 @@ abstract class KilledAppTestSupport {
                 throw new AssertionError(r.key() + " written twice to " + r.topic());
             }
         }
-        assertEquals(RECORDS - RECORDS / BAD_EVERY, predictions.size());
+        assertEquals(RECORDS - RECORDS / BAD_EVERY, predictions.size(), () -> "missing: " + missing(predictions));
         assertEquals(RECORDS / BAD_EVERY, dead.size());
         var serde = InferenceSerdes.prediction().deserializer();
         for (ConsumerRecord<String, String> r : out) {
@@ -136,6 +141,22 @@ abstract class KilledAppTestSupport {
         }
     }
 
+    /** @return the good records without a prediction, as runs of consecutive indexes, e.g. {@code 120-180 (61)}. */
+    private static String missing(Map<String, ?> predictions) {
+        StringBuilder b = new StringBuilder();
+        int runStart = -1;
+        for (int i = 0; i <= RECORDS; i++) {
+            boolean absent = i < RECORDS && !isBad(i) && !predictions.containsKey("k" + i);
+            if (absent && runStart < 0) {
+                runStart = i;
+            } else if (!absent && runStart >= 0 && (i == RECORDS || !isBad(i))) {
+                b.append(runStart).append('-').append(i - 1).append(" (").append(i - runStart).append(") ");
+                runStart = -1;
+            }
+        }
+        return b.toString();
+    }
+
     private static boolean isBad(int i) {
         return i % BAD_EVERY == BAD_EVERY - 1;
     }
@@ -159,6 +180,8 @@ abstract class KilledAppTestSupport {
     private Process startApp(Path model, String name, String guarantee) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         return new ProcessBuilder(java, "-Xmx512m", "-Xss16m", "-Djava.io.tmpdir=" + dir,
+                "-Dorg.slf4j.simpleLogger.log.org.apache.kafka.streams=info",
+                "-Dorg.slf4j.simpleLogger.log.io.inferstream.streams=debug", "-Dorg.slf4j.simpleLogger.showDateTime=true",
                 "-cp", System.getProperty("java.class.path"), StreamsAppMain.class.getName(),
                 KAFKA.broker().bootstrapServers(), model.toString(), dir.resolve("state").toString(), guarantee)
                 .redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();

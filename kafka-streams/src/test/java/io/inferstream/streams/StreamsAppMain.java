@@ -25,13 +25,14 @@ public final class StreamsAppMain {
     }
 
     /**
-     * Batches (500 records or 1 s) far larger than the 100 ms commit interval, so that nearly every
-     * commit happens while records are buffered: the kill then leaves a committed buffer for the restart to restore.
+     * Batches (5,000 records or 2 s: in practice 2 s, as ~1,500 records/s reach each task) far larger than the 100 ms
+     * commit interval, so that every commit but one just after a flush happens while records are buffered: the kill
+     * then leaves a committed buffer for the restart to restore.
      */
     public static void main(String[] args) throws Exception {
         ModelRegistry registry = ModelRegistry.discover();
         Inference inference = Inference.start(() -> registry.load(ModelSource.of(Path.of(args[1])), null, Map.of()),
-                InferenceOptions.builder().maxBatchSize(500).maxBatchDelay(Duration.ofSeconds(1))
+                InferenceOptions.builder().maxBatchSize(5_000).maxBatchDelay(Duration.ofSeconds(2))
                         .predictionChild("predictions").deadLetterChild("dead-letters").slots(2).build());
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
