@@ -94,6 +94,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final int brokerPort;
     private final int controllerPort;
     private final String clusterId;
+    /** False for a broker started by {@link #startAt} on a folder its caller owns: close() then keeps the folder. */
+    private final boolean ownsDataDir;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Created on first {@link #createTopic}; guarded by {@code this}. */
     private Admin admin;
@@ -101,9 +103,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final Thread shutdownHook;
 
     private EmbeddedKafkaBroker(KafkaRaftServer server, Path dataDir, int brokerPort, int controllerPort,
-                                String clusterId) {
+                                String clusterId, boolean ownsDataDir) {
         this.server = server;
         this.dataDir = dataDir;
+        this.ownsDataDir = ownsDataDir;
         this.brokerPort = brokerPort;
         this.controllerPort = controllerPort;
         this.clusterId = clusterId;
@@ -133,13 +136,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * @throws IllegalStateException if the broker cannot be started
      */
     public static EmbeddedKafkaBroker start(Map<String, String> overrides) {
-        for (String key : overrides.keySet()) {
-            if (MANAGED_KEYS.contains(key)) {
-                throw new IllegalArgumentException("Embedded Kafka broker: setting '" + key
-                        + "' is managed by EmbeddedKafkaBroker (listeners, ports, roles, log folders) and cannot be"
-                        + " overridden");
-            }
-        }
+        refuseManagedKeys(overrides);
         quietKafkaLoggers();
         RuntimeException last = null;
         for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
@@ -155,35 +152,91 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 + START_ATTEMPTS + " attempts", last);
     }
 
+    /**
+     * Starts a broker on fixed ports and a data folder the caller owns, so that it can be stopped (or its process
+     * killed) and started again on the same address with the same topics, offsets and transactions: what a chaos test
+     * of a broker restart needs. The folder's storage is formatted on the first start only; later starts recover the
+     * logs already there, as a restarted Kafka does. {@link #close()} stops the broker and keeps the folder.
+     *
+     * @param brokerPort the client listener's port on {@code 127.0.0.1}
+     * @param controllerPort the KRaft controller listener's port on {@code 127.0.0.1}
+     * @param dataDir the folder for logs and metadata; created if missing, never deleted by this class
+     * @param overrides broker settings to add or replace, as for {@link #start(Map)}
+     * @return the running broker
+     * @throws IllegalArgumentException if an override names a setting this class manages
+     * @throws IllegalStateException if the broker cannot be started (e.g. a port is taken)
+     */
+    public static EmbeddedKafkaBroker startAt(int brokerPort, int controllerPort, Path dataDir,
+                                              Map<String, String> overrides) {
+        refuseManagedKeys(overrides);
+        quietKafkaLoggers();
+        try {
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Embedded Kafka broker: cannot create the data folder " + dataDir, e);
+        }
+        return launch(dataDir, false, brokerPort, controllerPort, overrides);
+    }
+
+    private static void refuseManagedKeys(Map<String, String> overrides) {
+        for (String key : overrides.keySet()) {
+            if (MANAGED_KEYS.contains(key)) {
+                throw new IllegalArgumentException("Embedded Kafka broker: setting '" + key
+                        + "' is managed by EmbeddedKafkaBroker (listeners, ports, roles, log folders) and cannot be"
+                        + " overridden");
+            }
+        }
+    }
+
     private static EmbeddedKafkaBroker startOnce(Map<String, String> overrides) {
+        int[] ports = freeLoopbackPorts(2);
         Path dataDir;
         try {
             dataDir = Files.createTempDirectory("inferstream-kafka-");
         } catch (IOException e) {
             throw new UncheckedIOException("Embedded Kafka broker: cannot create a temporary data folder", e);
         }
+        return launch(dataDir, true, ports[0], ports[1], overrides);
+    }
+
+    private static EmbeddedKafkaBroker launch(Path dataDir, boolean ownsDataDir, int brokerPort, int controllerPort,
+                                              Map<String, String> overrides) {
         KafkaRaftServer server = null;
         try {
-            int[] ports = freeLoopbackPorts(2);
-            int brokerPort = ports[0];
-            int controllerPort = ports[1];
-            String clusterId = Uuid.randomUuid().toString();
             Path logDir = dataDir.resolve("log");
             Map<String, String> props = brokerProperties(brokerPort, controllerPort, logDir);
             props.putAll(overrides);
             KafkaConfig config = new KafkaConfig(props, false);
 
-            format(clusterId, logDir);
+            Path meta = logDir.resolve("meta.properties");
+            String clusterId;
+            if (Files.exists(meta)) {
+                // Storage formatted by an earlier start on this folder: keep its cluster id, as a restart does.
+                java.util.Properties formatted = new java.util.Properties();
+                try (java.io.Reader r = Files.newBufferedReader(meta)) {
+                    formatted.load(r);
+                }
+                clusterId = formatted.getProperty("cluster.id");
+            } else {
+                clusterId = Uuid.randomUuid().toString();
+                format(clusterId, logDir);
+            }
             server = new KafkaRaftServer(config, Time.SYSTEM);
             server.startup();
-            return new EmbeddedKafkaBroker(server, dataDir, brokerPort, controllerPort, clusterId);
+            return new EmbeddedKafkaBroker(server, dataDir, brokerPort, controllerPort, clusterId, ownsDataDir);
         } catch (Exception | Error e) {
-            // Whatever failed, leave no running threads and no folder behind, keeping the first error as the cause.
+            // Whatever failed, leave no running threads and no folder of ours behind, keeping the first error.
             try {
                 stopServer(server);
-                deleteRecursively(dataDir);
+                if (ownsDataDir) {
+                    deleteRecursively(dataDir);
+                }
             } catch (RuntimeException cleanup) {
                 e.addSuppressed(cleanup);
+            }
+            if (causedByBind(e) && !ownsDataDir) {
+                throw new IllegalStateException("Embedded Kafka broker: port " + brokerPort + " or " + controllerPort
+                        + " on " + LOOPBACK + " is taken", e);
             }
             if (causedByBind(e)) {
                 throw new PortTakenException(e);
@@ -271,7 +324,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return clusterId;
     }
 
-    /** The temporary folder holding this broker's logs and metadata; deleted by {@link #close()}. */
+    /**
+     * The folder holding this broker's logs and metadata: a temporary one deleted by {@link #close()}, or the
+     * caller's own given to {@link #startAt}, which is kept.
+     */
     public Path dataDir() {
         return dataDir;
     }
@@ -493,7 +549,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             }
         }
         stopServer(server);
-        deleteRecursively(dataDir);
+        if (ownsDataDir) {
+            deleteRecursively(dataDir);
+        }
     }
 
     /** Whether {@link #close()} has been called. */
