@@ -37,7 +37,7 @@ final class ChaosReport {
 
     synchronized String markdown() {
         StringBuilder sb = new StringBuilder("# Chaos suite report\n\n");
-        sb.append("| scenario | records | kills | lost | duplicates | longest stall after a restart | seconds | notes |\n");
+        sb.append("| scenario | records | kills | lost | duplicates | longest stall | seconds | notes |\n");
         sb.append("|---|---:|---|---:|---:|---:|---:|---|\n");
         for (Scenario s : scenarios) {
             sb.append("| ").append(s.name()).append(" | ").append(String.format("%,d", s.records())).append(" | ")

@@ -392,9 +392,11 @@ class ChaosSuiteTest {
                     duplicates, String.format("%.1f s", longest / 1000.0),
                     Long.toString(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started)),
                     "stalls " + seconds(stalls) + "; cold start " + String.format("%.1f s", coldStart / 1000.0)
-                            + "; " + KILL_RATE + " records/s in; instance.id set; SIGTERM exit " + exit));
+                            + "; " + KILL_RATE + " records/s in; instance.id set; SIGTERM exit " + exit + "; "
+                            + o.kcatNote()));
             assertEquals(0, lost, "records lost:\n" + engine.logTail(40));
             assertEquals(KILLS, kills);
+
             if (exactlyOnce) {
                 assertEquals(0, duplicates, "exactly-once: a read_committed reader sees each record once");
                 assertTrue(longest < MAX_EXACTLY_ONCE_STALL.toMillis(), "longest stall after a restart " + longest
@@ -440,7 +442,7 @@ class ChaosSuiteTest {
                     String.format("%.1f s", takeover / 1000.0),
                     Long.toString(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started)),
                     "stall = kill to its 2 partitions reassigned to the survivors (session.timeout.ms=4000); "
-                            + "survivors' SIGTERM exits " + exits));
+                            + "survivors' SIGTERM exits " + exits + "; " + o.kcatNote()));
             assertEquals(0, lost, "records lost");
             assertEquals(List.of(0, 0), exits);
         }
@@ -468,9 +470,9 @@ class ChaosSuiteTest {
             broker.restart();
             long downMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
             assertTrue(engine.isAlive(), "the engine stopped while the broker was down:\n" + engine.logTail(40));
+            // Output stalls from the kill until the engine commits again; offsets cannot be read while it is down.
             long before = committedOffsets(name);
-            long backAt = System.nanoTime();
-            long recovery = awaitProgress(name, before, backAt, engine, feeder);
+            long recovery = awaitProgress(name, before, killedAt, engine, feeder);
             int outageLines = engine.logText().split("\n").length - linesBefore;
             Outcome o = settle(feeder, tally, prefix, false, List.of(engine));
             int exit = o.exits().get(0);
@@ -480,8 +482,8 @@ class ChaosSuiteTest {
                     String.format("%.1f s", recovery / 1000.0),
                     Long.toString(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started)),
                     "broker down " + String.format("%.1f s", downMs / 1000.0) + " (kill to ready on the same port "
-                            + "and data); stall = broker ready to the engine's next commit; the engine printed "
-                            + outageLines + " log lines meanwhile; SIGTERM exit " + exit));
+                            + "and data); stall = broker kill to the engine's next commit; the engine printed "
+                            + outageLines + " log lines meanwhile; SIGTERM exit " + exit + "; " + o.kcatNote()));
             assertEquals(0, lost, "records lost:\n" + engine.logTail(40));
             assertEquals(0, exit);
         }
@@ -489,8 +491,15 @@ class ChaosSuiteTest {
 
     // ---------------------------------------------------------------------------------------------------------------
 
-    /** How a scenario ended: keys never seen, extra outcomes, and the running engines' exit codes on SIGTERM. */
-    private record Outcome(long lost, long duplicates, List<Integer> exits) {
+    /**
+     * How a scenario ended: keys never seen, extra outcomes, the running engines' exit codes on SIGTERM, and the same
+     * counts by kcat (null where it is not installed).
+     */
+    private record Outcome(long lost, long duplicates, List<Integer> exits, long[] kcat) {
+        String kcatNote() {
+            return kcat == null ? "kcat not installed, cross-check skipped"
+                    : "kcat agrees: lost " + kcat[0] + ", duplicates " + kcat[1];
+        }
     }
 
     /**
@@ -507,8 +516,39 @@ class ChaosSuiteTest {
             exits.add(e.terminate(Duration.ofSeconds(60)));
         }
         tally.awaitCaughtUp(broker.bootstrapServers(), readCommitted, Duration.ofSeconds(60));
-        return new Outcome(feeder.count() - tally.accounted(prefix, feeder.count()),
-                tally.duplicates(prefix, feeder.count()), exits);
+        long lost = feeder.count() - tally.accounted(prefix, feeder.count());
+        long duplicates = tally.duplicates(prefix, feeder.count());
+        String name = prefix.substring(0, prefix.length() - 1);
+        long[] kcat = kcatCount(name, prefix, feeder.count(), readCommitted);
+        if (kcat != null) {
+            assertEquals(lost, kcat[0], "kcat (librdkafka) counts the same lost records as the Java reader");
+            assertEquals(duplicates, kcat[1], "kcat (librdkafka) counts the same duplicates as the Java reader");
+        }
+        return new Outcome(lost, duplicates, exits, kcat);
+    }
+
+    /**
+     * Counts the scenario's keys in its output and dead-letter topics again with kcat, an independent client.
+     *
+     * @return lost and duplicates as kcat sees them, or null (with a line saying so) where kcat is not installed
+     */
+    private long[] kcatCount(String name, String prefix, int records, boolean readCommitted) throws Exception {
+        java.util.Optional<Path> kcat = Kcat.find();
+        if (kcat.isEmpty()) {
+            System.out.println("chaos suite: kcat is not installed, so the independent cross-check of " + name
+                    + " is skipped (apt-get install kcat)");
+            return null;
+        }
+        Map<String, Integer> counts = Kcat.keyCounts(kcat.get(), broker.bootstrapServers(),
+                List.of(name + "-out", name + "-dlt"), readCommitted);
+        long lost = 0;
+        long duplicates = 0;
+        for (int i = 0; i < records; i++) {
+            int times = counts.getOrDefault(prefix + i, 0);
+            lost += times == 0 ? 1 : 0;
+            duplicates += Math.max(0, times - 1);
+        }
+        return new long[] {lost, duplicates};
     }
 
     /**
