@@ -291,8 +291,8 @@ class ChaosSuiteTest {
                 while (System.nanoTime() < deadline) {
                     statuses = readStatuses(modelTopic, "chaos");
                     Map<String, Map<String, Object>> now = statuses;
-                    if (what.keySet().stream().allMatch(v -> statuses_(v, now) != null
-                            && !"LOADING".equals(statuses_(v, now)))) {
+                    if (what.keySet().stream().allMatch(v -> stateOf(v, now) != null
+                            && !"LOADING".equals(stateOf(v, now)))) {
                         break;
                     }
                     assertTrue(engine.isAlive(), "the engine stopped on a bad model:\n" + engine.logTail(40));
@@ -328,7 +328,7 @@ class ChaosSuiteTest {
         }
     }
 
-    private static String statuses_(String version, Map<String, Map<String, Object>> statuses) {
+    private static String stateOf(String version, Map<String, Map<String, Object>> statuses) {
         Map<String, Object> s = statuses.get(version);
         return s == null ? null : String.valueOf(s.get("state"));
     }

@@ -17,6 +17,17 @@ import java.util.concurrent.TimeUnit;
  * <p>Thread safety: not thread-safe; one test thread drives it.
  */
 final class ChildJvm implements AutoCloseable {
+    /**
+     * Every child still running. If the test JVM is stopped before its @AfterAll (surefire's timeout, Ctrl-C), a
+     * shutdown hook kills them, so no engine outlives the build (the broker also ends when its stdin closes).
+     */
+    private static final java.util.Set<Process> RUNNING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly),
+                "chaos-children-killer"));
+    }
+
     private final String mainClass;
     private final List<String> jvmOptions;
     private final List<String> args;
@@ -53,6 +64,9 @@ final class ChildJvm implements AutoCloseable {
         // stdin stays a pipe to us: the broker process serves until it closes, so it cannot outlive this JVM.
         process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        RUNNING.add(process);
+        Process started = process;
+        started.onExit().thenRun(() -> RUNNING.remove(started));
     }
 
     /** {@code kill -9}: the process gets no chance to flush, commit or close anything. */
