@@ -154,8 +154,9 @@ public final class EngineConfig extends AbstractConfig {
                     "Column names of csv records, in order. Required with input.codec=csv.")
             .define(INPUT_ALLOW_NAN, Type.BOOLEAN, false, Importance.LOW,
                     "Accept NaN and infinities in numeric inputs. Off: such a record goes to the dead-letter topic.")
-            .define(INPUT_MAX_RECORD_BYTES, Type.INT, 1_048_576, ConfigDef.Range.atLeast(1), Importance.LOW,
-                    "Larger record values go to the dead-letter topic undecoded.")
+            .define(INPUT_MAX_RECORD_BYTES, Type.INT, 1_000_000, ConfigDef.Range.atLeast(1), Importance.LOW,
+                    "Larger record values go to the dead-letter topic undecoded. The default leaves room under "
+                            + "Kafka's default 1 MiB limits for a dead letter's headers, so dead letters stay whole.")
             .define(MAX_BATCH_SIZE, Type.INT, 500, ConfigDef.Range.between(1, 100_000), Importance.MEDIUM,
                     "Most records scored in one model call; also the consumer's max.poll.records.")
             .define(WORKER_THREADS, Type.INT, 1, ConfigDef.Range.between(1, 1024), Importance.MEDIUM,

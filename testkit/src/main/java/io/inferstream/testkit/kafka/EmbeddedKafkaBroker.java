@@ -93,9 +93,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final Path dataDir;
     private final int brokerPort;
     private final int controllerPort;
+    private final String clusterId;
+    /** False for a broker started by {@link #startAt} on a folder its caller owns: close() then keeps the folder. */
+    private final boolean ownsDataDir;
     private int sslPort = -1;
     private int saslSslPort = -1;
-    private final String clusterId;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Created on first {@link #createTopic}; guarded by {@code this}. */
     private Admin admin;
@@ -103,9 +105,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final Thread shutdownHook;
 
     private EmbeddedKafkaBroker(KafkaRaftServer server, Path dataDir, int brokerPort, int controllerPort,
-                                String clusterId) {
+                                String clusterId, boolean ownsDataDir) {
         this.server = server;
         this.dataDir = dataDir;
+        this.ownsDataDir = ownsDataDir;
         this.brokerPort = brokerPort;
         this.controllerPort = controllerPort;
         this.clusterId = clusterId;
@@ -135,13 +138,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * @throws IllegalStateException if the broker cannot be started
      */
     public static EmbeddedKafkaBroker start(Map<String, String> overrides) {
-        for (String key : overrides.keySet()) {
-            if (MANAGED_KEYS.contains(key)) {
-                throw new IllegalArgumentException("Embedded Kafka broker: setting '" + key
-                        + "' is managed by EmbeddedKafkaBroker (listeners, ports, roles, log folders) and cannot be"
-                        + " overridden");
-            }
-        }
+        refuseManagedKeys(overrides);
         quietKafkaLoggers();
         RuntimeException last = null;
         for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
@@ -158,6 +155,53 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     /**
+     * Starts a broker on fixed ports and a data folder the caller owns, so that it can be stopped (or its process
+     * killed) and started again on the same address with the same topics, offsets and transactions: what a chaos test
+     * of a broker restart needs. The folder's storage is formatted on the first start only; later starts recover the
+     * logs already there, as a restarted Kafka does. {@link #close()} stops the broker and keeps the folder.
+     *
+     * @param brokerPort the client listener's port on {@code 127.0.0.1}
+     * @param controllerPort the KRaft controller listener's port on {@code 127.0.0.1}
+     * @param dataDir the folder for logs and metadata; created if missing, never deleted by this class
+     * @param overrides broker settings to add or replace, as for {@link #start(Map)}
+     * @return the running broker
+     * @throws IllegalArgumentException if an override names a setting this class manages
+     * @throws IllegalStateException if the broker cannot be started (e.g. a port is taken)
+     */
+    public static EmbeddedKafkaBroker startAt(int brokerPort, int controllerPort, Path dataDir,
+                                              Map<String, String> overrides) {
+        refuseManagedKeys(overrides);
+        quietKafkaLoggers();
+        try {
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Embedded Kafka broker: cannot create the data folder " + dataDir, e);
+        }
+        return launch(dataDir, false, brokerPort, controllerPort, overrides, null, null);
+    }
+
+    private static void refuseManagedKeys(Map<String, String> overrides) {
+        for (String key : overrides.keySet()) {
+            if (MANAGED_KEYS.contains(key)) {
+                throw new IllegalArgumentException("Embedded Kafka broker: setting '" + key
+                        + "' is managed by EmbeddedKafkaBroker (listeners, ports, roles, log folders) and cannot be"
+                        + " overridden");
+            }
+        }
+    }
+
+    private static EmbeddedKafkaBroker startOnce(Map<String, String> overrides) {
+        int[] ports = freeLoopbackPorts(2);
+        Path dataDir;
+        try {
+            dataDir = Files.createTempDirectory("inferstream-kafka-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("Embedded Kafka broker: cannot create a temporary data folder", e);
+        }
+        return launch(dataDir, true, ports[0], ports[1], overrides, null, null);
+    }
+
+    /**
      * Like {@link #start()}, with two more listeners on 127.0.0.1: SSL and SASL_SSL (SCRAM-SHA-512, user
      * {@link TlsFixture#SCRAM_USER}), both with the fixture's certificate. The PLAINTEXT listener stays for setting up
      * topics.
@@ -166,8 +210,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         quietKafkaLoggers();
         RuntimeException last = null;
         for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+            int[] ports = freeLoopbackPorts(4);
+            Path dataDir;
             try {
-                return startOnce(Map.of(), tls);
+                dataDir = Files.createTempDirectory("inferstream-kafka-");
+            } catch (IOException e) {
+                throw new UncheckedIOException("Embedded Kafka broker: cannot create a temporary data folder", e);
+            }
+            try {
+                return launch(dataDir, true, ports[0], ports[1], Map.of(), tls, new int[] {ports[2], ports[3]});
             } catch (PortTakenException e) {
                 last = e;
             }
@@ -175,27 +226,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         throw new IllegalStateException("Embedded Kafka broker: could not bind free ports", last);
     }
 
-    private static EmbeddedKafkaBroker startOnce(Map<String, String> overrides) {
-        return startOnce(overrides, null);
-    }
-
-    private static EmbeddedKafkaBroker startOnce(Map<String, String> overrides, TlsFixture tls) {
-        Path dataDir;
-        try {
-            dataDir = Files.createTempDirectory("inferstream-kafka-");
-        } catch (IOException e) {
-            throw new UncheckedIOException("Embedded Kafka broker: cannot create a temporary data folder", e);
-        }
+    private static EmbeddedKafkaBroker launch(Path dataDir, boolean ownsDataDir, int brokerPort, int controllerPort,
+                                              Map<String, String> overrides, TlsFixture tls, int[] securePorts) {
         KafkaRaftServer server = null;
         try {
-            int[] ports = freeLoopbackPorts(tls == null ? 2 : 4);
-            int brokerPort = ports[0];
-            int controllerPort = ports[1];
-            String clusterId = Uuid.randomUuid().toString();
             Path logDir = dataDir.resolve("log");
             Map<String, String> props = brokerProperties(brokerPort, controllerPort, logDir);
             if (tls != null) {
-                String secured = ",SSL://" + LOOPBACK + ":" + ports[2] + ",SASL_SSL://" + LOOPBACK + ":" + ports[3];
+                String secured = ",SSL://" + LOOPBACK + ":" + securePorts[0] + ",SASL_SSL://" + LOOPBACK + ":"
+                        + securePorts[1];
                 props.put("listeners", props.get("listeners") + secured);
                 props.put("advertised.listeners", props.get("advertised.listeners") + secured);
                 props.put("listener.security.protocol.map", props.get("listener.security.protocol.map")
@@ -205,22 +244,41 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             props.putAll(overrides);
             KafkaConfig config = new KafkaConfig(props, false);
 
-            format(clusterId, logDir, tls == null ? List.of() : List.of(tls.scramArgument()));
+            Path meta = logDir.resolve("meta.properties");
+            String clusterId;
+            if (Files.exists(meta)) {
+                // Storage formatted by an earlier start on this folder: keep its cluster id, as a restart does.
+                java.util.Properties formatted = new java.util.Properties();
+                try (java.io.Reader r = Files.newBufferedReader(meta)) {
+                    formatted.load(r);
+                }
+                clusterId = formatted.getProperty("cluster.id");
+            } else {
+                clusterId = Uuid.randomUuid().toString();
+                format(clusterId, logDir, tls == null ? List.of() : List.of(tls.scramArgument()));
+            }
             server = new KafkaRaftServer(config, Time.SYSTEM);
             server.startup();
-            EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, dataDir, brokerPort, controllerPort, clusterId);
+            EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, dataDir, brokerPort, controllerPort, clusterId,
+                    ownsDataDir);
             if (tls != null) {
-                broker.sslPort = ports[2];
-                broker.saslSslPort = ports[3];
+                broker.sslPort = securePorts[0];
+                broker.saslSslPort = securePorts[1];
             }
             return broker;
         } catch (Exception | Error e) {
-            // Whatever failed, leave no running threads and no folder behind, keeping the first error as the cause.
+            // Whatever failed, leave no running threads and no folder of ours behind, keeping the first error.
             try {
                 stopServer(server);
-                deleteRecursively(dataDir);
+                if (ownsDataDir) {
+                    deleteRecursively(dataDir);
+                }
             } catch (RuntimeException cleanup) {
                 e.addSuppressed(cleanup);
+            }
+            if (causedByBind(e) && !ownsDataDir) {
+                throw new IllegalStateException("Embedded Kafka broker: port " + brokerPort + " or " + controllerPort
+                        + " on " + LOOPBACK + " is taken", e);
             }
             if (causedByBind(e)) {
                 throw new PortTakenException(e);
@@ -325,7 +383,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return clusterId;
     }
 
-    /** The temporary folder holding this broker's logs and metadata; deleted by {@link #close()}. */
+    /**
+     * The folder holding this broker's logs and metadata: a temporary one deleted by {@link #close()}, or the
+     * caller's own given to {@link #startAt}, which is kept.
+     */
     public Path dataDir() {
         return dataDir;
     }
@@ -547,7 +608,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             }
         }
         stopServer(server);
-        deleteRecursively(dataDir);
+        if (ownsDataDir) {
+            deleteRecursively(dataDir);
+        }
     }
 
     /** Whether {@link #close()} has been called. */

@@ -267,6 +267,36 @@ class EmbeddedKafkaBrokerTest {
     }
 
     @Test
+    void startAtFixedPortsAndFolderRestartsWithItsDataAndKeepsTheFolder() throws Exception {
+        int[] ports = new int[2];
+        try (ServerSocket a = new ServerSocket(); ServerSocket b = new ServerSocket()) {
+            a.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+            b.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+            ports[0] = a.getLocalPort();
+            ports[1] = b.getLocalPort();
+        }
+        Path dataDir = Files.createTempDirectory("inferstream-kafka-fixed-");
+        try {
+            String clusterId;
+            try (EmbeddedKafkaBroker first = EmbeddedKafkaBroker.startAt(ports[0], ports[1], dataDir, Map.of())) {
+                clusterId = first.clusterId();
+                first.createTopic("kept", 1);
+                KafkaRecords.produceStrings(first, "kept", List.of(new SimpleImmutableEntry<>("k", "v")));
+            }
+            assertTrue(Files.exists(dataDir.resolve("log").resolve("meta.properties")), "the caller's folder is kept");
+            try (EmbeddedKafkaBroker again = EmbeddedKafkaBroker.startAt(ports[0], ports[1], dataDir, Map.of())) {
+                assertEquals("127.0.0.1:" + ports[0], again.bootstrapServers());
+                assertEquals(clusterId, again.clusterId(), "the same cluster, not a freshly formatted one");
+                List<ConsumerRecord<String, String>> back = KafkaRecords.consumeStrings(again, "kept", 1,
+                        CONSUME_TIMEOUT);
+                assertEquals("v", back.get(0).value());
+            }
+        } finally {
+            EmbeddedKafkaBroker.deleteRecursively(dataDir);
+        }
+    }
+
+    @Test
     void twoBrokersRunSideBySideOnDifferentPortsWithTheirOwnData() throws Exception {
         try (EmbeddedKafkaBroker second = EmbeddedKafkaBroker.start(Map.of("log.retention.ms", "4321000"))) {
             Set<Integer> ports = Set.of(broker.brokerPort(), broker.controllerPort(), second.brokerPort(),
