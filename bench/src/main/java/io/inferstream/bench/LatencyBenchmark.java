@@ -19,7 +19,7 @@ import java.util.Map;
  * records produced at a fixed 50% of that rate, and produce-to-prediction latency (p50/p99/max) read back from the
  * output topic, with the default (throughput) settings and with the latency settings the README recommends.
  *
- * <p>Run: {@code bin/bench latency [--seconds S]}. Thread safety: a program, on its main thread.
+ * <p>Run: {@code bin/bench latency [--seconds S] [--load 0.5]}. Thread safety: a program, on its main thread.
  */
 public final class LatencyBenchmark {
     private static final int PARTITIONS = 4;
@@ -28,7 +28,12 @@ public final class LatencyBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        int seconds = args.length >= 2 && args[0].equals("--seconds") ? Integer.parseInt(args[1]) : 20;
+        Map<String, String> opts = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            opts.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        int seconds = Integer.parseInt(opts.getOrDefault("seconds", "20"));
+        double load = Double.parseDouble(opts.getOrDefault("load", "0.5"));
         DenseNetwork network = DenseNetwork.mnistSized();
         float[][] rows = network.sampleInputs(256, 7);
         byte[][] pool = new byte[rows.length][];
@@ -61,9 +66,9 @@ public final class LatencyBenchmark {
                 }
                 max = backlogRecords / ((System.nanoTime() - t0) / 1e9);
             }
-            double rate = max / 2;
-            System.out.printf("%nEngine maximum on a backlog: %,.0f records/s; open loop at %,.0f records/s for %d s%n%n",
-                    max, rate, seconds);
+            double rate = max * load;
+            System.out.printf("%nEngine maximum on a backlog: %,.0f records/s; open loop at %.0f%% of it, %,.0f records/s, "
+                    + "for %d s%n%n", max, load * 100, rate, seconds);
             System.out.println("| settings | p50 ms | p99 ms | max ms | records |");
             System.out.println("|---|---:|---:|---:|---:|");
             for (Map.Entry<String, Map<String, Object>> s : settings.entrySet()) {

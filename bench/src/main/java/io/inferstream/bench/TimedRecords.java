@@ -37,9 +37,10 @@ final class TimedRecords {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config)) {
             for (int i = 0; i < n; i++) {
                 if (rate != null) {
-                    long due = start + (long) (i * 1e9 / rate);
-                    while (System.nanoTime() < due) {
-                        Thread.onSpinWait();
+                    // Park, never spin: a spinning producer would take one of the two cores from the engine.
+                    long wait = start + (long) (i * 1e9 / rate) - System.nanoTime();
+                    if (wait > 0) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(wait);
                     }
                 }
                 byte[] key = (System.currentTimeMillis() + "-" + (offset + i)).getBytes(StandardCharsets.UTF_8);
