@@ -107,16 +107,6 @@ public final class LatencyBenchmark {
 
     private static Map<String, Object> properties(EmbeddedKafkaBroker broker, String input, int run,
             Map<String, Object> extra) {
-        String out = "latency-out-" + run;
-        broker.createTopic(out, PARTITIONS);
-        broker.createTopic(out + "-dlt", 1);
-        Map<String, Object> props = new HashMap<>(extra);
-        props.put(EngineConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
-        props.put(EngineConfig.GROUP_ID, "latency-" + run);
-        props.put(EngineConfig.INPUT_TOPICS, input);
-        props.put(EngineConfig.OUTPUT_TOPIC, out);
-        props.put(EngineConfig.DEAD_LETTER_TOPIC, out + "-dlt");
-        props.put(EngineConfig.WORKER_THREADS, 2);
-        return props;
+        return BenchEngines.properties(broker, input, "latency-out-" + run, PARTITIONS, extra);
     }
 }

@@ -180,16 +180,7 @@ public final class LifecycleBenchmark {
     }
 
     private Map<String, Object> properties(EmbeddedKafkaBroker broker, String input, Map<String, Object> extra) {
-        String out = newTopic(broker);
-        broker.createTopic(out + "-dlt", 1);
-        Map<String, Object> props = new HashMap<>(extra);
-        props.put(EngineConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
-        props.put(EngineConfig.GROUP_ID, "group-" + out);
-        props.put(EngineConfig.INPUT_TOPICS, input);
-        props.put(EngineConfig.OUTPUT_TOPIC, out);
-        props.put(EngineConfig.DEAD_LETTER_TOPIC, out + "-dlt");
-        props.put(EngineConfig.WORKER_THREADS, 2);
-        return props;
+        return BenchEngines.properties(broker, input, "lifecycle-" + (++topics), PARTITIONS, extra);
     }
 
     private InferenceEngine start(Map<String, Object> props, DeploymentSource source) throws Exception {

@@ -110,10 +110,11 @@ final class VersionLoader {
     private List<Features> warmupRows(ModelInfo info, RecordDecoder decoder, ModelInfo serving)
             throws VersionRejectedException {
         List<Features> rows = new ArrayList<>();
-        if (traffic.values().isEmpty() && serving != null) {
+        List<byte[]> recent = traffic.values();
+        if (recent.isEmpty() && serving != null) {
             requireSameInputs(info, serving);
         }
-        for (byte[] value : traffic.values()) {
+        for (byte[] value : recent) {
             try {
                 rows.add(decoder.decode(value));
             } catch (InvalidInputException e) {

@@ -269,9 +269,8 @@ public final class InferenceEngine implements AutoCloseable {
      * writable (cut to fit if need be) and a limit too small to hold one is a clear start-up error.
      */
     private TopicFacts checkTopics(String shadowTopic) {
-        Map<String, Object> adminConfig = new HashMap<>(config.consumerOverrides());
+        Map<String, Object> adminConfig = ModelSources.kafkaClients(config);
         adminConfig.keySet().retainAll(AdminClientConfig.configNames());
-        adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.getList(EngineConfig.BOOTSTRAP_SERVERS));
         Set<String> topics = new LinkedHashSet<>(config.getList(EngineConfig.INPUT_TOPICS));
         String output = config.getString(EngineConfig.OUTPUT_TOPIC);
         String deadLetter = config.getString(EngineConfig.DEAD_LETTER_TOPIC);

@@ -3,7 +3,6 @@ package io.inferstream.deploy.kafka;
 import io.inferstream.deploy.RoutingSpec;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -191,14 +190,7 @@ public final class ModelPublisher implements AutoCloseable {
                 ZipEntry e = new ZipEntry(folder.relativize(f).toString().replace('\\', '/'));
                 e.setTime(0);
                 zip.putNextEntry(e);
-                try (OutputStream out = new java.io.FilterOutputStream(zip) {
-                    @Override
-                    public void close() {
-                        // keep the zip stream open
-                    }
-                }) {
-                    Files.copy(f, out);
-                }
+                Files.copy(f, zip); // leaves the zip stream open for the next entry
                 zip.closeEntry();
             }
         }

@@ -4,11 +4,11 @@ import io.inferstream.deploy.DeploymentSpec;
 import io.inferstream.deploy.RoutingSpec;
 import java.io.IOException;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +45,7 @@ public final class ModelTopicState {
 
     private final ChunkStore chunks;
     private final Map<String, Map<String, ModelTopic.Descriptor>> descriptors = new TreeMap<>();
-    private final Map<String, Set<Integer>> chunksSeen = new ConcurrentHashMap<>();
+    private final Map<String, Set<Integer>> chunksSeen = new HashMap<>();
     private final Map<String, RoutingSpec> routings = new TreeMap<>();
     private final Map<String, String> routingErrors = new TreeMap<>();
     private final Map<String, Map<String, Map<String, Object>>> statuses = new TreeMap<>();
