@@ -99,8 +99,14 @@ public final class Inference implements AutoCloseable {
     }
 
     /**
-     * A supplier of batching processors for {@code KStream.processValues} or {@code Topology.addProcessor}. It
-     * brings its own buffer store ({@link InferenceOptions#bufferStoreName()}), connected automatically.
+     * A supplier of batching processors for {@code KStream.processValues}. It brings its own buffer store
+     * ({@link InferenceOptions#bufferStoreName()}), connected automatically: in memory, changelogged, and cached.
+     *
+     * <p>The trade-off, in short (the module README has it in full): the changelog is what keeps a buffered record
+     * whose offset Streams has committed; there is deliberately no unlogged variant, which would lose such records in
+     * a crash under at_least_once. The cache keeps the changelog cheap: a record scored before the task's next commit
+     * is logged only as a tombstone. That needs {@code statestore.cache.max.bytes} to hold every task's full buffer
+     * (tasks × {@code maxBatchSize} × record size); a smaller cache is still safe, but logs each buffered value.
      */
     public FixedKeyProcessorSupplier<byte[], byte[], byte[]> processor() {
         return processor(true);
@@ -108,7 +114,7 @@ public final class Inference implements AutoCloseable {
 
     /**
      * @param changelogged false only to measure what the changelog costs (StreamsThroughputBench): without it a
-     *     buffered record whose offset is committed is lost in a crash
+     *     buffered record whose offset is committed is lost in a crash, which is why it is not offered to users
      */
     FixedKeyProcessorSupplier<byte[], byte[], byte[]> processor(boolean changelogged) {
         return new FixedKeyProcessorSupplier<>() {
