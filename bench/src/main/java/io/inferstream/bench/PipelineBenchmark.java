@@ -41,9 +41,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * Measures, side by side in one run on one in-process broker, for each framework's model
  * ({@link BenchSubject}): (a) in-process batched inference and (a1) one call per row; (b) the raw Kafka
  * consume→produce pipe for the same payload; (c) the engine end to end; (d) the same engine calling the model once
- * per record (same polls, same commits). Prints a Markdown table with the ratios the README quotes.
+ * per record (same polls, same commits); (e) a Kafka Streams app with the batching processor and (f) one calling the model
+ * once per record in {@code mapValues} ({@link StreamsBench}). Prints Markdown tables with the ratios the README quotes.
  *
- * <p>Run: {@code bin/bench [--records N] [--workers W] [--batch-size B] [--rounds R] [--seconds S] [--only a,b]}.
+ * <p>Run: {@code bin/bench [--records N] [--workers W] [--batch-size B] [--rounds R] [--seconds S] [--only a,b]
+ * [--streams false]}.
  *
  * <p>Thread safety: a program, run on its main thread.
  */
@@ -58,6 +60,8 @@ public final class PipelineBenchmark {
     private final int rounds;
     private final double seconds;
     private final List<BenchSubject> subjects;
+    /** Whether to run the Kafka Streams rows (e) and (f) too; {@code --streams false} skips them. */
+    private final boolean withStreams;
     private final Map<String, byte[][]> pools = new HashMap<>();
     private final Map<String, Integer> recordsPerPayload = new HashMap<>();
     private final ModelRegistry registry = ModelRegistry.discover();
@@ -71,6 +75,7 @@ public final class PipelineBenchmark {
         this.seconds = Double.parseDouble(opts.getOrDefault("seconds", "3"));
         List<String> only = opts.containsKey("only") ? List.of(opts.get("only").split(",")) : null;
         this.subjects = BenchSubject.all().stream().filter(s -> only == null || only.contains(s.name)).toList();
+        this.withStreams = Boolean.parseBoolean(opts.getOrDefault("streams", "true"));
         pools.put(BenchSubject.IMAGES, imagePayloads());
         pools.put(BenchSubject.TABULAR, tabularPayloads());
         pools.put(BenchSubject.FLOATS, floatPayloads());
@@ -156,6 +161,8 @@ public final class PipelineBenchmark {
                     broker.createTopic(out, PARTITIONS);
                     record(payload + " b", rawPipe(broker.bootstrapServers(), payload, out, "raw-" + topic));
                 }
+                StreamsBench streams = new StreamsBench(broker.bootstrapServers(), scratch.resolve("streams"), workers,
+                        batchSize);
                 for (BenchSubject s : subjects) {
                     for (boolean perRecord : new boolean[] {false, true}) {
                         String out = "bench-out-" + (++topic);
@@ -163,6 +170,18 @@ public final class PipelineBenchmark {
                         broker.createTopic(out + "-dlt", 1);
                         record(s.name + (perRecord ? " d" : " c"), engine(broker.bootstrapServers(), s,
                                 sources.get(s.name), out, "engine-" + topic, perRecord));
+                    }
+                    if (withStreams) {
+                        ModelSource source = sources.get(s.name);
+                        int n = recordsPerPayload.get(s.payload);
+                        String out = "bench-out-" + (++topic);
+                        broker.createTopic(out, PARTITIONS);
+                        record(s.name + " e", streams.batched(() -> load(s, source), info -> decoder(s.payload, info),
+                                inputTopic(s.payload), out, n));
+                        out = "bench-out-" + (++topic);
+                        broker.createTopic(out, PARTITIONS);
+                        record(s.name + " f", streams.perRecord(() -> load(s, source),
+                                info -> decoder(s.payload, info), inputTopic(s.payload), out, n));
                     }
                 }
             }
@@ -381,6 +400,18 @@ public final class PipelineBenchmark {
             System.out.printf("| %s | %,.0f | %,.0f | %,.0f | %,.0f | %,.0f | %.1f× | %.2f |%n", s.description, a, a1, b, c,
                     d, c / d, c / Math.min(a, b));
         }
+        if (withStreams) {
+            System.out.println();
+            System.out.println("| model | (c) engine | (e) Kafka Streams, Inferstream processor (batches of " + batchSize
+                    + ") | (f) Kafka Streams, mapValues, 1 model call per record | (e)/(c) | (e)/(f) |");
+            System.out.println("|---|---:|---:|---:|---:|---:|");
+            for (BenchSubject s : subjects) {
+                double c = best.get(s.name + " c");
+                double e = best.get(s.name + " e");
+                double f = best.get(s.name + " f");
+                System.out.printf("| %s | %,.0f | %,.0f | %,.0f | %.2f | %.1f× |%n", s.description, c, e, f, e / c, e / f);
+            }
+        }
         System.out.println();
         for (String payload : PAYLOADS) {
             if (best.containsKey(payload + " decode")) {
@@ -389,6 +420,7 @@ public final class PipelineBenchmark {
             }
         }
         System.out.println("All figures rows/s. (c) and (d) run the same engine with the same polls and commits; (d)"
-                + " only splits each batch into one model call per record.");
+                + " only splits each batch into one model call per record. (e) and (f) are Kafka Streams apps with the"
+                + " engine's producer settings and as many stream threads as the engine has workers, at_least_once.");
     }
 }

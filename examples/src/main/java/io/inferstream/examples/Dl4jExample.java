@@ -24,13 +24,19 @@ public final class Dl4jExample {
             Path dir = scratch.path();
             Path model = Dl4jFixtures.save(Dl4jFixtures.trainedClassifier(), dir.resolve("blobs.zip"));
             new ExampleRun("points", ModelSource.of(model))
-                    .with("model.class.labels", "red,green,blue")
+                    .with("model.class.labels", String.join(",", COLOURS))
                     .with("worker.threads", 2)
-                    .run(args, List.of(
-                            Map.entry("p1", "{\"input\": [1.0, 0.0]}"),
-                            Map.entry("p2", "{\"input\": [-0.5, 0.87]}"),
-                            Map.entry("p3", "{\"input\": [-0.5, -0.87]}"),
-                            Map.entry("p-bad", "{\"input\": [1.0, \"north\"]}")));
+                    .run(args, RECORDS);
         }
     }
+
+    /** The blobs' colours, the network's classes. */
+    static final List<String> COLOURS = List.of("red", "green", "blue");
+
+    /** A point near each blob, and one with a word for a coordinate: a dead letter. */
+    static final List<Map.Entry<String, String>> RECORDS = List.of(
+            Map.entry("p1", "{\"input\": [1.0, 0.0]}"),
+            Map.entry("p2", "{\"input\": [-0.5, 0.87]}"),
+            Map.entry("p3", "{\"input\": [-0.5, -0.87]}"),
+            Map.entry("p-bad", "{\"input\": [1.0, \"north\"]}"));
 }

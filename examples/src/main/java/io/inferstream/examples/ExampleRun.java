@@ -61,32 +61,35 @@ final class ExampleRun {
             try (InferenceEngine engine = InferenceEngine.start(config,
                     () -> registry.load(model, null, config.modelOptions()))) {
                 System.out.println("serving " + engine.modelInfo());
-                send(kafka.bootstrapServers(), records);
-                print(kafka.bootstrapServers(), records.size());
+                send(kafka.bootstrapServers(), name, records);
+                print(kafka.bootstrapServers(), name + "-reader", List.of(name + "-scored", name + "-dlt"),
+                        records.size());
             }
         }
     }
 
-    private void send(String bootstrap, List<Map.Entry<String, String>> records) {
+    /** Sends the records to {@code topic}, printing each. */
+    static void send(String bootstrap, String topic, List<Map.Entry<String, String>> records) {
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
             for (Map.Entry<String, String> r : records) {
                 System.out.println("in   " + r.getKey() + "  " + r.getValue());
-                producer.send(new ProducerRecord<>(name, r.getKey(), r.getValue()));
+                producer.send(new ProducerRecord<>(topic, r.getKey(), r.getValue()));
             }
         }
     }
 
-    private void print(String bootstrap, int expected) {
+    /** Prints what arrives on {@code topics} until {@code expected} records did (or a minute passed). */
+    static void print(String bootstrap, String group, List<String> topics, int expected) {
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG, name + "-reader-" + System.nanoTime(),
+                ConsumerConfig.GROUP_ID_CONFIG, group + "-" + System.nanoTime(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class))) {
-            consumer.subscribe(List.of(name + "-scored", name + "-dlt"));
+            consumer.subscribe(topics);
             int seen = 0;
             long deadline = System.currentTimeMillis() + 60_000;
             while (seen < expected && System.currentTimeMillis() < deadline) {

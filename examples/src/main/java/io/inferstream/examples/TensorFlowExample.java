@@ -29,15 +29,23 @@ public final class TensorFlowExample {
             DenseNetwork net = DenseNetwork.mnistSized();
             Path zip = SavedModelFixtures.zip(SavedModelFixtures.denseNetwork(net, dir.resolve("mnist")),
                     dir.resolve("mnist.zip"));
-            List<Map.Entry<String, String>> records = new ArrayList<>();
-            float[][] images = net.sampleInputs(3, 5);
-            for (int i = 0; i < images.length; i++) {
-                records.add(Map.entry("image-" + i, DenseNetwork.toJson(images[i])));
-            }
-            records.add(Map.entry("image-cropped", DenseNetwork.toJson(Arrays.copyOf(images[0], 783))));
             new ExampleRun("images", ModelSource.of(zip))
-                    .with("model.class.labels", "0,1,2,3,4,5,6,7,8,9")
-                    .run(args, records);
+                    .with("model.class.labels", String.join(",", DIGITS))
+                    .run(args, records(net));
         }
+    }
+
+    /** The network's classes. */
+    static final List<String> DIGITS = List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
+
+    /** @return three images of 784 pixels, and a cropped one of 783 that cannot be scored. */
+    static List<Map.Entry<String, String>> records(DenseNetwork net) {
+        List<Map.Entry<String, String>> records = new ArrayList<>();
+        float[][] images = net.sampleInputs(3, 5);
+        for (int i = 0; i < images.length; i++) {
+            records.add(Map.entry("image-" + i, DenseNetwork.toJson(images[i])));
+        }
+        records.add(Map.entry("image-cropped", DenseNetwork.toJson(Arrays.copyOf(images[0], 783))));
+        return records;
     }
 }

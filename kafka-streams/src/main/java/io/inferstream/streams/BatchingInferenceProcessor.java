@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Bytes;
@@ -36,8 +35,10 @@ import org.slf4j.LoggerFactory;
  * memory); when {@code maxBatchSize} records wait, or at the wall-clock punctuation every {@code maxBatchDelay}, the
  * buffer is scored with one {@link ScoringPipeline} call against one acquired {@link Deployment}, every record is
  * forwarded in arrival order (a prediction, or a dead letter with the engine's headers), and the buffer entries are
- * deleted: at once under exactly_once_v2 (outputs and tombstones share the task's transaction), after the next
- * commit under at_least_once (once that commit has acknowledged the outputs; see {@link CommitObservingStore}).
+ * deleted: at once under exactly_once_v2 (outputs and tombstones share the task's transaction) and for records that
+ * arrived since the task's last commit (still only in the store's cache, never logged); under at_least_once a record
+ * buffered across a commit is deleted after the next commit, once that commit has acknowledged its outputs (see
+ * {@link CommitObservingStore}).
  *
  * <p>Why a store: Kafka Streams commits the offsets of every record a task has <em>processed</em>, and it has no
  * hook that lets a processor act before a commit. A record held only in memory at a commit would have its offset
@@ -53,12 +54,12 @@ final class BatchingInferenceProcessor implements FixedKeyProcessor<byte[], byte
     private final DeploymentManager deployments;
     private final InferenceOptions options;
     private final SlotAllocator slots;
-    private final Map<TaskId, AtomicLong> commitsByTask;
+    private final Map<TaskId, CommitObservingStore> storesByTask;
     private final List<Pending> pending = new ArrayList<>();
     /** at_least_once: buffer entries scored and forwarded, deleted once a commit has acknowledged their outputs. */
     private final List<Bytes> scoredAwaitingCommit = new ArrayList<>();
     private long commitsWhenScored;
-    private AtomicLong commits;
+    private CommitObservingStore observed;
     private boolean exactlyOnce;
     private FixedKeyProcessorContext<byte[], byte[]> context;
     private KeyValueStore<Bytes, byte[]> store;
@@ -81,19 +82,19 @@ final class BatchingInferenceProcessor implements FixedKeyProcessor<byte[], byte
     }
 
     BatchingInferenceProcessor(DeploymentManager deployments, InferenceOptions options, SlotAllocator slots,
-            Map<TaskId, AtomicLong> commitsByTask) {
+            Map<TaskId, CommitObservingStore> storesByTask) {
         this.deployments = deployments;
         this.options = options;
         this.slots = slots;
-        this.commitsByTask = commitsByTask;
+        this.storesByTask = storesByTask;
     }
 
     @Override
     public void init(FixedKeyProcessorContext<byte[], byte[]> context) {
         this.context = context;
         this.store = context.getStateStore(options.bufferStoreName());
-        this.commits = commitsByTask.get(context.taskId());
-        if (commits == null) {
+        this.observed = storesByTask.get(context.taskId());
+        if (observed == null) {
             throw new IllegalStateException("buffer store " + options.bufferStoreName() + " of task " + context.taskId()
                     + " is not the one Inference.processor() supplies; connect the processor with its own stores()");
         }
@@ -205,12 +206,20 @@ final class BatchingInferenceProcessor implements FixedKeyProcessor<byte[], byte
                         shadow.version())), options.shadowChild());
             }
         }
-        if (exactlyOnce) {
-            // Outputs and tombstones commit or abort together in the task's transaction.
-            pending.forEach(p -> store.delete(p.storeKey));
-        } else {
-            pending.forEach(p -> scoredAwaitingCommit.add(p.storeKey));
-            commitsWhenScored = commits.get();
+        for (Pending p : pending) {
+            if (exactlyOnce || !observed.reachedChangelog(p.storeKey)) {
+                // exactly_once_v2: outputs and tombstones commit or abort together in the task's transaction.
+                // Not in the changelog yet (only in the store's cache): the record arrived after the task's last
+                // commit, so its input offset is not committed, and the next commit flushes its outputs before it
+                // commits that offset; a crash before then replays the input. Deleting the entry now lets the cache
+                // drop it before it is ever logged: only a small tombstone goes out at the commit.
+                store.delete(p.storeKey);
+            } else {
+                // at_least_once, a record buffered across a commit (its offset is committed, the changelog holds
+                // it): delete it only after a later commit acknowledged its outputs, see deleteAcknowledged().
+                scoredAwaitingCommit.add(p.storeKey);
+                commitsWhenScored = observed.commits();
+            }
         }
         if (LOG.isDebugEnabled()) {
             LOG.debug("Task {}: scored {} record(s) with {}", context.taskId(), pending.size(), deployment.describe());
@@ -224,7 +233,7 @@ final class BatchingInferenceProcessor implements FixedKeyProcessor<byte[], byte
      * in between re-scores it (a duplicate, which at-least-once allows), never loses it.
      */
     private void deleteAcknowledged() {
-        if (!scoredAwaitingCommit.isEmpty() && commits.get() > commitsWhenScored) {
+        if (!scoredAwaitingCommit.isEmpty() && observed.commits() > commitsWhenScored) {
             scoredAwaitingCommit.forEach(store::delete);
             scoredAwaitingCommit.clear();
         }

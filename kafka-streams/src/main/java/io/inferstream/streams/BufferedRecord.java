@@ -1,11 +1,12 @@
 package io.inferstream.streams;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -39,27 +40,76 @@ final class BufferedRecord {
         this.offset = offset;
     }
 
+    /**
+     * @return the record in the buffer store's format, written straight into one array of the exact size: the
+     *     value is most of it (8 KB and more for JSON tensors), so it is copied once, not twice
+     */
     byte[] encode() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + (value == null ? 0 : value.length));
+        Header[] all = headers.toArray();
+        byte[] topicUtf = topic == null ? null : shortString(topic);
+        int size = 1 + sizeOf(key) + sizeOf(value) + Long.BYTES + 1 + (topicUtf == null ? 0 : topicUtf.length)
+                + Integer.BYTES + Long.BYTES + Integer.BYTES;
+        byte[][] headerKeys = new byte[all.length][];
+        for (int i = 0; i < all.length; i++) {
+            headerKeys[i] = shortString(all[i].key());
+            size += headerKeys[i].length + sizeOf(all[i].value());
+        }
+        ByteBuffer out = ByteBuffer.allocate(size);
+        out.put((byte) FORMAT);
+        putBytes(out, key);
+        putBytes(out, value);
+        out.putLong(timestamp);
+        out.put((byte) (topicUtf == null ? 0 : 1));
+        if (topicUtf != null) {
+            out.put(topicUtf);
+        }
+        out.putInt(partition);
+        out.putLong(offset);
+        out.putInt(all.length);
+        for (int i = 0; i < all.length; i++) {
+            out.put(headerKeys[i]);
+            putBytes(out, all[i].value());
+        }
+        return out.array();
+    }
+
+    private static int sizeOf(byte[] b) {
+        return Integer.BYTES + (b == null ? 0 : b.length);
+    }
+
+    private static void putBytes(ByteBuffer out, byte[] b) {
+        out.putInt(b == null ? -1 : b.length);
+        if (b != null) {
+            out.put(b);
+        }
+    }
+
+    /**
+     * @return {@code s} as {@link DataOutputStream#writeUTF} writes it (length prefix, modified UTF-8), which
+     *     {@link #decode} reads back: ASCII directly (topic names, almost every header key), anything else through
+     *     writeUTF itself
+     */
+    private static byte[] shortString(String s) {
+        int n = s.length();
+        boolean ascii = n <= 0xFFFF;
+        for (int i = 0; i < n && ascii; i++) {
+            char c = s.charAt(i);
+            ascii = c >= 1 && c <= 0x7F;
+        }
+        if (ascii) {
+            byte[] b = new byte[2 + n];
+            b[0] = (byte) (n >>> 8);
+            b[1] = (byte) n;
+            for (int i = 0; i < n; i++) {
+                b[2 + i] = (byte) s.charAt(i);
+            }
+            return b;
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(2 + 3 * n);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(FORMAT);
-            writeBytes(out, key);
-            writeBytes(out, value);
-            out.writeLong(timestamp);
-            out.writeBoolean(topic != null);
-            if (topic != null) {
-                out.writeUTF(topic);
-            }
-            out.writeInt(partition);
-            out.writeLong(offset);
-            Header[] all = headers.toArray();
-            out.writeInt(all.length);
-            for (Header h : all) {
-                out.writeUTF(h.key());
-                writeBytes(out, h.value());
-            }
+            out.writeUTF(s);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot happen: writing to memory", e);
+            throw new UncheckedIOException("a header key or topic name over 65,535 bytes cannot be buffered", e);
         }
         return bytes.toByteArray();
     }
@@ -86,13 +136,6 @@ final class BufferedRecord {
             return new BufferedRecord(key, value, timestamp, headers, topic, partition, offset);
         } catch (IOException e) {
             throw new IllegalStateException("corrupt buffered record in the buffer store", e);
-        }
-    }
-
-    private static void writeBytes(DataOutputStream out, byte[] b) throws IOException {
-        out.writeInt(b == null ? -1 : b.length);
-        if (b != null) {
-            out.write(b);
         }
     }
 

@@ -19,39 +19,57 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * The buffer's in-memory store, counting the task commits it sees. Streams calls {@link #commit} on a task's stores
- * after the task's offsets are committed, which under at_least_once comes after every record the task forwarded
- * was acknowledged. So an output forwarded before the count went up is durable, and only then may the processor
- * delete its buffer entry: a tombstone sent earlier could reach the changelog before the output reached its topic
- * (a non-transactional producer keeps no order across partitions), and a crash between the two would lose the record.
+ * The buffer's in-memory store, innermost under Streams' caching and change-logging layers. It tells the processor
+ * of its task two things the layers above hide:
+ * <ul>
+ * <li>How many task commits it has seen. Streams calls {@link #commit} on a task's stores after the task's offsets
+ * are committed, which under at_least_once comes after every record the task forwarded was acknowledged. So an
+ * output forwarded before the count went up is durable, and only then may the processor delete a logged buffer
+ * entry: a tombstone sent earlier could reach the changelog before the output reached its topic (a non-transactional
+ * producer keeps no order across partitions), and a crash between the two would lose the record.</li>
+ * <li>Whether an entry has reached the changelog ({@link #reachedChangelog}): every write that gets here was also
+ * logged, since the change-logging layer sits right above. An entry still only in the cache was buffered after the
+ * task's last commit (a commit flushes the cache first), so its input offset is not committed yet and the processor
+ * may delete it as soon as it is scored.</li>
+ * </ul>
  *
  * <p>Thread safety: the store is used by its task's thread; the commit count is atomic, because Streams may also
  * commit a store from its state-updater thread while restoring.
  */
 final class CommitObservingStore implements KeyValueStore<Bytes, byte[]> {
     private final KeyValueStore<Bytes, byte[]> inner;
-    private final Map<TaskId, AtomicLong> commitsByTask;
+    private final Map<TaskId, CommitObservingStore> storesByTask;
     private final AtomicLong commits = new AtomicLong();
     private TaskId task;
 
     /**
-     * @param commitsByTask where the processor of the same task finds this store's commit count
+     * @param storesByTask where the processor of the same task finds this store
      */
-    CommitObservingStore(KeyValueStore<Bytes, byte[]> inner, Map<TaskId, AtomicLong> commitsByTask) {
+    CommitObservingStore(KeyValueStore<Bytes, byte[]> inner, Map<TaskId, CommitObservingStore> storesByTask) {
         this.inner = inner;
-        this.commitsByTask = commitsByTask;
+        this.storesByTask = storesByTask;
     }
 
     /** @return a registry for the stores of one processor supplier. */
-    static Map<TaskId, AtomicLong> registry() {
+    static Map<TaskId, CommitObservingStore> registry() {
         return new ConcurrentHashMap<>();
+    }
+
+    /** @return the task commits this store has seen since it was opened. */
+    long commits() {
+        return commits.get();
+    }
+
+    /** @return whether the entry was written through to the changelog (or restored from it), not only cached. */
+    boolean reachedChangelog(Bytes key) {
+        return inner.get(key) != null;
     }
 
     @Override
     public void init(StateStoreContext context, StateStore root) {
         inner.init(context, root);
         task = context.taskId();
-        commitsByTask.put(task, commits);
+        storesByTask.put(task, this);
     }
 
     @Override
@@ -63,7 +81,7 @@ final class CommitObservingStore implements KeyValueStore<Bytes, byte[]> {
     @Override
     public void close() {
         if (task != null) {
-            commitsByTask.remove(task, commits);
+            storesByTask.remove(task, this);
         }
         inner.close();
     }

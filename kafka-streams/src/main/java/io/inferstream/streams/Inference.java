@@ -14,7 +14,6 @@ import io.inferstream.model.ModelSource;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
@@ -100,8 +99,14 @@ public final class Inference implements AutoCloseable {
     }
 
     /**
-     * A supplier of batching processors for {@code KStream.processValues} or {@code Topology.addProcessor}. It
-     * brings its own buffer store ({@link InferenceOptions#bufferStoreName()}), connected automatically.
+     * A supplier of batching processors for {@code KStream.processValues}. It brings its own buffer store
+     * ({@link InferenceOptions#bufferStoreName()}), connected automatically: in memory, changelogged, and cached.
+     *
+     * <p>The trade-off, in short (the module README has it in full): the changelog is what keeps a buffered record
+     * whose offset Streams has committed; there is deliberately no unlogged variant, which would lose such records in
+     * a crash under at_least_once. The cache keeps the changelog cheap: a record scored before the task's next commit
+     * is logged only as a tombstone. That needs {@code statestore.cache.max.bytes} to hold every task's full buffer
+     * (tasks × {@code maxBatchSize} × record size); a smaller cache is still safe, but logs each buffered value.
      */
     public FixedKeyProcessorSupplier<byte[], byte[], byte[]> processor() {
         return processor(true);
@@ -109,20 +114,20 @@ public final class Inference implements AutoCloseable {
 
     /**
      * @param changelogged false only to measure what the changelog costs (StreamsThroughputBench): without it a
-     *     buffered record whose offset is committed is lost in a crash
+     *     buffered record whose offset is committed is lost in a crash, which is why it is not offered to users
      */
     FixedKeyProcessorSupplier<byte[], byte[], byte[]> processor(boolean changelogged) {
         return new FixedKeyProcessorSupplier<>() {
-            private final Map<TaskId, AtomicLong> commits = CommitObservingStore.registry();
+            private final Map<TaskId, CommitObservingStore> stores = CommitObservingStore.registry();
 
             @Override
             public FixedKeyProcessor<byte[], byte[], byte[]> get() {
-                return new BatchingInferenceProcessor(deployments, options, slots, commits);
+                return new BatchingInferenceProcessor(deployments, options, slots, stores);
             }
 
             @Override
             public Set<StoreBuilder<?>> stores() {
-                StoreBuilder<KeyValueStore<Bytes, byte[]>> store = bufferStore(options.bufferStoreName(), commits);
+                StoreBuilder<KeyValueStore<Bytes, byte[]>> store = bufferStore(options.bufferStoreName(), stores);
                 return Set.of(changelogged ? store : store.withLoggingDisabled());
             }
         };
@@ -132,7 +137,7 @@ public final class Inference implements AutoCloseable {
      * The buffer store: in memory (a buffer holds at most one batch per task) and logged to a changelog topic,
      * which is what makes buffered records survive a commit (see the module README).
      */
-    static StoreBuilder<KeyValueStore<Bytes, byte[]>> bufferStore(String name, Map<TaskId, AtomicLong> commits) {
+    static StoreBuilder<KeyValueStore<Bytes, byte[]>> bufferStore(String name, Map<TaskId, CommitObservingStore> stores) {
         KeyValueBytesStoreSupplier inMemory = Stores.inMemoryKeyValueStore(name);
         KeyValueBytesStoreSupplier observed = new KeyValueBytesStoreSupplier() {
             @Override
@@ -142,7 +147,7 @@ public final class Inference implements AutoCloseable {
 
             @Override
             public KeyValueStore<Bytes, byte[]> get() {
-                return new CommitObservingStore(inMemory.get(), commits);
+                return new CommitObservingStore(inMemory.get(), stores);
             }
 
             @Override
@@ -150,7 +155,10 @@ public final class Inference implements AutoCloseable {
                 return inMemory.metricsScope();
             }
         };
-        return Stores.keyValueStoreBuilder(observed, Serdes.Bytes(), Serdes.ByteArray()).withLoggingEnabled(Map.of());
+        // Cached: an entry put and deleted between two commits (a record scored before the task commits, the usual
+        // case under at_least_once's 30 s commit interval) never reaches the changelog, only its small tombstone does.
+        return Stores.keyValueStoreBuilder(observed, Serdes.Bytes(), Serdes.ByteArray()).withLoggingEnabled(Map.of())
+                .withCachingEnabled();
     }
 
     /** @return the deployments shared by this instance's processors: what serves, swaps, rejections. */

@@ -17,6 +17,7 @@ class BufferedRecordTest {
         RecordHeaders headers = new RecordHeaders();
         headers.add("trace", "abc".getBytes(StandardCharsets.UTF_8));
         headers.add("empty", null);
+        headers.add("clé-\u0000-\uD83D\uDE00", new byte[] {7}); // not ASCII: NUL and a supplementary character
         BufferedRecord r = BufferedRecord.decode(new BufferedRecord(null, new byte[] {1, 2}, 42L, headers, "events", 3,
                 1_000_000_000_000L).encode());
         assertNull(r.key);
@@ -27,6 +28,7 @@ class BufferedRecordTest {
         assertEquals(1_000_000_000_000L, r.offset);
         assertEquals("abc", new String(r.headers.lastHeader("trace").value(), StandardCharsets.UTF_8));
         assertNull(r.headers.lastHeader("empty").value());
+        assertArrayEquals(new byte[] {7}, r.headers.lastHeader("clé-\u0000-\uD83D\uDE00").value());
 
         BufferedRecord noSource = BufferedRecord.decode(new BufferedRecord(new byte[0], null, 0L, new RecordHeaders(),
                 null, -1, -1L).encode());

@@ -129,7 +129,13 @@ class ShadowAndFailureTest {
             assertTrue(read(driver, "predictions").isEmpty(), "nothing forwarded");
             assertTrue(read(driver, "dead-letters").isEmpty(), "a model-wide failure is not a bad record");
             KeyValueStore<Bytes, byte[]> buffer = driver.getKeyValueStore(InferenceOptions.DEFAULT_BUFFER_STORE);
-            assertEquals(3, buffer.approximateNumEntries(), "the batch stays buffered for the next attempt");
+            // Counted through the store's cache too: "c" arrived after the last commit, so it is not logged yet.
+            long buffered;
+            try (var all = buffer.all()) {
+                buffered = java.util.stream.StreamSupport.stream(
+                        java.util.Spliterators.spliteratorUnknownSize(all, 0), false).count();
+            }
+            assertEquals(3, buffered, "the batch stays buffered for the next attempt");
         }
     }
 
