@@ -78,7 +78,12 @@ public interface ModelDeployment extends Serializable {
      * serves, and a new one is swapped in without a restart.
      */
     static ModelDeployment versionedDirectory(String base) {
-        return () -> new VersionedDirectorySource(Path.of(base), null, "latest", null, Duration.ofSeconds(10),
+        return versionedDirectory(base, Duration.ofSeconds(10));
+    }
+
+    /** Like {@link #versionedDirectory(String)}, scanned every {@code poll}. */
+    static ModelDeployment versionedDirectory(String base, Duration poll) {
+        return () -> new VersionedDirectorySource(Path.of(base), null, "latest", null, poll,
                 file -> () -> ModelRegistry.discover().load(ModelSource.of(file), null, Map.of()));
     }
 
