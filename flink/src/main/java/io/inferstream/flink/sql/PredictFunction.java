@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.table.annotation.InputGroup;
-import org.apache.flink.table.functions.FunctionContext;
 import org.apache.flink.table.functions.ScalarFunction;
 
 /**
@@ -46,10 +45,5 @@ public final class PredictFunction extends ScalarFunction {
     @Override
     public void close() {
         models.close();
-    }
-
-    @Override
-    public void open(FunctionContext context) {
-        // Models start on first use: a query may name only some of the registered ones.
     }
 }
