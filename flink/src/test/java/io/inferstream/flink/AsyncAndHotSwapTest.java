@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.inferstream.codec.PredictionJson;
 import io.inferstream.data.Features;
 import io.inferstream.data.Prediction;
+import io.inferstream.deploy.kafka.ModelPublisher;
 import io.inferstream.engine.DeadLetterHeaders;
 import io.inferstream.model.ForwardingModel;
 import io.inferstream.model.InferenceException;
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The async variant retries a batch the model could not answer now (a stand-in for a remote model: a local network
  * that answers "retry later" to its first calls) and keeps input order; the operator swaps to a new version dropped
- * into a versioned folder without a restart.
+ * into a versioned folder, or published to a model topic on a real broker, without a restart.
  */
 class AsyncAndHotSwapTest {
     /** Calls the flaky model still answers with "retry later". */
@@ -85,16 +86,44 @@ class AsyncAndHotSwapTest {
         Path base = Files.createDirectories(dir.resolve("net"));
         Files.write(Files.createDirectories(base.resolve("1")).resolve("net.onnx"), OnnxModelWriter.denseNetwork(NET));
         DenseNetwork next = DenseNetwork.random(12, 8, 4, 8);
-        float[] row = NET.sampleInputs(1, 2)[0];
-        ScoringOperator operator = new ScoringOperator(
-                ModelDeployment.versionedDirectory(base.toString(), Duration.ofMillis(100)), InferenceOptions.defaults());
-        try (var harness = new OneInputStreamOperatorTestHarness<>(operator)) {
+        assertSwaps(ModelDeployment.versionedDirectory(base.toString(), Duration.ofMillis(100)), NET, next,
+                () -> Files.write(Files.createDirectories(base.resolve("2")).resolve("net.onnx"),
+                        OnnxModelWriter.denseNetwork(next)));
+    }
+
+    /** Also proves core's model-topic reader and publisher work on the kafka-clients 4.2.0 this module pins. */
+    @Test
+    void theOperatorSwapsToANewVersionPublishedToAModelTopic() throws Exception {
+        DenseNetwork next = DenseNetwork.random(12, 8, 4, 8);
+        try (ChildBroker broker = ChildBroker.start();
+             ModelPublisher publisher = new ModelPublisher(Map.of("bootstrap.servers", broker.bootstrapServers()),
+                     "models")) {
+            publisher.ensureTopic(Duration.ofSeconds(30));
+            publisher.publish("net", "1", TestNets.write(dir), "onnx", 64 * 1024);
+            assertSwaps(ModelDeployment.modelTopic(Map.of("bootstrap.servers", broker.bootstrapServers()), "models",
+                    "net"), NET, next, () -> publisher.publish("net", "2",
+                    Files.write(dir.resolve("next.onnx"), OnnxModelWriter.denseNetwork(next)), "onnx", 64 * 1024));
+        }
+    }
+
+    /** Something that brings version 2. */
+    @FunctionalInterface
+    interface Step {
+        void run() throws Exception;
+    }
+
+    /** Scores with version 1 of {@code deployment}, brings version 2, and waits (60 s at most) until it scores. */
+    private static void assertSwaps(ModelDeployment deployment, DenseNetwork v1, DenseNetwork v2, Step bringVersion2)
+            throws Exception {
+        float[] row = v1.sampleInputs(1, 2)[0];
+        try (var harness = new OneInputStreamOperatorTestHarness<>(
+                new ScoringOperator(deployment, InferenceOptions.defaults()))) {
             harness.open();
             InferenceOutput first = score(harness, row);
             assertEquals("1", first.header(DeadLetterHeaders.MODEL_VERSION));
-            assertArrayEquals(NET.forward(row), PredictionJson.parse(first.value).numbers("probabilities"), 1e-5);
+            assertArrayEquals(v1.forward(row), PredictionJson.parse(first.value).numbers("probabilities"), 1e-5);
 
-            Files.write(Files.createDirectories(base.resolve("2")).resolve("net.onnx"), OnnxModelWriter.denseNetwork(next));
+            bringVersion2.run();
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             InferenceOutput swapped = first;
             while (!"2".equals(swapped.header(DeadLetterHeaders.MODEL_VERSION)) && System.nanoTime() < deadline) {
@@ -102,7 +131,7 @@ class AsyncAndHotSwapTest {
                 swapped = score(harness, row);
             }
             assertEquals("2", swapped.header(DeadLetterHeaders.MODEL_VERSION), "swapped within 60 s, no restart");
-            assertArrayEquals(next.forward(row), PredictionJson.parse(swapped.value).numbers("probabilities"), 1e-5);
+            assertArrayEquals(v2.forward(row), PredictionJson.parse(swapped.value).numbers("probabilities"), 1e-5);
         }
     }
 
