@@ -138,9 +138,11 @@ class FlinkKafkaExactlyOnceTest {
     }
 
     /**
-     * Throws once, in its first subtask, at its 1,000th prediction after a checkpoint has completed, so that the
-     * restart rolls back scored-but-uncommitted outputs. Until that checkpoint it slows to ~500 records/s, so the
-     * small bounded input cannot finish first. State lives in statics: the MiniCluster runs in this JVM.
+     * Throws once, in its first subtask, at its 100th prediction after a checkpoint has completed, so that the
+     * restart rolls back scored-but-uncommitted outputs. Until that checkpoint it slows to at most 100 records/s
+     * (sleeping between records, so that checkpoint barriers still pass), which gives a loaded machine some 25 s
+     * for the first checkpoint before the small bounded input could end. State lives in statics: the MiniCluster
+     * runs in this JVM.
      */
     static final class FailOnce extends RichMapFunction<InferenceOutput, InferenceOutput> implements CheckpointListener {
         static final AtomicBoolean FAILED = new AtomicBoolean();
@@ -159,8 +161,8 @@ class FlinkKafkaExactlyOnceTest {
                 return value;
             }
             if (!CHECKPOINTED.get()) {
-                Thread.sleep(2);
-            } else if (SEEN.incrementAndGet() >= 1_000 && FAILED.compareAndSet(false, true)) {
+                Thread.sleep(10);
+            } else if (SEEN.incrementAndGet() >= 100 && FAILED.compareAndSet(false, true)) {
                 throw new IllegalStateException("injected failure after a completed checkpoint");
             }
             return value;
