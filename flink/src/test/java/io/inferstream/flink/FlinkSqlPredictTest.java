@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The SQL functions against the DataStream operator on the same rows and the same model file: PREDICT gives the
- * operator's first probability, PREDICT_OUTPUTS every probability, both equal to the independent forward pass; numbers
+ * operator's first probability, PREDICT_OUTPUTS every probability and the model's own table function its output
+ * column, all equal to the independent forward pass; numbers
  * as arguments score like the JSON record; a bad row gives NULL and an {@code _error} row with the reason.
  */
 class FlinkSqlPredictTest {
@@ -59,6 +60,7 @@ class FlinkSqlPredictTest {
         // The same rows through SQL.
         StreamTableEnvironment tableEnv = StreamTableEnvironment.create(env);
         InferenceFunctions.register(tableEnv, Map.of("net", model), InferenceOptions.defaults());
+        InferenceFunctions.registerOutputColumns(tableEnv, "NET", "net", model, InferenceOptions.defaults());
         StringBuilder values = new StringBuilder();
         for (int i = 0; i < ROWS; i++) {
             values.append(i == 0 ? "" : ", ").append("('k").append(i).append("', '")
@@ -76,6 +78,13 @@ class FlinkSqlPredictTest {
             outputs.computeIfAbsent((String) r.getField(0), k -> new double[NET.outputs()])[(Integer) r.getField(2)] =
                     (Double) r.getField(3);
         }
+        Map<String, double[]> columns = new HashMap<>();
+        for (Row r : collect(tableEnv, "SELECT k, o.probabilities, o.error FROM " + table
+                + ", LATERAL TABLE(NET(v)) AS o")) {
+            assertNull(r.getField(2), "no error");
+            Double[] probabilities = (Double[]) r.getField(1);
+            columns.put((String) r.getField(0), java.util.Arrays.stream(probabilities).mapToDouble(d -> d).toArray());
+        }
 
         for (int i = 0; i < ROWS; i++) {
             String k = "k" + i;
@@ -83,6 +92,7 @@ class FlinkSqlPredictTest {
             assertArrayEquals(expected, operator.get(k), 1e-5, k);
             assertEquals(operator.get(k)[0], predict.get(k), 0.0, "PREDICT is the operator's number, " + k);
             assertArrayEquals(operator.get(k), outputs.get(k), 0.0, "PREDICT_OUTPUTS are the operator's numbers, " + k);
+            assertArrayEquals(operator.get(k), columns.get(k), 0.0, "the output columns are the operator's, " + k);
         }
     }
 
@@ -108,6 +118,13 @@ class FlinkSqlPredictTest {
         assertEquals(1, error.size());
         assertEquals("_error", error.get(0).getField(0));
         assertTrue(((String) error.get(0).getField(1)).startsWith("validate: "), (String) error.get(0).getField(1));
+
+        InferenceFunctions.registerOutputColumns(tableEnv, "NET", "net",
+                ModelDeployment.path(dir.resolve("net.onnx").toString()), InferenceOptions.defaults());
+        List<Row> columns = collect(tableEnv, "SELECT o.probabilities, o.error FROM (VALUES ('{\"input\": [1.0]}')) "
+                + "AS t(v), LATERAL TABLE(NET(v)) AS o");
+        assertNull(columns.get(0).getField(0), "no outputs for a rejected row");
+        assertTrue(((String) columns.get(0).getField(1)).startsWith("validate: "), (String) columns.get(0).getField(1));
     }
 
     private static List<Row> collect(StreamTableEnvironment tableEnv, String sql) throws Exception {

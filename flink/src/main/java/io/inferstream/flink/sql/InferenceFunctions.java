@@ -2,6 +2,10 @@ package io.inferstream.flink.sql;
 
 import io.inferstream.flink.InferenceOptions;
 import io.inferstream.flink.ModelDeployment;
+import io.inferstream.deploy.DeploymentManager;
+import io.inferstream.model.FieldSpec;
+import io.inferstream.model.ModelLoadException;
+import java.util.List;
 import java.util.Map;
 import org.apache.flink.table.api.TableEnvironment;
 
@@ -18,7 +22,8 @@ import org.apache.flink.table.api.TableEnvironment;
  *   <li>{@code PREDICT(model_name, features...)} DOUBLE: the primary score ({@link PredictFunction});</li>
  *   <li>{@code PREDICT_LABEL(model_name, features...)} STRING: a classifier's label;</li>
  *   <li>{@code PREDICT_OUTPUTS(model_name, features...)}: a table function of every output value
- *       ({@link PredictOutputsFunction}).</li>
+ *       ({@link PredictOutputsFunction});</li>
+ *   <li>with {@link #registerOutputColumns}, a table function of one model with a column per output.</li>
  * </ul>
  * Features are one JSON record string (as the Kafka value would be) or numbers. Each function instance loads the
  * models it names, once per subtask, and follows their deployments (hot swap from a versioned folder or model topic).
@@ -36,5 +41,23 @@ public final class InferenceFunctions {
         tableEnv.createTemporarySystemFunction("PREDICT_LABEL", new PredictLabelFunction(new SqlModels(models, options)));
         tableEnv.createTemporarySystemFunction("PREDICT_OUTPUTS",
                 new PredictOutputsFunction(new SqlModels(models, options)));
+    }
+
+    /**
+     * Registers a table function of one model whose columns are the model's outputs, plus {@code label} and
+     * {@code error} ({@link OutputColumnsFunction}):
+     * {@code SELECT e.id, o.probabilities FROM events AS e, LATERAL TABLE(FRAUD(e.payload)) AS o}. It loads the
+     * model once here, in the client, to learn the outputs' names and types.
+     *
+     * @throws ModelLoadException if the model does not load
+     */
+    public static void registerOutputColumns(TableEnvironment tableEnv, String functionName, String modelName,
+            ModelDeployment deployment, InferenceOptions options) throws ModelLoadException {
+        List<FieldSpec> outputs;
+        try (DeploymentManager started = deployment.start(options, 1)) {
+            outputs = started.peek().orElseThrow().serving().get(0).info().outputs();
+        }
+        tableEnv.createTemporarySystemFunction(functionName, new OutputColumnsFunction(
+                new SqlModels(Map.of(modelName, deployment), options), modelName, outputs));
     }
 }
