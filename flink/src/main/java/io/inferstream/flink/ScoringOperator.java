@@ -4,6 +4,8 @@ import io.inferstream.deploy.DeploymentManager;
 import io.inferstream.model.ModelFailureException;
 import io.inferstream.model.RetriableInferenceException;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Scores micro-batches in the task thread: predictions go to the main output in input order, dead letters to
@@ -18,6 +20,7 @@ import java.util.List;
  */
 final class ScoringOperator extends MicroBatchOperator<InferenceInput, InferenceOutput> {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOGGER = LoggerFactory.getLogger(ScoringOperator.class);
 
     private final ModelDeployment deployment;
     private transient DeploymentManager deployments;
@@ -33,7 +36,7 @@ final class ScoringOperator extends MicroBatchOperator<InferenceInput, Inference
         super.open();
         deployments = deployment.start(options, 1);
         scorer = new ScoredOutputs(deployments, 0, options);
-        LOG.info("Subtask {} scores with {}", getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
+        LOGGER.info("Subtask {} scores with {}", getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
                 deployments.peek().map(d -> d.describe()).orElse("?"));
     }
 
