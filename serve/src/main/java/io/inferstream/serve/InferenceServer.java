@@ -84,9 +84,34 @@ public final class InferenceServer implements AutoCloseable {
         return names;
     }
 
-    /** @return what the batcher of a model has done so far. */
+    /**
+     * @return what the batcher of a model has done so far
+     * @throws IllegalArgumentException if no model is served under that name
+     */
     public BatchStats stats(String model) {
-        return models.model(model).stats();
+        return hosted(model).stats();
+    }
+
+    /**
+     * @return the signature of the version a request without a version goes to, under the served name
+     * @throws IllegalArgumentException if no model is served under that name
+     * @throws IllegalStateException if the model is not ready (e.g. after {@link #close()})
+     */
+    public io.inferstream.model.ModelInfo info(String model) {
+        HostedModel m = hosted(model);
+        try {
+            return m.info(null);
+        } catch (ServeError e) {
+            throw new IllegalStateException(e.getMessage());
+        }
+    }
+
+    private HostedModel hosted(String model) {
+        try {
+            return models.model(model);
+        } catch (ServeError e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
     }
 
     /**
