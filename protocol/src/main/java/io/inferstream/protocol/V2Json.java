@@ -12,7 +12,6 @@ import io.inferstream.model.ModelInfo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -186,13 +185,6 @@ public final class V2Json {
         }
     }
 
-    /** Converts a tensor's {@code data} read as a tree (flat or nested) into values of the datatype. */
-    static Tensor values(String name, V2Datatype dt, long[] shape, JsonNode data) {
-        List<JsonNode> flat = new ArrayList<>();
-        flatten(data, flat);
-        return values(name, dt, shape, flat);
-    }
-
     /** @return the element count of a shape, or a ProtocolException naming the tensor */
     static int elementCount(String name, long[] shape) {
         try {
@@ -200,85 +192,6 @@ public final class V2Json {
         } catch (IllegalArgumentException | ArithmeticException e) {
             throw new ProtocolException(name, "shape " + java.util.Arrays.toString(shape) + " is not a tensor's", null);
         }
-    }
-
-    private static void flatten(JsonNode node, List<JsonNode> out) {
-        if (node.isArray()) {
-            for (JsonNode e : node) {
-                flatten(e, out);
-            }
-        } else {
-            out.add(node);
-        }
-    }
-
-    private static Tensor values(String name, V2Datatype dt, long[] shape, List<JsonNode> flat) {
-        long expected = elementCount(name, shape);
-        if (expected != flat.size()) {
-            throw new ProtocolException(name, "shape " + java.util.Arrays.toString(shape) + " holds " + expected
-                    + " elements but 'data' has " + flat.size(), null);
-        }
-        int n = flat.size();
-        DataType local = dt.local();
-        Object array = Elements.array(local, n);
-        for (int i = 0; i < n; i++) {
-            JsonNode e = flat.get(i);
-            switch (local) {
-                case BOOL:
-                    if (!e.isBoolean()) {
-                        throw element(name, i, e, "a boolean");
-                    }
-                    ((boolean[]) array)[i] = e.booleanValue();
-                    break;
-                case FLOAT:
-                case DOUBLE:
-                    if (!e.isNumber()) {
-                        throw element(name, i, e, "a number");
-                    }
-                    if (local == DataType.FLOAT) {
-                        ((float[]) array)[i] = e.floatValue();
-                    } else {
-                        ((double[]) array)[i] = e.doubleValue();
-                    }
-                    break;
-                case INT32:
-                case INT64:
-                    if (!e.isIntegralNumber() || !e.canConvertToLong()) {
-                        throw element(name, i, e, "an integer of " + dt);
-                    }
-                    long l = e.longValue();
-                    dt.checkRange(l, name);
-                    if (local == DataType.INT32) {
-                        ((int[]) array)[i] = (int) l;
-                    } else {
-                        ((long[]) array)[i] = l;
-                    }
-                    break;
-                default:
-                    ((byte[][]) array)[i] = bytes(name, i, e);
-            }
-        }
-        return Elements.tensor(local, array, shape);
-    }
-
-    static byte[] bytes(String name, int i, JsonNode e) {
-        if (e.isTextual()) {
-            return e.textValue().getBytes(StandardCharsets.UTF_8);
-        }
-        if (e.isObject() && e.size() == 1 && e.path("b64").isTextual()) {
-            try {
-                return Base64.getDecoder().decode(e.get("b64").textValue());
-            } catch (IllegalArgumentException ex) {
-                throw new ProtocolException(name, "element " + i + ": 'b64' is not base64: " + ex.getMessage(), ex);
-            }
-        }
-        throw element(name, i, e, "a string or {\"b64\": \"...\"}");
-    }
-
-    private static ProtocolException element(String name, int i, JsonNode e, String wanted) {
-        String shown = e.toString();
-        return new ProtocolException(name, "element " + i + " is " + (shown.length() > 40 ? shown.substring(0, 40)
-                + "..." : shown) + ", expected " + wanted, null);
     }
 
     static Map<String, String> parameters(JsonNode p) {

@@ -21,8 +21,8 @@ import java.util.Map;
 /**
  * Streams the tensor arrays of v2 JSON bodies ({@code inputs}, {@code outputs}) instead of building a tree of them:
  * a tensor's {@code data} is parsed straight into a primitive array when its {@code name}, {@code datatype} and
- * {@code shape} came before it, as the protocol document writes them (otherwise it is read as a tree and converted
- * as {@link V2Json} does). Everything else of a body is small and read as a tree. On a batch of 784-float records this
+ * {@code shape} came before it, as the protocol document writes them (otherwise it is read as a tree first and
+ * then parsed the same way). Everything else of a body is small and read as a tree. On a batch of 784-float records this
  * is what keeps JSON from dominating a REST call.
  *
  * <p>Thread safety: stateless and thread-safe.
@@ -124,7 +124,11 @@ final class V2JsonStream {
             throw new ProtocolException(name, "has no 'data'", null);
         }
         if (values == null) {
-            values = V2Json.values(name, dt, shape, deferred);
+            // data came before what it needs: replay the tree it was read into through the same parse.
+            try (JsonParser replay = json.treeAsTokens(deferred)) {
+                replay.nextToken();
+                values = stream(replay, json, name, dt, shape);
+            }
         }
         return new WireTensor(name, dt, values, parameters);
     }
@@ -169,14 +173,14 @@ final class V2JsonStream {
         switch (dt.local()) {
             case BOOL:
                 if (t != JsonToken.VALUE_TRUE && t != JsonToken.VALUE_FALSE) {
-                    throw element(name, i, p, "a boolean");
+                    throw element(name, i, p.getText(), "a boolean");
                 }
                 ((boolean[]) array)[i] = t == JsonToken.VALUE_TRUE;
                 return;
             case FLOAT:
             case DOUBLE:
                 if (!t.isNumeric()) {
-                    throw element(name, i, p, "a number");
+                    throw element(name, i, p.getText(), "a number");
                 }
                 if (dt.local() == DataType.FLOAT) {
                     ((float[]) array)[i] = p.getFloatValue();
@@ -187,7 +191,7 @@ final class V2JsonStream {
             case INT32:
             case INT64:
                 if (t != JsonToken.VALUE_NUMBER_INT || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
-                    throw element(name, i, p, "an integer of " + dt);
+                    throw element(name, i, p.getText(), "an integer of " + dt);
                 }
                 long l = p.getLongValue();
                 dt.checkRange(l, name);
@@ -200,14 +204,22 @@ final class V2JsonStream {
             default:
                 if (t == JsonToken.VALUE_STRING) {
                     ((byte[][]) array)[i] = p.getText().getBytes(StandardCharsets.UTF_8);
-                } else {
-                    ((byte[][]) array)[i] = V2Json.bytes(name, i, json.readTree(p));
+                    return;
+                }
+                JsonNode b64 = t == JsonToken.START_OBJECT ? json.readTree(p) : null;
+                if (b64 == null || b64.size() != 1 || !b64.path("b64").isTextual()) {
+                    throw element(name, i, b64 == null ? p.getText() : b64.toString(),
+                            "a string or {\"b64\": \"...\"}");
+                }
+                try {
+                    ((byte[][]) array)[i] = Base64.getDecoder().decode(b64.get("b64").textValue());
+                } catch (IllegalArgumentException e) {
+                    throw new ProtocolException(name, "element " + i + ": 'b64' is not base64: " + e.getMessage(), e);
                 }
         }
     }
 
-    private static ProtocolException element(String name, int i, JsonParser p, String wanted) throws IOException {
-        String shown = p.getText();
+    private static ProtocolException element(String name, int i, String shown, String wanted) {
         return new ProtocolException(name, "element " + i + " is " + (shown.length() > 40 ? shown.substring(0, 40)
                 + "..." : shown) + ", expected " + wanted, null);
     }
