@@ -6,6 +6,7 @@ import io.inferstream.config.EngineConfig;
 import io.inferstream.model.ModelInfo;
 import java.io.Serializable;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +46,8 @@ public abstract class ScoringOptions implements Serializable {
         this.maxRecordBytes = b.maxRecordBytes;
         this.inputCodec = b.inputCodec;
         this.csvHeader = List.copyOf(b.csvHeader);
-        this.concatenations = Map.copyOf(b.concatenations);
+        // In the order given, as the engine's input.concat keys keep theirs (it orders the decoder's messages).
+        this.concatenations = Collections.unmodifiableMap(new LinkedHashMap<>(b.concatenations));
         this.allowNonFinite = b.allowNonFinite;
         this.classLabels = List.copyOf(b.classLabels);
         this.classOutput = b.classOutput;
