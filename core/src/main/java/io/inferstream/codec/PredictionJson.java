@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -14,8 +15,10 @@ import java.util.Map;
 /**
  * A prediction record as the engine writes it ({@code {"key":..,"model":..,"version":..,"outputs":{..},
  * "label":..,"probabilities":{..}}}), parsed back: for a host that hands predictions on as values (the Flink SQL
- * functions) and for tests' assertions. Output values are flattened in row-major order
- * to Double, String or Boolean elements (null for a non-finite number).
+ * functions, the Kafka Streams serde) and for tests' assertions. {@link #values()} keeps each output as written
+ * (a number a Double, a string a String, a boolean a Boolean, null for a non-finite number, a tensor nested Lists
+ * following its shape); {@link #outputs()} gives the same flattened in row-major order. Fields of a later format are
+ * skipped, so a reader keeps up with a writer that adds some.
  *
  * <p>Thread safety: immutable after parsing.
  */
@@ -26,13 +29,16 @@ public final class PredictionJson {
     private String model;
     private String version;
     private String label;
+    private final Map<String, Object> values = new LinkedHashMap<>();
     private final Map<String, List<Object>> outputs = new LinkedHashMap<>();
     private final Map<String, Double> probabilities = new LinkedHashMap<>();
 
     private PredictionJson() {
     }
 
-    /** @throws UncheckedIOException if the value is not a prediction object */
+    /**
+     * @throws UncheckedIOException if the value is not a prediction object (the message quotes its start)
+     */
     public static PredictionJson parse(byte[] value) {
         PredictionJson p = new PredictionJson();
         try (JsonParser parser = FACTORY.createParser(value)) {
@@ -42,52 +48,77 @@ public final class PredictionJson {
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 String field = parser.currentName();
                 JsonToken t = parser.nextToken();
-                switch (field) {
-                    case "key": p.key = parser.getText(); break;
-                    case "model": p.model = parser.getText(); break;
-                    case "version": p.version = parser.getText(); break;
-                    case "label": p.label = parser.getText(); break;
-                    case "outputs":
-                        while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                            String name = parser.currentName();
-                            List<Object> values = new ArrayList<>();
-                            flatten(parser, parser.nextToken(), values);
-                            p.outputs.put(name, values);
-                        }
-                        break;
-                    case "probabilities":
-                        while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                            String name = parser.currentName();
-                            parser.nextToken();
-                            p.probabilities.put(name, parser.getDoubleValue());
-                        }
-                        break;
-                    default:
-                        if (t.isStructStart()) {
-                            parser.skipChildren();
-                        }
+                if (field.equals("outputs") && t == JsonToken.START_OBJECT) {
+                    while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                        String name = parser.currentName();
+                        Object v = read(parser, parser.nextToken());
+                        p.values.put(name, v);
+                        List<Object> flat = new ArrayList<>();
+                        flatten(v, flat);
+                        p.outputs.put(name, flat);
+                    }
+                } else if (field.equals("probabilities") && t == JsonToken.START_OBJECT) {
+                    while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                        String name = parser.currentName();
+                        // The engine writes a non-finite probability as null (JSON has no NaN).
+                        p.probabilities.put(name, parser.nextToken() == JsonToken.VALUE_NULL ? Double.NaN
+                                : parser.getDoubleValue());
+                    }
+                } else if (t.isStructStart()) {
+                    parser.skipChildren(); // a field of a later format: keep reading what we know
+                } else if (t == JsonToken.VALUE_NULL) {
+                    continue;
+                } else if (field.equals("key")) {
+                    p.key = parser.getText();
+                } else if (field.equals("model")) {
+                    p.model = parser.getText();
+                } else if (field.equals("version")) {
+                    p.version = parser.getText();
+                } else if (field.equals("label")) {
+                    p.label = parser.getText();
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("not a prediction record: " + new String(value, java.nio.charset.StandardCharsets.UTF_8), e);
+            throw new UncheckedIOException("not a prediction record: " + e.getMessage() + ": "
+                    + new String(value, 0, Math.min(value.length, 200), StandardCharsets.UTF_8), e);
         }
         return p;
     }
 
-    private static void flatten(JsonParser parser, JsonToken t, List<Object> into) throws IOException {
-        if (t == JsonToken.START_ARRAY) {
-            JsonToken e;
-            while ((e = parser.nextToken()) != JsonToken.END_ARRAY) {
-                flatten(parser, e, into);
+    /** @return the value at the parser's current token {@code t}, arrays as nested Lists. */
+    private static Object read(JsonParser parser, JsonToken t) throws IOException {
+        switch (t) {
+            case START_ARRAY:
+                List<Object> list = new ArrayList<>();
+                JsonToken e;
+                while ((e = parser.nextToken()) != JsonToken.END_ARRAY) {
+                    list.add(read(parser, e));
+                }
+                return list;
+            case VALUE_NUMBER_INT:
+            case VALUE_NUMBER_FLOAT:
+                return parser.getDoubleValue();
+            case VALUE_TRUE:
+                return Boolean.TRUE;
+            case VALUE_FALSE:
+                return Boolean.FALSE;
+            case VALUE_NULL:
+                return null;
+            case START_OBJECT:
+                parser.skipChildren(); // no output is an object today: skip it whole rather than misread the rest
+                return null;
+            default:
+                return parser.getText();
+        }
+    }
+
+    private static void flatten(Object v, List<Object> into) {
+        if (v instanceof List) {
+            for (Object e : (List<?>) v) {
+                flatten(e, into);
             }
-        } else if (t.isNumeric()) {
-            into.add(parser.getDoubleValue());
-        } else if (t == JsonToken.VALUE_TRUE || t == JsonToken.VALUE_FALSE) {
-            into.add(t == JsonToken.VALUE_TRUE);
-        } else if (t == JsonToken.VALUE_NULL) {
-            into.add(null);
         } else {
-            into.add(parser.getText());
+            into.add(v);
         }
     }
 
@@ -108,7 +139,12 @@ public final class PredictionJson {
         return label;
     }
 
-    /** @return output name to its flattened elements. */
+    /** @return output name to its value as written: a scalar, or nested Lists following the tensor's shape. */
+    public Map<String, Object> values() {
+        return Collections.unmodifiableMap(values);
+    }
+
+    /** @return output name to its elements flattened in row-major order. */
     public Map<String, List<Object>> outputs() {
         return Collections.unmodifiableMap(outputs);
     }

@@ -2,6 +2,8 @@ package io.inferstream.codec;
 
 import io.inferstream.config.EngineConfig;
 import io.inferstream.model.ModelInfo;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Makes the configured {@link RecordDecoder} for a model.
@@ -17,13 +19,26 @@ public final class RecordCodecs {
      * @throws IllegalArgumentException if the configuration does not fit the model, with a message naming both
      */
     public static RecordDecoder decoder(EngineConfig config, ModelInfo model) {
-        boolean allowNonFinite = config.getBoolean(EngineConfig.INPUT_ALLOW_NAN);
-        String codec = config.getString(EngineConfig.INPUT_CODEC);
+        return decoder(config.getString(EngineConfig.INPUT_CODEC), model, config.inputConcatenations(),
+                config.getList(EngineConfig.INPUT_CSV_HEADER), config.getBoolean(EngineConfig.INPUT_ALLOW_NAN));
+    }
+
+    /**
+     * The same, from the values of those keys (for hosts configured in code, e.g. the stream-processor options).
+     *
+     * @param codec {@code input.codec}
+     * @param concatenations JSON only: input to the fields joined into it ({@code input.concat.<input>})
+     * @param csvHeader CSV only: the columns' names ({@code input.csv.header}), empty for the model's inputs
+     * @param allowNonFinite {@code input.allow.nan}
+     * @throws IllegalArgumentException for an unknown codec, or one that does not fit the model
+     */
+    public static RecordDecoder decoder(String codec, ModelInfo model, Map<String, List<String>> concatenations,
+            List<String> csvHeader, boolean allowNonFinite) {
         switch (codec) {
             case "json":
-                return new JsonRecordDecoder(model, config.inputConcatenations(), allowNonFinite);
+                return new JsonRecordDecoder(model, concatenations, allowNonFinite);
             case "csv":
-                return new CsvRecordDecoder(model, config.getList(EngineConfig.INPUT_CSV_HEADER), allowNonFinite);
+                return new CsvRecordDecoder(model, csvHeader, allowNonFinite);
             case "float32":
                 return new Float32RecordDecoder(model, allowNonFinite);
             default:

@@ -2,7 +2,6 @@ package io.inferstream.streams;
 
 import io.inferstream.deploy.Deployment;
 import io.inferstream.deploy.DeploymentManager;
-import io.inferstream.deploy.DeploymentSettings;
 import io.inferstream.deploy.DeploymentSource;
 import io.inferstream.deploy.FixedModelSource;
 import io.inferstream.deploy.TrafficSample;
@@ -11,7 +10,6 @@ import io.inferstream.engine.ModelProvider;
 import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.serialization.Serdes;
@@ -72,10 +70,7 @@ public final class Inference implements AutoCloseable {
      * @throws ModelLoadException if nothing can be served, with every version's reason
      */
     public static Inference start(DeploymentSource source, InferenceOptions options) throws ModelLoadException {
-        DeploymentSettings settings = new DeploymentSettings(options.slots(), options.decoders(),
-                options.classLabels(), options.classOutput(), options.warmupRecords(), List.of(),
-                options.shadowChild() != null);
-        DeploymentManager manager = new DeploymentManager(source, settings, new TrafficSample(16));
+        DeploymentManager manager = new DeploymentManager(source, options.deploymentSettings(), new TrafficSample(16));
         try {
             manager.start(options.loadTimeout());
         } catch (ModelLoadException | RuntimeException e) {

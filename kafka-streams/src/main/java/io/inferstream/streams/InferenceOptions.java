@@ -1,16 +1,16 @@
 package io.inferstream.streams;
 
-import io.inferstream.codec.JsonRecordDecoder;
 import io.inferstream.codec.RecordDecoder;
+import io.inferstream.deploy.DeploymentSettings;
+import io.inferstream.deploy.ScoringOptions;
 import io.inferstream.model.ModelInfo;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
 
 /**
- * How the Kafka Streams processor batches, decodes and routes its output. Every setting has a default, so
+ * How the Kafka Streams processor batches, decodes and routes its output: the settings every host shares
+ * ({@link ScoringOptions}: batch size and delay, codec, class labels, warm-up, load timeout) plus where predictions,
+ * dead letters and shadow predictions go, the buffer store and the model slots. Every setting has a default, so
  * {@code InferenceOptions.defaults()} is a working start:
  * <pre>{@code
  * InferenceOptions options = InferenceOptions.builder()
@@ -20,41 +20,32 @@ import java.util.function.Function;
  *         .build();
  * }</pre>
  * The names mirror the engine's configuration keys ({@code max.batch.size}, {@code input.max.record.bytes}, ...).
+ * Kafka Streams never serializes its processors' options; a custom {@link Builder#decoders} function need not be
+ * serializable.
  *
  * <p>Thread safety: immutable; the builder is not thread-safe.
  */
-public final class InferenceOptions {
+public final class InferenceOptions extends ScoringOptions {
+    private static final long serialVersionUID = 1L;
+
     /** Default name of the processor's changelogged buffer store (see the module README). */
     public static final String DEFAULT_BUFFER_STORE = "inferstream-buffer";
 
-    private final int maxBatchSize;
-    private final Duration maxBatchDelay;
-    private final int maxRecordBytes;
     private final String predictionChild;
     private final String deadLetterChild;
     private final String shadowChild;
     private final String bufferStoreName;
     private final int slots;
     private final Function<ModelInfo, RecordDecoder> decoders;
-    private final List<String> classLabels;
-    private final String classOutput;
-    private final int warmupRecords;
-    private final Duration loadTimeout;
 
     private InferenceOptions(Builder b) {
-        this.maxBatchSize = b.maxBatchSize;
-        this.maxBatchDelay = b.maxBatchDelay;
-        this.maxRecordBytes = b.maxRecordBytes;
+        super(b);
         this.predictionChild = b.predictionChild;
         this.deadLetterChild = b.deadLetterChild;
         this.shadowChild = b.shadowChild;
         this.bufferStoreName = b.bufferStoreName;
         this.slots = b.slots;
         this.decoders = b.decoders;
-        this.classLabels = List.copyOf(b.classLabels);
-        this.classOutput = b.classOutput;
-        this.warmupRecords = b.warmupRecords;
-        this.loadTimeout = b.loadTimeout;
     }
 
     /** @return batches of up to 500 records or 100 ms, JSON records, predictions and dead letters to every child. */
@@ -64,21 +55,6 @@ public final class InferenceOptions {
 
     public static Builder builder() {
         return new Builder();
-    }
-
-    /** @return most records buffered and scored in one pipeline call ({@code max.batch.size}). */
-    public int maxBatchSize() {
-        return maxBatchSize;
-    }
-
-    /** @return longest a record waits in the buffer before its batch is scored (wall-clock punctuation). */
-    public Duration maxBatchDelay() {
-        return maxBatchDelay;
-    }
-
-    /** @return larger record values go to the dead letters undecoded ({@code input.max.record.bytes}). */
-    public int maxRecordBytes() {
-        return maxRecordBytes;
     }
 
     /** @return the child node predictions are forwarded to, or null for every child. */
@@ -106,73 +82,34 @@ public final class InferenceOptions {
         return slots;
     }
 
-    /** @return makes the record decoder for a model's inputs. */
+    /** @return makes the record decoder for a model's inputs: the one set, else the configured codec's. */
     public Function<ModelInfo, RecordDecoder> decoders() {
-        return decoders;
+        return decoders != null ? decoders : this::decoder;
     }
 
-    public List<String> classLabels() {
-        return classLabels;
-    }
-
-    public String classOutput() {
-        return classOutput;
-    }
-
-    public int warmupRecords() {
-        return warmupRecords;
-    }
-
-    public Duration loadTimeout() {
-        return loadTimeout;
+    /** @return how the processor's {@link io.inferstream.deploy.DeploymentManager} loads and checks versions. */
+    DeploymentSettings deploymentSettings() {
+        return deploymentSettings(slots, decoders(), shadowChild != null);
     }
 
     /**
-     * Builds {@link InferenceOptions}.
+     * Builds {@link InferenceOptions}: the shared setters of {@link ScoringOptions.Builder} and the processor's.
      *
      * <p>Thread safety: not thread-safe.
      */
-    public static final class Builder {
-        private int maxBatchSize = 500;
-        private Duration maxBatchDelay = Duration.ofMillis(100);
-        private int maxRecordBytes = 1 << 20;
+    public static final class Builder extends ScoringOptions.Builder<Builder> {
         private String predictionChild;
         private String deadLetterChild;
         private String shadowChild;
         private String bufferStoreName = DEFAULT_BUFFER_STORE;
         private int slots = 1;
-        private Function<ModelInfo, RecordDecoder> decoders = info -> new JsonRecordDecoder(info, Map.of(), false);
-        private List<String> classLabels = List.of();
-        private String classOutput = "";
-        private int warmupRecords = 8;
-        private Duration loadTimeout = Duration.ofMinutes(2);
+        private Function<ModelInfo, RecordDecoder> decoders;
 
         private Builder() {
         }
 
-        /** @param size 1 to 100,000 records */
-        public Builder maxBatchSize(int size) {
-            if (size < 1 || size > 100_000) {
-                throw new IllegalArgumentException("maxBatchSize must be 1 to 100000, was " + size);
-            }
-            this.maxBatchSize = size;
-            return this;
-        }
-
-        /** @param delay at least 1 ms: the wall-clock punctuation interval that flushes a part-filled buffer */
-        public Builder maxBatchDelay(Duration delay) {
-            if (delay.toMillis() < 1) {
-                throw new IllegalArgumentException("maxBatchDelay must be at least 1 ms, was " + delay);
-            }
-            this.maxBatchDelay = delay;
-            return this;
-        }
-
-        public Builder maxRecordBytes(int bytes) {
-            if (bytes < 1) {
-                throw new IllegalArgumentException("maxRecordBytes must be positive, was " + bytes);
-            }
-            this.maxRecordBytes = bytes;
+        @Override
+        protected Builder self() {
             return this;
         }
 
@@ -212,30 +149,12 @@ public final class InferenceOptions {
         }
 
         /**
-         * How record values are decoded; JSON objects with a field per model input by default. Use the core codecs:
-         * {@code info -> new Float32RecordDecoder(info, false)} or {@code new CsvRecordDecoder(info, header, false)}.
+         * How record values are decoded, in place of the codec settings ({@code inputCodec}, {@code concatenate},
+         * ...): for a decoder of your own, or the engine's from its configuration,
+         * {@code info -> RecordCodecs.decoder(engineConfig, info)}.
          */
         public Builder decoders(Function<ModelInfo, RecordDecoder> decoders) {
             this.decoders = Objects.requireNonNull(decoders, "decoders");
-            return this;
-        }
-
-        /** Labels for a model that outputs only a probability vector ({@code model.class.labels}). */
-        public Builder classLabels(List<String> labels, String output) {
-            this.classLabels = List.copyOf(labels);
-            this.classOutput = output == null ? "" : output;
-            return this;
-        }
-
-        /** Records a new version scores before it takes traffic ({@code model.warmup.records}). */
-        public Builder warmupRecords(int records) {
-            this.warmupRecords = Math.max(0, records);
-            return this;
-        }
-
-        /** How long start-up may take to load the first deployment (e.g. read a model topic to its end). */
-        public Builder loadTimeout(Duration timeout) {
-            this.loadTimeout = Objects.requireNonNull(timeout, "loadTimeout");
             return this;
         }
 

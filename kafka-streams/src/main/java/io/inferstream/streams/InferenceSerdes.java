@@ -2,13 +2,11 @@ package io.inferstream.streams;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
+import io.inferstream.codec.PredictionJson;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.errors.SerializationException;
@@ -68,7 +66,8 @@ public final class InferenceSerdes {
             if (!p.probabilities().isEmpty()) {
                 g.writeObjectFieldStart("probabilities");
                 for (Map.Entry<String, Double> e : p.probabilities().entrySet()) {
-                    g.writeNumberField(e.getKey(), e.getValue());
+                    g.writeFieldName(e.getKey());
+                    writeValue(g, e.getValue());
                 }
                 g.writeEndObject();
             }
@@ -89,7 +88,12 @@ public final class InferenceSerdes {
             }
             g.writeEndArray();
         } else if (v instanceof Number) {
-            g.writeNumber(((Number) v).doubleValue());
+            double d = ((Number) v).doubleValue();
+            if (Double.isFinite(d)) {
+                g.writeNumber(d);
+            } else {
+                g.writeNull(); // as the engine writes it: JSON has no NaN
+            }
         } else if (v instanceof Boolean) {
             g.writeBoolean((Boolean) v);
         } else {
@@ -97,76 +101,19 @@ public final class InferenceSerdes {
         }
     }
 
+    /** Reads with core's {@link PredictionJson}, the one reader of the format, and names the topic on failure. */
     private static ScoredPrediction read(String topic, byte[] bytes) {
-        String key = null;
-        String model = null;
-        String version = null;
-        String label = null;
-        Map<String, Object> outputs = new LinkedHashMap<>();
-        Map<String, Double> probabilities = new LinkedHashMap<>();
-        try (JsonParser p = JSON.createParser(bytes)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                throw new IOException("not a JSON object");
-            }
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String field = p.currentName();
-                JsonToken t = p.nextToken();
-                if (field.equals("outputs") && t == JsonToken.START_OBJECT) {
-                    while (p.nextToken() == JsonToken.FIELD_NAME) {
-                        String name = p.currentName();
-                        outputs.put(name, readValue(p, p.nextToken()));
-                    }
-                } else if (field.equals("probabilities") && t == JsonToken.START_OBJECT) {
-                    while (p.nextToken() == JsonToken.FIELD_NAME) {
-                        String name = p.currentName();
-                        p.nextToken();
-                        probabilities.put(name, p.getValueAsDouble());
-                    }
-                } else if (t.isStructStart()) {
-                    p.skipChildren(); // a field of a later format: keep reading what we know
-                } else if (field.equals("key")) {
-                    key = p.getText();
-                } else if (field.equals("model")) {
-                    model = p.getText();
-                } else if (field.equals("version")) {
-                    version = p.getText();
-                } else if (field.equals("label")) {
-                    label = p.getText();
-                }
-            }
-            if (model == null || version == null) {
-                throw new IOException("no \"model\" or \"version\" field");
-            }
-        } catch (IOException e) {
-            throw new SerializationException("not an Inferstream prediction on topic " + topic + ": " + e.getMessage()
-                    + ": " + new String(bytes, 0, Math.min(bytes.length, 200), StandardCharsets.UTF_8), e);
+        PredictionJson p;
+        try {
+            p = PredictionJson.parse(bytes);
+        } catch (UncheckedIOException e) {
+            throw new SerializationException("not an Inferstream prediction on topic " + topic + ": "
+                    + e.getMessage(), e);
         }
-        return new ScoredPrediction(key, model, version, outputs, label, probabilities);
-    }
-
-    private static Object readValue(JsonParser p, JsonToken t) throws IOException {
-        switch (t) {
-            case START_ARRAY:
-                List<Object> list = new ArrayList<>();
-                JsonToken e;
-                while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
-                    list.add(readValue(p, e));
-                }
-                return list;
-            case VALUE_NUMBER_INT:
-            case VALUE_NUMBER_FLOAT:
-                return p.getDoubleValue();
-            case VALUE_TRUE:
-                return Boolean.TRUE;
-            case VALUE_FALSE:
-                return Boolean.FALSE;
-            case VALUE_NULL:
-                return null;
-            case START_OBJECT:
-                p.skipChildren();
-                return null;
-            default:
-                return p.getText();
+        if (p.model() == null || p.version() == null) {
+            throw new SerializationException("not an Inferstream prediction on topic " + topic + ": no \"model\" or "
+                    + "\"version\" field: " + new String(bytes, 0, Math.min(bytes.length, 200), StandardCharsets.UTF_8));
         }
+        return new ScoredPrediction(p.key(), p.model(), p.version(), p.values(), p.label(), p.probabilities());
     }
 }
