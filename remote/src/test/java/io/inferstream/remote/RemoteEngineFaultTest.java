@@ -117,10 +117,10 @@ class RemoteEngineFaultTest {
                 produce(in, PER_PHASE);
                 await(() -> m.modelRetries() >= retriesBefore + 3, 60_000, () -> fault + ": the engine never held "
                         + "a batch: " + m);
-                assertTrue(fault == HandWrittenServer.Fault.NONE || server.faultsServed.get() > faultsBefore);
+                assertTrue(fault == HandWrittenServer.Fault.NONE || server.faultsServed.get() > faultsBefore, fault.name());
                 assertEquals(outBefore, m.predictionsOut(), fault + ": nothing scored while the server fails");
                 assertEquals(deadBefore, m.deadLetters(), fault + ": nothing dead-lettered for a transient fault");
-                assertEquals(EngineState.RUNNING, engine.state(), fault);
+                assertEquals(EngineState.RUNNING, engine.state(), fault.name());
                 if (fault == HandWrittenServer.Fault.NONE) {
                     server = new HandWrittenServer(port);
                 } else {
@@ -128,7 +128,8 @@ class RemoteEngineFaultTest {
                 }
                 await(() -> m.predictionsOut() + m.deadLetters() >= produced, 60_000,
                         () -> fault + ": did not resume: " + m);
-                System.out.printf("%s: held with %d engine retries, resumed%n", fault,
+                System.out.printf("%s: held with %d engine retries, resumed%n",
+                        fault == HandWrittenServer.Fault.NONE ? "server down" : fault,
                         m.modelRetries() - retriesBefore);
             }
             assertEquals(EngineState.RUNNING, engine.state(), "never restarted");
