@@ -63,6 +63,7 @@ public final class Main implements Callable<Integer> {
                 .addSubcommand(new RunCommand(out, err))
                 .addSubcommand(new InspectCommand(out, err))
                 .addSubcommand(new ScoreCommand(out, err))
+                .addSubcommand(new ServeCommand(out, err))
                 .addSubcommand(new DemoCommand(out, err))
                 .addSubcommand(new ModelTopicCommands.Publish(out, err))
                 .addSubcommand(new ModelTopicCommands.Route(out, err))

@@ -126,7 +126,7 @@ final class RunCommand extends Subcommand {
      * expects from a second Ctrl-C.
      *
      * <p>Thread safety: the JVM runs each handler on a thread of its own; the flag is atomic and
-     * {@code InferenceEngine.close()} is thread-safe and idempotent.
+     * {@code InferenceEngine.close()} (like any {@code stop} given) is thread-safe and idempotent.
      */
     static final class StopSignals {
         private static final String[] SIGNALS = {"TERM", "INT"};
@@ -135,19 +135,29 @@ final class RunCommand extends Subcommand {
         }
 
         static void install(InferenceEngine engine, PrintStream err) {
+            install(engine::close, "in-flight batches finish and are committed",
+                    "uncommitted records will be consumed again", err);
+        }
+
+        /**
+         * @param stop closes what runs, gracefully; thread-safe and idempotent
+         * @param graceful what a graceful stop finishes, for the first signal's message
+         * @param abrupt what an immediate exit leaves undone, for the second signal's message
+         */
+        static void install(Runnable stop, String graceful, String abrupt, PrintStream err) {
             java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
             for (String name : SIGNALS) {
                 try {
                     sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
                         if (stopping.compareAndSet(false, true)) {
                             err.println("inferstream: SIG" + signal.getName() + " received, stopping gracefully "
-                                    + "(in-flight batches finish and are committed; signal again to exit at once)");
+                                    + "(" + graceful + "; signal again to exit at once)");
                             // On a thread of its own: close() waits for the workers and the handler must return.
-                            Thread closer = new Thread(engine::close, "inferstream-stop");
+                            Thread closer = new Thread(stop, "inferstream-stop");
                             closer.start();
                         } else {
                             err.println("inferstream: second SIG" + signal.getName() + ", exiting without waiting; "
-                                    + "uncommitted records will be consumed again");
+                                    + abrupt);
                             err.flush();
                             Runtime.getRuntime().halt(128 + signal.getNumber());
                         }

@@ -28,8 +28,9 @@ import java.util.Map;
  *       class labels in the tensor parameter {@value #CLASSES_PARAMETER} as a JSON array of strings.</li>
  * </ul>
  *
- * <p>Types: a record's value is coerced to the model input's declared type (a fraction never into an integer); a
- * declared STRING input travels as BYTES (UTF-8). A scalar input may arrive as {@code [N]} or {@code [N, 1]}. A
+ * <p>Types: a record's value is coerced to the model input's declared type (a fraction never into an integer); text
+ * travels as BYTES (UTF-8) marked {@code "content_type": "str"} and is text again on the other side. A scalar input
+ * may arrive as {@code [N]} or {@code [N, 1]}. A
  * tensor cannot leave one record's value out, so a field present in some records of a batch and missing in others is
  * an error for the records that miss it; a field missing in every record is left out of the request.
  *
@@ -71,9 +72,8 @@ public final class TensorBatches {
             if (column.stream().allMatch(t -> t == null)) {
                 continue;
             }
-            DataType type = spec.type() == DataType.STRING ? DataType.BYTES : spec.type();
             try {
-                out.add(WireTensor.of(spec.name(), stack(column, type)));
+                out.add(WireTensor.of(spec.name(), stack(column, spec.type())));
             } catch (RecordException e) {
                 throw new InvalidInputException(e.record, spec.name(), e.getMessage());
             }
@@ -260,8 +260,9 @@ public final class TensorBatches {
                     }
                 }
             } else {
+                Tensor values = t.isText() ? Elements.coerce(t.values(), DataType.STRING, shape) : t.values();
                 for (int i = 0; i < n; i++) {
-                    rows.get(i).output(t.name(), Elements.slice(t.values(), i * per, per, rowShape));
+                    rows.get(i).output(t.name(), Elements.slice(values, i * per, per, rowShape));
                 }
             }
         }

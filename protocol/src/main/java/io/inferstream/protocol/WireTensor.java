@@ -31,9 +31,22 @@ public final class WireTensor {
         }
     }
 
-    /** A tensor without parameters whose wire datatype is {@link V2Datatype#of} the values' type. */
+    /**
+     * A tensor whose wire datatype is {@link V2Datatype#of} the values' type. Text becomes BYTES (UTF-8) with the
+     * parameter {@code content_type: str} (Seldon MLServer's convention), so a reader can make it text again.
+     */
     public static WireTensor of(String name, Tensor values) {
+        if (values.type() == io.inferstream.data.DataType.STRING) {
+            return new WireTensor(name, V2Datatype.BYTES,
+                    Elements.coerce(values, io.inferstream.data.DataType.BYTES, values.shape()),
+                    Map.of(V2Json.CONTENT_TYPE, "str"));
+        }
         return new WireTensor(name, V2Datatype.of(values.type()), values, Map.of());
+    }
+
+    /** @return true for a BYTES tensor marked as text ({@code content_type: str}). */
+    public boolean isText() {
+        return datatype == V2Datatype.BYTES && "str".equals(parameters.get(V2Json.CONTENT_TYPE));
     }
 
     public String name() {

@@ -66,7 +66,8 @@ class TensorBatchesTest {
                 List.of()));
         String expected = "{\"inputs\":[{\"name\":\"x\",\"shape\":[2,4],\"datatype\":\"FP32\","
                 + "\"data\":[1.0,2.0,3.0,4.0,5.0,6.0,7.0,8.0]},"
-                + "{\"name\":\"tag\",\"shape\":[2],\"datatype\":\"BYTES\",\"data\":[\"a\",\"b\"]}]}";
+                + "{\"name\":\"tag\",\"shape\":[2],\"datatype\":\"BYTES\",\"parameters\":{\"content_type\":\"str\"},"
+                + "\"data\":[\"a\",\"b\"]}]}";
         assertEquals(JSON.readTree(expected), JSON.readTree(json));
     }
 
@@ -98,6 +99,17 @@ class TensorBatchesTest {
                 + "\"data\":[0.25,0.75,1.0,0.0]}]}";
         assertEquals(JSON.readTree(expected), JSON.readTree(json));
         assertEquals(predictions, TensorBatches.decodeOutputs(V2Json.readResponse(body(expected)).outputs()));
+    }
+
+    @Test
+    void textOutputsComeBackAsText() {
+        List<Prediction> p = TensorBatches.decodeOutputs(V2Json.readResponse(body("{\"model_name\":\"m\","
+                + "\"outputs\":[{\"name\":\"label\",\"shape\":[2],\"datatype\":\"BYTES\","
+                + "\"parameters\":{\"content_type\":\"str\"},\"data\":[\"low\",\"high\"]}]}")).outputs());
+        assertEquals(Tensor.scalar("high"), p.get(1).output("label"));
+        List<Prediction> again = TensorBatches.decodeOutputs(V2Json.readResponse(V2Json.writeResponse(
+                new InferResponse("m", "", null, TensorBatches.encodeOutputs(p)))).outputs());
+        assertEquals(p, again);
     }
 
     @Test

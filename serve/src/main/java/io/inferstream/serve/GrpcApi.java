@@ -1,0 +1,114 @@
+package io.inferstream.serve;
+
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.inferstream.protocol.InferRequest;
+import io.inferstream.protocol.V2Proto;
+import io.inferstream.protocol.v2.GRPCInferenceServiceGrpc;
+import io.inferstream.protocol.v2.OpenInferenceV2.ModelInferRequest;
+import io.inferstream.protocol.v2.OpenInferenceV2.ModelInferResponse;
+import io.inferstream.protocol.v2.OpenInferenceV2.ModelMetadataRequest;
+import io.inferstream.protocol.v2.OpenInferenceV2.ModelMetadataResponse;
+import io.inferstream.protocol.v2.OpenInferenceV2.ModelReadyRequest;
+import io.inferstream.protocol.v2.OpenInferenceV2.ModelReadyResponse;
+import io.inferstream.protocol.v2.OpenInferenceV2.ServerLiveRequest;
+import io.inferstream.protocol.v2.OpenInferenceV2.ServerLiveResponse;
+import io.inferstream.protocol.v2.OpenInferenceV2.ServerMetadataRequest;
+import io.inferstream.protocol.v2.OpenInferenceV2.ServerMetadataResponse;
+import io.inferstream.protocol.v2.OpenInferenceV2.ServerReadyRequest;
+import io.inferstream.protocol.v2.OpenInferenceV2.ServerReadyResponse;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The gRPC front end: the Open Inference Protocol v2 {@code GRPCInferenceService}. Failures are gRPC statuses:
+ * INVALID_ARGUMENT for a bad request (naming the input), NOT_FOUND for an unknown model or version, UNAVAILABLE when
+ * the model is not ready, INTERNAL when it failed. {@code ModelInfer} answers in the form it was asked in: raw
+ * contents for raw contents, typed contents otherwise. Inference never blocks a gRPC thread: the answer is sent
+ * when the batch is scored.
+ *
+ * <p>Thread safety: thread-safe.
+ */
+final class GrpcApi extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
+    private final ServedModels models;
+    private final String serverVersion;
+
+    GrpcApi(ServedModels models, String serverVersion) {
+        this.models = models;
+        this.serverVersion = serverVersion;
+    }
+
+    @Override
+    public void serverLive(ServerLiveRequest request, StreamObserver<ServerLiveResponse> out) {
+        answer(out, () -> ServerLiveResponse.newBuilder().setLive(true).build());
+    }
+
+    @Override
+    public void serverReady(ServerReadyRequest request, StreamObserver<ServerReadyResponse> out) {
+        answer(out, () -> ServerReadyResponse.newBuilder().setReady(models.allReady()).build());
+    }
+
+    @Override
+    public void modelReady(ModelReadyRequest request, StreamObserver<ModelReadyResponse> out) {
+        answer(out, () -> {
+            HostedModel m = models.model(request.getName());
+            m.info(version(request.getVersion()));
+            return ModelReadyResponse.newBuilder().setReady(m.ready()).build();
+        });
+    }
+
+    @Override
+    public void serverMetadata(ServerMetadataRequest request, StreamObserver<ServerMetadataResponse> out) {
+        answer(out, () -> ServerMetadataResponse.newBuilder().setName("inferstream").setVersion(serverVersion).build());
+    }
+
+    @Override
+    public void modelMetadata(ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> out) {
+        answer(out, () -> {
+            HostedModel m = models.model(request.getName());
+            String version = version(request.getVersion());
+            return V2Proto.metadata(m.info(version), version == null ? m.versions() : List.of(version));
+        });
+    }
+
+    @Override
+    public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
+        boolean raw = request.getRawInputContentsCount() > 0;
+        InferRequest decoded;
+        try {
+            decoded = V2Proto.fromProto(request);
+        } catch (RuntimeException e) {
+            out.onError(status(e));
+            return;
+        }
+        models.infer(request.getModelName(), request.getModelVersion(), decoded).whenComplete((response, error) -> {
+            if (error != null) {
+                out.onError(status(error));
+            } else {
+                out.onNext(V2Proto.toProto(response, raw));
+                out.onCompleted();
+            }
+        });
+    }
+
+    private static String version(String v) {
+        return v.isEmpty() ? null : v;
+    }
+
+    private static <T> void answer(StreamObserver<T> out, Supplier<T> call) {
+        T response;
+        try {
+            response = call.get();
+        } catch (RuntimeException e) {
+            out.onError(status(e));
+            return;
+        }
+        out.onNext(response);
+        out.onCompleted();
+    }
+
+    private static RuntimeException status(Throwable t) {
+        ServeError e = ServeError.of(t);
+        return Status.fromCode(e.kind().grpc).withDescription(e.getMessage()).asRuntimeException();
+    }
+}

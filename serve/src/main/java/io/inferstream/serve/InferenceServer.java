@@ -1,0 +1,309 @@
+package io.inferstream.serve;
+
+import com.sun.net.httpserver.HttpServer;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.inferstream.deploy.DeploymentSource;
+import io.inferstream.deploy.FixedModelSource;
+import io.inferstream.model.Model;
+import io.inferstream.model.ModelLoadException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An embeddable model server: hosts one or more models (a {@link Model}, or a {@link DeploymentSource} such as a
+ * versioned folder, which then hot-swaps while serving) and serves them over the Open Inference Protocol v2 (REST and
+ * gRPC) and TF Serving's REST API, merging concurrent requests for a model into one {@code predict} call (dynamic
+ * batching: up to {@link Builder#maxBatchSize} records, waiting at most {@link Builder#maxQueueDelay} for more).
+ *
+ * <pre>{@code
+ * try (InferenceServer server = InferenceServer.builder().model("fraud", model).restPort(8000).grpcPort(8001).start()) {
+ *     ... // http://127.0.0.1:8000/v2/models/fraud/infer, grpc 127.0.0.1:8001
+ * }
+ * }</pre>
+ *
+ * <p>Listens on 127.0.0.1 unless told otherwise. Port 0 takes a free port ({@link #restPort()} says which); -1 turns
+ * that front end off. The server owns the models it hosts and closes them in {@link #close()}.
+ *
+ * <p>Thread safety: thread-safe; {@link #close()} is idempotent and may be called from any thread.
+ */
+public final class InferenceServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(InferenceServer.class);
+
+    private final String host;
+    private final ServedModels models;
+    private final HttpServer http;
+    private final ExecutorService httpThreads;
+    private final Server grpc;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private InferenceServer(String host, ServedModels models, HttpServer http, ExecutorService httpThreads,
+            Server grpc) {
+        this.host = host;
+        this.models = models;
+        this.http = http;
+        this.httpThreads = httpThreads;
+        this.grpc = grpc;
+    }
+
+    /** @return a builder with the defaults: 127.0.0.1, REST on 8000, gRPC on 8001, batches of 32, 2 ms delay. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return the address both front ends listen on. */
+    public String host() {
+        return host;
+    }
+
+    /** @return the REST port, or -1 if REST is off. */
+    public int restPort() {
+        return http == null ? -1 : http.getAddress().getPort();
+    }
+
+    /** @return the gRPC port, or -1 if gRPC is off. */
+    public int grpcPort() {
+        return grpc == null ? -1 : grpc.getPort();
+    }
+
+    /** @return the names the models are served under. */
+    public List<String> modelNames() {
+        List<String> names = new ArrayList<>();
+        models.all().forEach(m -> names.add(m.name()));
+        return names;
+    }
+
+    /**
+     * @return what the batcher of a model has done so far
+     * @throws IllegalArgumentException if no model is served under that name
+     */
+    public BatchStats stats(String model) {
+        return hosted(model).stats();
+    }
+
+    /**
+     * @return the signature of the version a request without a version goes to, under the served name
+     * @throws IllegalArgumentException if no model is served under that name
+     * @throws IllegalStateException if the model is not ready (e.g. after {@link #close()})
+     */
+    public io.inferstream.model.ModelInfo info(String model) {
+        HostedModel m = hosted(model);
+        try {
+            return m.info(null);
+        } catch (ServeError e) {
+            throw new IllegalStateException(e.getMessage());
+        }
+    }
+
+    private HostedModel hosted(String model) {
+        try {
+            return models.model(model);
+        } catch (ServeError e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+    }
+
+    /**
+     * Stops both front ends (in-flight REST exchanges get up to a second to finish), fails requests still waiting for
+     * a batch as unavailable, and closes the models. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        if (grpc != null) {
+            grpc.shutdown();
+        }
+        if (http != null) {
+            http.stop(1);
+        }
+        models.all().forEach(HostedModel::close);
+        if (grpc != null) {
+            try {
+                if (!grpc.awaitTermination(5, TimeUnit.SECONDS)) {
+                    grpc.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                grpc.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (httpThreads != null) {
+            httpThreads.shutdownNow();
+        }
+        LOG.info("Model server on {} stopped", host);
+    }
+
+    /** Collects the models and settings of a server. Not thread-safe. */
+    public static final class Builder {
+        private final List<HostedSpec> specs = new ArrayList<>();
+        private String host = "127.0.0.1";
+        private int restPort = 8000;
+        private int grpcPort = 8001;
+        private int maxBatchSize = 32;
+        private Duration maxQueueDelay = Duration.ofMillis(2);
+        private int httpThreads = 32;
+        private Duration loadTimeout = Duration.ofMinutes(5);
+
+        private static final class HostedSpec {
+            final String name;
+            final DeploymentSource source;
+
+            HostedSpec(String name, DeploymentSource source) {
+                this.name = name;
+                this.source = source;
+            }
+        }
+
+        private Builder() {
+        }
+
+        /** The address to listen on; 127.0.0.1 by default. */
+        public Builder host(String host) {
+            this.host = Objects.requireNonNull(host, "host");
+            return this;
+        }
+
+        /** The REST port: 0 for any free port, -1 for no REST. */
+        public Builder restPort(int port) {
+            this.restPort = port;
+            return this;
+        }
+
+        /** The gRPC port: 0 for any free port, -1 for no gRPC. */
+        public Builder grpcPort(int port) {
+            this.grpcPort = port;
+            return this;
+        }
+
+        /** The most records one model call scores when requests are merged (a larger request is scored alone). */
+        public Builder maxBatchSize(int records) {
+            if (records < 1) {
+                throw new IllegalArgumentException("max batch size must be at least 1, not " + records);
+            }
+            this.maxBatchSize = records;
+            return this;
+        }
+
+        /** How long the first request of a batch waits for others to join it; 0 merges only what already waits. */
+        public Builder maxQueueDelay(Duration delay) {
+            if (delay.isNegative()) {
+                throw new IllegalArgumentException("max queue delay must not be negative: " + delay);
+            }
+            this.maxQueueDelay = delay;
+            return this;
+        }
+
+        /** Threads serving REST exchanges, each waiting while its request's batch is scored. */
+        public Builder httpThreads(int threads) {
+            this.httpThreads = Math.max(1, threads);
+            return this;
+        }
+
+        /** How long to wait for a model to load at {@link #start()}. */
+        public Builder loadTimeout(Duration timeout) {
+            this.loadTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        /** Serves a model under the name it declares; the server closes it. */
+        public Builder model(Model model) {
+            return model(null, model);
+        }
+
+        /** Serves a model under a name (null: the name it declares); the server closes it. */
+        public Builder model(String name, Model model) {
+            Objects.requireNonNull(model, "model");
+            return model(name, new FixedModelSource("model " + model.info().name(), () -> model));
+        }
+
+        /**
+         * Serves a deployment (e.g. a {@code VersionedDirectorySource}: versions hot-swap while serving) under a name
+         * (null: the deployment's own); the server closes the source.
+         */
+        public Builder model(String name, DeploymentSource source) {
+            specs.add(new HostedSpec(name, Objects.requireNonNull(source, "source")));
+            return this;
+        }
+
+        /**
+         * Loads every model, then starts listening.
+         *
+         * @throws ModelLoadException if a model does not load (nothing is left running)
+         * @throws IOException if a port cannot be bound (nothing is left running)
+         */
+        public InferenceServer start() throws ModelLoadException, IOException {
+            if (specs.isEmpty()) {
+                throw new IllegalStateException("no model to serve");
+            }
+            List<HostedModel> hosted = new ArrayList<>();
+            HttpServer http = null;
+            ExecutorService threads = null;
+            Server grpc = null;
+            try {
+                for (HostedSpec s : specs) {
+                    HostedModel m = new HostedModel(s.name, s.source, maxBatchSize, maxQueueDelay);
+                    hosted.add(m);
+                    m.start(loadTimeout);
+                }
+                ServedModels models = new ServedModels(hosted);
+                String version = serverVersion();
+                if (restPort >= 0) {
+                    http = HttpServer.create(new InetSocketAddress(host, restPort), 0);
+                    threads = Executors.newFixedThreadPool(httpThreads, daemonThreads("inferstream-serve-http-"));
+                    http.setExecutor(threads);
+                    http.createContext("/", new RestApi(models, version));
+                    http.start();
+                }
+                if (grpcPort >= 0) {
+                    grpc = NettyServerBuilder.forAddress(new InetSocketAddress(host, grpcPort))
+                            .addService(new GrpcApi(models, version))
+                            .maxInboundMessageSize(256 << 20)
+                            .build().start();
+                }
+                InferenceServer server = new InferenceServer(host, models, http, threads, grpc);
+                LOG.info("Serving {} on {} (REST port {}, gRPC port {})", server.modelNames(), host,
+                        server.restPort(), server.grpcPort());
+                return server;
+            } catch (ModelLoadException | IOException | RuntimeException e) {
+                if (http != null) {
+                    http.stop(0);
+                }
+                if (threads != null) {
+                    threads.shutdownNow();
+                }
+                if (grpc != null) {
+                    grpc.shutdownNow();
+                }
+                hosted.forEach(HostedModel::close);
+                throw e;
+            }
+        }
+
+        private static String serverVersion() {
+            String v = InferenceServer.class.getPackage().getImplementationVersion();
+            return v == null ? "development" : v;
+        }
+
+        private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
+            AtomicInteger n = new AtomicInteger();
+            return r -> {
+                Thread t = new Thread(r, prefix + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            };
+        }
+    }
+}
