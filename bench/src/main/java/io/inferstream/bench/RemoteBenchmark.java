@@ -7,13 +7,10 @@ import io.inferstream.engine.ModelProvider;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
 import io.inferstream.serve.InferenceServer;
-import io.inferstream.testkit.fixtures.DenseNetwork;
 import io.inferstream.testkit.fixtures.ScratchDirectory;
 import io.inferstream.testkit.kafka.EmbeddedKafkaBroker;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,19 +54,12 @@ public final class RemoteBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opts = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            opts.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
+        Map<String, String> opts = BenchEngines.options(args);
         int records = Integer.parseInt(opts.getOrDefault("records", "20000"));
         int seconds = Integer.parseInt(opts.getOrDefault("seconds", "8"));
         List<String> only = List.of(opts.getOrDefault("only", "onnx").split(","));
         Double fixedRate = opts.containsKey("rate") ? Double.valueOf(opts.get("rate")) : null;
-        byte[][] pool = new byte[POOL][];
-        float[][] inputs = DenseNetwork.mnistSized().sampleInputs(POOL, 7);
-        for (int i = 0; i < POOL; i++) {
-            pool[i] = DenseNetwork.toJson(inputs[i]).getBytes(StandardCharsets.UTF_8);
-        }
+        byte[][] pool = BenchEngines.imageRecords(POOL);
         System.out.printf("Inferstream embed-or-RPC benchmark: %d backlog records, %d s open loop; %d cores, Java %s%n",
                 records, seconds, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
         ModelRegistry registry = ModelRegistry.discover();
