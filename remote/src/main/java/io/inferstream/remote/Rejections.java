@@ -46,17 +46,22 @@ final class Rejections {
         if (batchSize == 1) {
             return 0;
         }
+        // Every mention must name the same record ("record 1: field 'x': record 1 is empty" is one record; "record 1
+        // and record 2" is no single one).
         Matcher m = RECORD.matcher(serverMessage == null ? "" : serverMessage);
-        if (m.find()) {
+        int found = InvalidInputException.UNKNOWN_RECORD;
+        while (m.find()) {
+            int i;
             try {
-                int i = Integer.parseInt(m.group(1));
-                if (i >= 0 && i < batchSize && !m.find()) {
-                    return i;
-                }
+                i = Integer.parseInt(m.group(1));
             } catch (NumberFormatException e) {
-                // a number too long to be an index
+                return InvalidInputException.UNKNOWN_RECORD; // a number too long to be an index
             }
+            if (i >= batchSize || found >= 0 && i != found) {
+                return InvalidInputException.UNKNOWN_RECORD;
+            }
+            found = i;
         }
-        return InvalidInputException.UNKNOWN_RECORD;
+        return found;
     }
 }

@@ -22,6 +22,7 @@ class RejectionsAndAddressTest {
         assertEquals(0, Rejections.recordIndex("anything at all", 1), "a batch of one can only be that record");
         assertEquals(-1, Rejections.recordIndex("record 7 is out of this batch of 5", 5));
         assertEquals(-1, Rejections.recordIndex("record 1 and record 2 are both bad", 5), "two named: no guess");
+        assertEquals(1, Rejections.recordIndex("record 1: field 'b': record 1 is empty", 5), "one, named twice");
         assertEquals(-1, Rejections.recordIndex("input 'x' must be FP32", 5));
         InvalidInputException bad = assertInstanceOf(InvalidInputException.class,
                 Rejections.of("http://h/v2/models/m", true, "HTTP 400", "row 1 is bad", 3));
