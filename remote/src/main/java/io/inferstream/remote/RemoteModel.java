@@ -7,6 +7,10 @@ import io.inferstream.model.Model;
 import io.inferstream.model.ModelFailureException;
 import io.inferstream.model.ModelInfo;
 import io.inferstream.model.RetriableInferenceException;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Semaphore;
@@ -37,10 +41,22 @@ import org.slf4j.LoggerFactory;
  *       successes for the breaker.</li>
  * </ul>
  *
+ * <p>Meters ({@link MeterBinder}): {@value #RETRIES} (attempts repeated after a transient failure),
+ * {@value #REQUESTS} (attempts sent) and {@value #BREAKER_OPEN} (1 while the breaker is open), tagged with the model
+ * and endpoint; bind them to a registry with {@link #bindTo}. The engine does not bind them by itself: it sees the
+ * model through wrappers (renaming, class labels); its own {@code inferstream.model.retries} counts held batches.
+ *
  * <p>Thread safety: thread-safe ({@link ModelInfo#threadSafe()} is true): the engine's workers share one instance,
  * so the in-flight bound and the breaker see the whole engine's traffic to the server.
  */
-public final class RemoteModel implements Model {
+public final class RemoteModel implements Model, MeterBinder {
+    /** Counter: attempts repeated after a transient failure. */
+    public static final String RETRIES = "inferstream.remote.retries";
+    /** Counter: attempts sent to the server. */
+    public static final String REQUESTS = "inferstream.remote.requests";
+    /** Gauge: 1 while the circuit breaker is open, else 0. */
+    public static final String BREAKER_OPEN = "inferstream.remote.breaker.open";
+
     private static final Logger LOG = LoggerFactory.getLogger(RemoteModel.class);
     /** Cap on one in-call backoff step: longer waits are the engine's business, with its partitions paused. */
     private static final long MAX_STEP_MS = 2_000;
@@ -170,6 +186,17 @@ public final class RemoteModel implements Model {
     /** @return the circuit breaker's state now. */
     public CircuitBreaker.State breakerState() {
         return breaker.state();
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        String[] tags = {"model", info.name(), "endpoint", transport.endpoint()};
+        FunctionCounter.builder(RETRIES, this, RemoteModel::retries).tags(tags)
+                .description("Attempts at a remote request repeated after a transient failure").register(registry);
+        FunctionCounter.builder(REQUESTS, this, RemoteModel::requests).tags(tags)
+                .description("Attempts at remote requests sent to the model server").register(registry);
+        Gauge.builder(BREAKER_OPEN, this, m -> m.breakerState() == CircuitBreaker.State.OPEN ? 1 : 0).tags(tags)
+                .description("1 while the circuit breaker to the model server is open").register(registry);
     }
 
     @Override

@@ -14,6 +14,7 @@ import io.inferstream.model.InferenceException;
 import io.inferstream.model.InvalidInputException;
 import io.inferstream.model.ModelInfo;
 import io.inferstream.model.RetriableInferenceException;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -107,6 +108,11 @@ class RemoteModelTest {
             assertEquals(-4.0, out.get(1).output("y").getDouble(0));
             assertEquals(2, model.retries());
             assertEquals(3, model.requests());
+            SimpleMeterRegistry meters = new SimpleMeterRegistry();
+            model.bindTo(meters);
+            assertEquals(2.0, meters.get(RemoteModel.RETRIES).tag("model", "double").functionCounter().count());
+            assertEquals(3.0, meters.get(RemoteModel.REQUESTS).functionCounter().count());
+            assertEquals(0.0, meters.get(RemoteModel.BREAKER_OPEN).gauge().value());
             assertTrue(model.info().threadSafe());
         }
         assertTrue(t.closed, "closing the model closes its transport");
