@@ -12,7 +12,6 @@ import io.inferstream.model.ModelInfo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +20,8 @@ import java.util.Map;
  * The JSON (REST) form of the Open Inference Protocol v2: inference requests and responses, model and server
  * metadata, and error bodies.
  *
- * <p>{@code data} is read flat (row-major) or nested, and always written flat. BYTES elements are written as JSON
+ * <p>{@code data} is read flat (row-major) or nested, and always written flat; tensors are streamed in and out
+ * ({@link V2JsonStream}), never held as a tree, so a large batch costs little more than its numbers' text. BYTES elements are written as JSON
  * strings when they are valid UTF-8, otherwise as {@code {"b64": "..."}} (the TF Serving convention; the v2 JSON
  * form has no other way to carry arbitrary bytes), and both are read. In model metadata a STRING field of ours is
  * BYTES with {@code "parameters": {"content_type": "str"}} (Seldon MLServer's convention), so a client can tell text
@@ -30,7 +30,10 @@ import java.util.Map;
  * <p>Thread safety: stateless and thread-safe.
  */
 public final class V2Json {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // Fast float parsing and writing: tensor data is mostly numbers.
+    private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+            .enable(com.fasterxml.jackson.core.StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build());
     /** Metadata parameter that marks a BYTES tensor as text. */
     public static final String CONTENT_TYPE = "content_type";
 
@@ -42,28 +45,24 @@ public final class V2Json {
      * @throws ProtocolException if it is not a v2 inference request
      */
     public static InferRequest readRequest(byte[] body) {
-        JsonNode root = parse(body);
-        List<WireTensor> inputs = tensors(root, "inputs", true);
+        V2JsonStream.Body parsed = V2JsonStream.read(body, "inputs", JSON);
+        if (parsed.tensors == null) {
+            throw new ProtocolException("the request has no 'inputs' array");
+        }
+        JsonNode root = parsed.rest;
         List<String> outputs = new ArrayList<>();
         for (JsonNode o : root.path("outputs")) {
             outputs.add(text(o, "name", "requested output"));
         }
         return new InferRequest(root.path("model_name").asText(""), root.path("model_version").asText(""),
-                root.hasNonNull("id") ? root.get("id").asText() : null, inputs, outputs);
+                root.hasNonNull("id") ? root.get("id").asText() : null, parsed.tensors, outputs);
     }
 
     /** @return the request as a v2 JSON body; the model is named by the URL, so it is left out. */
     public static byte[] writeRequest(InferRequest request) {
-        ObjectNode root = JSON.createObjectNode();
-        if (request.id() != null) {
-            root.put("id", request.id());
-        }
-        root.set("inputs", tensors(request.inputs()));
-        if (!request.requestedOutputs().isEmpty()) {
-            ArrayNode outs = root.putArray("outputs");
-            request.requestedOutputs().forEach(n -> outs.addObject().put("name", n));
-        }
-        return bytes(root);
+        Map<String, String> head = new LinkedHashMap<>();
+        head.put("id", request.id());
+        return V2JsonStream.write(JSON, head, "inputs", request.inputs(), request.requestedOutputs());
     }
 
     /**
@@ -71,26 +70,25 @@ public final class V2Json {
      * @throws ProtocolException if it is not a v2 inference response
      */
     public static InferResponse readResponse(byte[] body) {
-        JsonNode root = parse(body);
+        V2JsonStream.Body parsed = V2JsonStream.read(body, "outputs", JSON);
+        JsonNode root = parsed.rest;
         if (root.has("error")) {
             throw new ProtocolException("the server answered an error: " + root.get("error").asText());
         }
+        if (parsed.tensors == null) {
+            throw new ProtocolException("the response has no 'outputs' array");
+        }
         return new InferResponse(text(root, "model_name", "response"), root.path("model_version").asText(""),
-                root.hasNonNull("id") ? root.get("id").asText() : null, tensors(root, "outputs", false));
+                root.hasNonNull("id") ? root.get("id").asText() : null, parsed.tensors);
     }
 
     /** @return the response as a v2 JSON body. */
     public static byte[] writeResponse(InferResponse response) {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("model_name", response.modelName());
-        if (!response.modelVersion().isEmpty()) {
-            root.put("model_version", response.modelVersion());
-        }
-        if (response.id() != null) {
-            root.put("id", response.id());
-        }
-        root.set("outputs", tensors(response.outputs()));
-        return bytes(root);
+        Map<String, String> head = new LinkedHashMap<>();
+        head.put("model_name", response.modelName());
+        head.put("model_version", response.modelVersion().isEmpty() ? null : response.modelVersion());
+        head.put("id", response.id());
+        return V2JsonStream.write(JSON, head, "outputs", response.outputs(), List.of());
     }
 
     /** @return {@code {"error": message}}, the protocol's error body. */
@@ -178,48 +176,6 @@ public final class V2Json {
 
     // ---- tensors ----
 
-    private static ArrayNode tensors(List<WireTensor> tensors) {
-        ArrayNode a = JSON.createArrayNode();
-        for (WireTensor t : tensors) {
-            ObjectNode o = a.addObject().put("name", t.name());
-            ArrayNode shape = o.putArray("shape");
-            for (long d : t.shape()) {
-                shape.add(d);
-            }
-            o.put("datatype", t.datatype().name());
-            if (!t.parameters().isEmpty()) {
-                ObjectNode p = o.putObject("parameters");
-                t.parameters().forEach(p::put);
-            }
-            o.set("data", data(t));
-        }
-        return a;
-    }
-
-    private static ArrayNode data(WireTensor t) {
-        ArrayNode data = JSON.createArrayNode();
-        Tensor v = t.values();
-        int n = v.size();
-        switch (v.type()) {
-            case FLOAT: for (float f : v.asFloats()) { data.add(f); } break;
-            case DOUBLE: for (double d : v.asDoubles()) { data.add(d); } break;
-            case INT32: for (int i : v.asInts()) { data.add(i); } break;
-            case INT64: for (long l : v.asLongs()) { data.add(l); } break;
-            case BOOL: for (boolean b : v.asBooleans()) { data.add(b); } break;
-            default:
-                for (int i = 0; i < n; i++) {
-                    byte[] b = v.asBytes()[i];
-                    String s = utf8(b);
-                    if (s != null) {
-                        data.add(s);
-                    } else {
-                        data.addObject().put("b64", Base64.getEncoder().encodeToString(b));
-                    }
-                }
-        }
-        return data;
-    }
-
     /** @return the text, or null if the bytes are not valid UTF-8. */
     static String utf8(byte[] b) {
         try {
@@ -229,113 +185,16 @@ public final class V2Json {
         }
     }
 
-    private static List<WireTensor> tensors(JsonNode root, String member, boolean request) {
-        JsonNode array = root.get(member);
-        if (array == null || !array.isArray()) {
-            throw new ProtocolException("the " + (request ? "request" : "response") + " has no '" + member
-                    + "' array");
-        }
-        List<WireTensor> out = new ArrayList<>(array.size());
-        for (JsonNode t : array) {
-            String name = text(t, "name", member.substring(0, member.length() - 1));
-            V2Datatype dt = V2Datatype.parse(t.path("datatype").asText(null), name);
-            long[] shape = longs(t.get("shape"), name);
-            JsonNode data = t.get("data");
-            if (data == null) {
-                throw new ProtocolException(name, "has no 'data'", null);
-            }
-            List<JsonNode> flat = new ArrayList<>();
-            flatten(data, flat);
-            out.add(new WireTensor(name, dt, values(name, dt, shape, flat), parameters(t.get("parameters"))));
-        }
-        return out;
-    }
-
-    private static void flatten(JsonNode node, List<JsonNode> out) {
-        if (node.isArray()) {
-            for (JsonNode e : node) {
-                flatten(e, out);
-            }
-        } else {
-            out.add(node);
-        }
-    }
-
-    private static Tensor values(String name, V2Datatype dt, long[] shape, List<JsonNode> flat) {
-        long expected;
+    /** @return the element count of a shape, or a ProtocolException naming the tensor */
+    static int elementCount(String name, long[] shape) {
         try {
-            expected = Tensor.elementCount(shape);
+            return Math.toIntExact(Tensor.elementCount(shape));
         } catch (IllegalArgumentException | ArithmeticException e) {
             throw new ProtocolException(name, "shape " + java.util.Arrays.toString(shape) + " is not a tensor's", null);
         }
-        if (expected != flat.size()) {
-            throw new ProtocolException(name, "shape " + java.util.Arrays.toString(shape) + " holds " + expected
-                    + " elements but 'data' has " + flat.size(), null);
-        }
-        int n = flat.size();
-        DataType local = dt.local();
-        Object array = Elements.array(local, n);
-        for (int i = 0; i < n; i++) {
-            JsonNode e = flat.get(i);
-            switch (local) {
-                case BOOL:
-                    if (!e.isBoolean()) {
-                        throw element(name, i, e, "a boolean");
-                    }
-                    ((boolean[]) array)[i] = e.booleanValue();
-                    break;
-                case FLOAT:
-                case DOUBLE:
-                    if (!e.isNumber()) {
-                        throw element(name, i, e, "a number");
-                    }
-                    if (local == DataType.FLOAT) {
-                        ((float[]) array)[i] = e.floatValue();
-                    } else {
-                        ((double[]) array)[i] = e.doubleValue();
-                    }
-                    break;
-                case INT32:
-                case INT64:
-                    if (!e.isIntegralNumber() || !e.canConvertToLong()) {
-                        throw element(name, i, e, "an integer of " + dt);
-                    }
-                    long l = e.longValue();
-                    dt.checkRange(l, name);
-                    if (local == DataType.INT32) {
-                        ((int[]) array)[i] = (int) l;
-                    } else {
-                        ((long[]) array)[i] = l;
-                    }
-                    break;
-                default:
-                    ((byte[][]) array)[i] = bytes(name, i, e);
-            }
-        }
-        return Elements.tensor(local, array, shape);
     }
 
-    private static byte[] bytes(String name, int i, JsonNode e) {
-        if (e.isTextual()) {
-            return e.textValue().getBytes(StandardCharsets.UTF_8);
-        }
-        if (e.isObject() && e.size() == 1 && e.path("b64").isTextual()) {
-            try {
-                return Base64.getDecoder().decode(e.get("b64").textValue());
-            } catch (IllegalArgumentException ex) {
-                throw new ProtocolException(name, "element " + i + ": 'b64' is not base64: " + ex.getMessage(), ex);
-            }
-        }
-        throw element(name, i, e, "a string or {\"b64\": \"...\"}");
-    }
-
-    private static ProtocolException element(String name, int i, JsonNode e, String wanted) {
-        String shown = e.toString();
-        return new ProtocolException(name, "element " + i + " is " + (shown.length() > 40 ? shown.substring(0, 40)
-                + "..." : shown) + ", expected " + wanted, null);
-    }
-
-    private static Map<String, String> parameters(JsonNode p) {
+    static Map<String, String> parameters(JsonNode p) {
         Map<String, String> out = new LinkedHashMap<>();
         if (p != null && p.isObject()) {
             p.fields().forEachRemaining(e -> out.put(e.getKey(),

@@ -52,6 +52,20 @@ class V2JsonTest {
     }
 
     @Test
+    void readsMembersInAnyOrder() {
+        // JSON objects are unordered: data before shape and datatype, and members the protocol does not define.
+        InferRequest r = V2Json.readRequest(body("{\"inputs\":[{\"data\":[[1,2],[3,4]],\"extra\":{\"a\":[1]},"
+                + "\"datatype\":\"INT32\",\"shape\":[2,2],\"name\":\"x\"}],\"id\":\"7\"}"));
+        assertArrayEquals(new int[] {1, 2, 3, 4}, r.inputs().get(0).values().asInts());
+        assertEquals("7", r.id());
+        ProtocolException more = assertThrows(ProtocolException.class, () -> V2Json.readRequest(body(
+                "{\"inputs\":[{\"name\":\"x\",\"shape\":[2],\"datatype\":\"FP64\",\"data\":[[1,2],[3]]}]}")));
+        assertTrue(more.getMessage().contains("holds 2 elements but 'data' has 3"), more.getMessage());
+        assertThrows(ProtocolException.class, () -> V2Json.readRequest(body(
+                "{\"inputs\":[{\"name\":\"x\",\"shape\":[2],\"datatype\":\"FP64\",\"data\":[1,")));
+    }
+
+    @Test
     void readsBytesAsTextOrBase64() {
         InferRequest r = V2Json.readRequest(body("{\"inputs\":[{\"name\":\"s\",\"shape\":[2],\"datatype\":\"BYTES\","
                 + "\"data\":[\"héllo\",{\"b64\":\"AP8=\"}]}]}"));

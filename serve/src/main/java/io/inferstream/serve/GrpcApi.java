@@ -32,10 +32,13 @@ import java.util.function.Supplier;
 final class GrpcApi extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
     private final ServedModels models;
     private final String serverVersion;
+    private final java.util.concurrent.Executor responders;
 
-    GrpcApi(ServedModels models, String serverVersion) {
+    /** @param responders encodes and sends answers, off the batcher's thread, which should only call the model */
+    GrpcApi(ServedModels models, String serverVersion, java.util.concurrent.Executor responders) {
         this.models = models;
         this.serverVersion = serverVersion;
+        this.responders = responders;
     }
 
     @Override
@@ -81,14 +84,14 @@ final class GrpcApi extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBas
             out.onError(status(e));
             return;
         }
-        models.infer(request.getModelName(), request.getModelVersion(), decoded).whenComplete((response, error) -> {
+        models.infer(request.getModelName(), request.getModelVersion(), decoded).whenCompleteAsync((response, error) -> {
             if (error != null) {
                 out.onError(status(error));
             } else {
                 out.onNext(V2Proto.toProto(response, raw));
                 out.onCompleted();
             }
-        });
+        }, responders);
     }
 
     private static String version(String v) {

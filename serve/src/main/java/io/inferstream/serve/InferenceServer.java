@@ -46,15 +46,17 @@ public final class InferenceServer implements AutoCloseable {
     private final HttpServer http;
     private final ExecutorService httpThreads;
     private final Server grpc;
+    private final ExecutorService grpcResponders;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private InferenceServer(String host, ServedModels models, HttpServer http, ExecutorService httpThreads,
-            Server grpc) {
+            Server grpc, ExecutorService grpcResponders) {
         this.host = host;
         this.models = models;
         this.http = http;
         this.httpThreads = httpThreads;
         this.grpc = grpc;
+        this.grpcResponders = grpcResponders;
     }
 
     /** @return a builder with the defaults: 127.0.0.1, REST on 8000, gRPC on 8001, batches of 32, 2 ms delay. */
@@ -142,6 +144,9 @@ public final class InferenceServer implements AutoCloseable {
         }
         if (httpThreads != null) {
             httpThreads.shutdownNow();
+        }
+        if (grpcResponders != null) {
+            grpcResponders.shutdownNow();
         }
         LOG.info("Model server on {} stopped", host);
     }
@@ -251,6 +256,7 @@ public final class InferenceServer implements AutoCloseable {
             List<HostedModel> hosted = new ArrayList<>();
             HttpServer http = null;
             ExecutorService threads = null;
+            ExecutorService responders = null;
             Server grpc = null;
             try {
                 for (HostedSpec s : specs) {
@@ -268,12 +274,13 @@ public final class InferenceServer implements AutoCloseable {
                     http.start();
                 }
                 if (grpcPort >= 0) {
+                    responders = Executors.newFixedThreadPool(4, daemonThreads("inferstream-serve-grpc-"));
                     grpc = NettyServerBuilder.forAddress(new InetSocketAddress(host, grpcPort))
-                            .addService(new GrpcApi(models, version))
+                            .addService(new GrpcApi(models, version, responders))
                             .maxInboundMessageSize(256 << 20)
                             .build().start();
                 }
-                InferenceServer server = new InferenceServer(host, models, http, threads, grpc);
+                InferenceServer server = new InferenceServer(host, models, http, threads, grpc, responders);
                 LOG.info("Serving {} on {} (REST port {}, gRPC port {})", server.modelNames(), host,
                         server.restPort(), server.grpcPort());
                 return server;
@@ -286,6 +293,9 @@ public final class InferenceServer implements AutoCloseable {
                 }
                 if (grpc != null) {
                     grpc.shutdownNow();
+                }
+                if (responders != null) {
+                    responders.shutdownNow();
                 }
                 hosted.forEach(HostedModel::close);
                 throw e;

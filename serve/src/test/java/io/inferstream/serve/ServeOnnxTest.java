@@ -177,6 +177,50 @@ class ServeOnnxTest {
         assertTrue(tfBad.json().get("error").asText().contains("'input'"), tfBad.body);
     }
 
+    @Test
+    void versionsAndRequestedOutputs() throws Exception {
+        String version = http.get("/v2/models/dense").json().get("versions").get(0).asText();
+        String body = "{\"inputs\":[{\"name\":\"input\",\"shape\":[1,4],\"datatype\":\"FP32\","
+                + "\"data\":[1.0,-1.0,0.5,2.0]}],\"outputs\":[{\"name\":\"probabilities\"}]}";
+        Http.Reply named = http.post("/v2/models/dense/versions/" + version + "/infer", body);
+        assertEquals(200, named.status, named.body);
+        assertEquals(version, named.json().get("model_version").asText());
+        assertProbabilities(new float[] {1, -1, 0.5f, 2}, named.json().get("outputs").get(0).get("data"), 0);
+        assertEquals(404, http.post("/v2/models/dense/versions/99/infer", body).status);
+        Http.Reply tf = http.post("/v1/models/dense/versions/" + version + ":predict", "{\"instances\":[[1,-1,0.5,2]]}");
+        assertEquals(200, tf.status, tf.body);
+        assertEquals(404, http.post("/v1/models/dense/versions/99:predict", "{\"instances\":[[1,-1,0.5,2]]}").status);
+        Http.Reply unknownOutput = http.post("/v2/models/dense/infer", body.replace("\"probabilities\"}", "\"logits\"}"));
+        assertEquals(400, unknownOutput.status);
+        assertTrue(unknownOutput.json().get("error").asText().contains("'logits'"), unknownOutput.body);
+    }
+
+    @Test
+    void closeStopsBothFrontEndsAndIsIdempotent() throws Exception {
+        InferenceServer other = InferenceServer.builder().restPort(0).grpcPort(0)
+                .model("dense", ModelRegistry.discover().load(ModelSource.of(dir.path().resolve("dense.onnx")), "onnx",
+                        Map.of()))
+                .start();
+        Http client = new Http(other.restPort());
+        assertEquals(200, client.get("/v2/health/ready").status);
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", other.grpcPort()).usePlaintext().build();
+        try {
+            GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub = GRPCInferenceServiceGrpc
+                    .newBlockingStub(channel);
+            assertTrue(stub.withDeadlineAfter(60, TimeUnit.SECONDS)
+                    .serverLive(ServerLiveRequest.getDefaultInstance()).getLive());
+            other.close();
+            other.close();
+            assertThrows(java.io.IOException.class, () -> client.get("/v2/health/live"));
+            StatusRuntimeException gone = assertThrows(StatusRuntimeException.class, () -> stub
+                    .withDeadlineAfter(30, TimeUnit.SECONDS).serverLive(ServerLiveRequest.getDefaultInstance()));
+            assertEquals(Status.Code.UNAVAILABLE, gone.getStatus().getCode());
+        } finally {
+            other.close();
+            channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+        }
+    }
+
     private static ByteString rawFloats(float... values) {
         ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
         for (float v : values) {
