@@ -8,9 +8,7 @@ import io.inferstream.model.ModelSource;
 import io.inferstream.testkit.fixtures.DenseNetwork;
 import io.inferstream.testkit.kafka.EmbeddedKafkaBroker;
 import io.inferstream.testkit.onnx.OnnxModelWriter;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -28,18 +26,11 @@ public final class LatencyBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opts = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            opts.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
+        Map<String, String> opts = BenchEngines.options(args);
         int seconds = Integer.parseInt(opts.getOrDefault("seconds", "20"));
         double load = Double.parseDouble(opts.getOrDefault("load", "0.5"));
         DenseNetwork network = DenseNetwork.mnistSized();
-        float[][] rows = network.sampleInputs(256, 7);
-        byte[][] pool = new byte[rows.length][];
-        for (int i = 0; i < rows.length; i++) {
-            pool[i] = DenseNetwork.toJson(rows[i]).getBytes(StandardCharsets.UTF_8);
-        }
+        byte[][] pool = BenchEngines.imageRecords(256);
         ModelSource model = ModelSource.of(OnnxModelWriter.denseNetwork(network), "mnist.onnx");
         ModelRegistry registry = ModelRegistry.discover();
         Map<String, Map<String, Object>> settings = new java.util.LinkedHashMap<>();

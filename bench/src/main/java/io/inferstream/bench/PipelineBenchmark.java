@@ -76,7 +76,7 @@ public final class PipelineBenchmark {
         List<String> only = opts.containsKey("only") ? List.of(opts.get("only").split(",")) : null;
         this.subjects = BenchSubject.all().stream().filter(s -> only == null || only.contains(s.name)).toList();
         this.withStreams = Boolean.parseBoolean(opts.getOrDefault("streams", "true"));
-        pools.put(BenchSubject.IMAGES, imagePayloads());
+        pools.put(BenchSubject.IMAGES, BenchEngines.imageRecords(POOL));
         pools.put(BenchSubject.TABULAR, tabularPayloads());
         pools.put(BenchSubject.FLOATS, floatPayloads());
         recordsPerPayload.put(BenchSubject.IMAGES, records);
@@ -86,23 +86,11 @@ public final class PipelineBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opts = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            opts.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
+        Map<String, String> opts = BenchEngines.options(args);
         try (ScratchDirectory scratch = ScratchDirectory.create("inferstream-bench")) {
             new PipelineBenchmark(opts).run(scratch.path());
         }
         System.exit(0);
-    }
-
-    private static byte[][] imagePayloads() {
-        float[][] inputs = DenseNetwork.mnistSized().sampleInputs(POOL, 7);
-        byte[][] pool = new byte[POOL][];
-        for (int i = 0; i < POOL; i++) {
-            pool[i] = DenseNetwork.toJson(inputs[i]).getBytes(StandardCharsets.UTF_8);
-        }
-        return pool;
     }
 
     private static byte[][] floatPayloads() {

@@ -17,9 +17,11 @@ import picocli.CommandLine.Option;
  * <p>Thread safety: not thread-safe; filled in by picocli on the main thread.
  */
 final class ModelOptions {
-    @Option(names = "--model", required = true, paramLabel = "PATH",
-            description = "Model file or directory (an ONNX file, a SavedModel, a MOJO zip, ...).")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "PATH|URL",
+            description = "Model file or directory (an ONNX file, a SavedModel, a MOJO zip, ...), or a model server's "
+                    + "address (http://host:8000/v2/models/NAME, grpc://host:8001/NAME, or with --format tfserving "
+                    + "http://host:8501/v1/models/NAME).")
+    String model;
 
     @Option(names = "--format", paramLabel = "FORMAT",
             description = "Format id (see 'inferstream formats'); default: inferred from the model.")
@@ -31,11 +33,16 @@ final class ModelOptions {
 
     /** Loads the model named by {@code --model}, {@code --format} and {@code --option key=value}. */
     Model load(CommandSpec spec) throws ModelLoadException {
-        if (!Files.exists(model)) {
+        ModelSource source;
+        try {
+            source = ModelSource.parse(model, Path.of(""));
+        } catch (IllegalArgumentException e) {
+            throw Main.usage(spec, e.getMessage());
+        }
+        if (!source.isRemote() && !Files.exists(source.requirePath())) {
             throw Main.usage(spec, "model " + model + " does not exist");
         }
         ModelRegistry registry = ModelRegistry.discover();
-        ModelSource source = ModelSource.of(model);
         try {
             return registry.load(source, format, options);
         } catch (ModelLoadException e) {

@@ -30,8 +30,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Serve a model on Kafka until stopped (SIGTERM/Ctrl-C stops gracefully): model.path (a file, or a "
-            + "folder of numbered versions, watched) or model.topic + model.name (versions and routing from a model "
-            + "topic). 'inferstream config-reference' lists every key."})
+            + "folder of numbered versions, watched), model.url (a model server: http://host:8000/v2/models/NAME, "
+            + "grpc://host:8001/NAME, or with model.format=tfserving http://host:8501/v1/models/NAME) or model.topic "
+            + "+ model.name (versions and routing from a model topic). 'inferstream config-reference' lists every key."})
 final class RunCommand extends Subcommand {
     @Option(names = "--config", required = true, paramLabel = "FILE",
             description = "The engine's configuration, a properties file (UTF-8); relative paths in it are relative to it.")
@@ -76,7 +77,8 @@ final class RunCommand extends Subcommand {
             String modelPath = config.getString(EngineConfig.MODEL_PATH);
             err.println("inferstream run: cannot load the model: " + (modelPath == null || modelPath.isBlank()
                     ? e.getMessage()
-                    : InspectCommand.withHint(e, registry, ModelSource.of(Path.of(modelPath))).getMessage()));
+                    : InspectCommand.withHint(e, registry, ModelSource.parse(modelPath,
+                            file.toAbsolutePath().getParent())).getMessage()));
             return 2;
         } catch (ConfigException e) {
             err.println("inferstream run: configuration error: " + e.getMessage());

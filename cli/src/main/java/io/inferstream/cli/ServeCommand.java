@@ -68,7 +68,11 @@ final class ServeCommand extends Subcommand {
 
     @Override
     public Integer call() {
-        Path model = modelOptions.model;
+        if (ModelSource.isUrl(modelOptions.model)) {
+            throw Main.usage(spec, "serve hosts a model file or folder, not a model server's address: "
+                    + modelOptions.model);
+        }
+        Path model = Path.of(modelOptions.model);
         String format = modelOptions.format;
         Map<String, String> options = modelOptions.options;
         if (!Files.exists(model)) {

@@ -432,8 +432,10 @@ public final class JsonRecordDecoder implements RecordDecoder {
         } else if (t == JsonToken.VALUE_STRING && type == DataType.BYTES) {
             buf.addObject(p.getText().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } else if (t == JsonToken.START_OBJECT && (type == DataType.BYTES || type == DataType.STRING)) {
-            byte[] bytes = readB64(p, spec.name());
-            buf.addObject(type == DataType.BYTES ? bytes : new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+            // Kept as bytes even for a string input: {"b64": ...} is how binary data (a serialized tf.Example, an
+            // image) travels, and decoding it as UTF-8 would replace every invalid sequence with U+FFFD. A string
+            // tensor with a b64 element becomes a bytes tensor (NumericBuffer#toTensor), which string inputs take.
+            buf.addObject(readB64(p, spec.name()));
         } else if ((t == JsonToken.VALUE_TRUE || t == JsonToken.VALUE_FALSE) && type == DataType.BOOL) {
             buf.addBoolean(t == JsonToken.VALUE_TRUE);
         } else {

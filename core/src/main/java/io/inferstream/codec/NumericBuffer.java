@@ -163,9 +163,29 @@ final class NumericBuffer {
             case INT32: return Tensor.ofInts(exact(ints), shape);
             case INT64: return Tensor.ofLongs(exact(longs), shape);
             case BOOL: return Tensor.ofBooleans(exact(booleans), shape);
-            case STRING: return Tensor.ofStrings(Arrays.copyOf(objects, size, String[].class), shape);
-            default: return Tensor.ofBytes(Arrays.copyOf(objects, size, byte[][].class), shape);
+            case STRING: return hasBytes() ? Tensor.ofBytes(utf8(), shape)
+                    : Tensor.ofStrings(Arrays.copyOf(objects, size, String[].class), shape);
+            default: return Tensor.ofBytes(utf8(), shape);
         }
+    }
+
+    private boolean hasBytes() {
+        for (int i = 0; i < size; i++) {
+            if (objects[i] instanceof byte[]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Text elements as UTF-8, binary ones as they are: a text field with one binary value keeps it whole. */
+    private byte[][] utf8() {
+        byte[][] out = new byte[size][];
+        for (int i = 0; i < size; i++) {
+            out[i] = objects[i] instanceof String
+                    ? ((String) objects[i]).getBytes(java.nio.charset.StandardCharsets.UTF_8) : (byte[]) objects[i];
+        }
+        return out;
     }
 
     private float[] exact(float[] a) {

@@ -39,6 +39,7 @@ public final class EngineConfig extends AbstractConfig {
     public static final String DEAD_LETTER_TOPIC = "dead.letter.topic";
     public static final String MODEL_PATH = "model.path";
     public static final String MODEL_FORMAT = "model.format";
+    public static final String MODEL_URL = "model.url";
     public static final String MODEL_TOPIC = "model.topic";
     public static final String MODEL_NAME = "model.name";
     public static final String MODEL_VERSION_POLICY = "model.version.policy";
@@ -67,6 +68,15 @@ public final class EngineConfig extends AbstractConfig {
     public static final String INSTANCE_ID = "instance.id";
     public static final String METRICS_PORT = "metrics.port";
     public static final String METRICS_HOST = "metrics.host";
+    /** Prefix of the keys that tune the client of a remote model server; they reach its loader with the prefix. */
+    public static final String REMOTE_PREFIX = "remote.";
+    public static final String REMOTE_TIMEOUT_MS = "remote.timeout.ms";
+    public static final String REMOTE_CONNECT_TIMEOUT_MS = "remote.connect.timeout.ms";
+    public static final String REMOTE_RETRIES = "remote.retries";
+    public static final String REMOTE_RETRY_BACKOFF_MS = "remote.retry.backoff.ms";
+    public static final String REMOTE_MAX_IN_FLIGHT = "remote.max.in.flight";
+    public static final String REMOTE_BREAKER_FAILURES = "remote.breaker.failures";
+    public static final String REMOTE_BREAKER_OPEN_MS = "remote.breaker.open.ms";
     public static final String PROCESSING_GUARANTEE = "processing.guarantee";
     /** {@value}: offsets committed after every output of a batch is acknowledged (the default). */
     public static final String AT_LEAST_ONCE = "at_least_once";
@@ -99,8 +109,14 @@ public final class EngineConfig extends AbstractConfig {
                             + "and why. Nothing is dropped silently.")
             .define(MODEL_PATH, Type.STRING, null, Importance.HIGH,
                     "Model file or directory, or a base folder of numbered version folders (TF Serving's layout), "
-                            + "watched for new versions. 'inferstream run' needs this or model.topic; unused when a "
-                            + "Model is passed in code.")
+                            + "watched for new versions; or a model server's address, scored remotely: "
+                            + "http://host:8000/v2/models/NAME[/versions/N] (Open Inference Protocol v2 REST), "
+                            + "grpc://host:8001/NAME (its gRPC form), or with model.format=tfserving "
+                            + "http://host:8501/v1/models/NAME[/versions/N]. 'inferstream run' needs this, model.url or "
+                            + "model.topic; unused when a Model is passed in code.")
+            .define(MODEL_URL, Type.STRING, "", Importance.HIGH,
+                    "A model server's address, instead of model.path (same forms as there), e.g. with "
+                            + "model.format=kserve-v2. The signature comes from the server's metadata endpoint.")
             .define(MODEL_FORMAT, Type.STRING, "", Importance.MEDIUM,
                     "Model format id (onnx, tensorflow, h2o-mojo, dl4j, pmml, ...). Empty: inferred from the model.")
             .define(MODEL_TOPIC, Type.STRING, "", Importance.HIGH,
@@ -199,7 +215,30 @@ public final class EngineConfig extends AbstractConfig {
                     + "reason otherwise). Not set: no endpoint. 0: any free port.")
             .define(METRICS_HOST, Type.STRING, "127.0.0.1", new ConfigDef.NonEmptyString(), Importance.LOW,
                     "Address the metrics.port endpoint listens on; 0.0.0.0 for every interface (e.g. for a "
-                    + "Prometheus or Kubernetes probe on another host).");
+                    + "Prometheus or Kubernetes probe on another host).")
+            .define(REMOTE_TIMEOUT_MS, Type.LONG, 10_000L, ConfigDef.Range.between(1, 3_600_000), Importance.MEDIUM,
+                    "With a remote model: longest wait for the server's answer to one request (one request carries a "
+                            + "whole batch). A timeout is transient: it is retried, and never dead-letters a record.")
+            .define(REMOTE_CONNECT_TIMEOUT_MS, Type.LONG, 2_000L, ConfigDef.Range.between(1, 600_000), Importance.LOW,
+                    "With a remote model: longest wait to open a connection to the server.")
+            .define(REMOTE_RETRIES, Type.INT, 2, ConfigDef.Range.between(0, 100), Importance.LOW,
+                    "With a remote model: attempts after the first at one request that failed transiently "
+                            + "(connection refused or reset, timeout, HTTP 429/502/503/504, gRPC UNAVAILABLE, "
+                            + "DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED). When they are spent the batch is held and "
+                            + "retried by the engine (retry.backoff.*), with its partitions paused: nothing is "
+                            + "dead-lettered or committed.")
+            .define(REMOTE_RETRY_BACKOFF_MS, Type.LONG, 50L, ConfigDef.Range.between(1, 60_000), Importance.LOW,
+                    "With a remote model: the first wait between two attempts at one request, doubling per "
+                            + "attempt, with jitter (a random point in the upper half of each step).")
+            .define(REMOTE_MAX_IN_FLIGHT, Type.INT, 4, ConfigDef.Range.between(1, 1024), Importance.LOW,
+                    "With a remote model: most requests this engine has open at the server at once (a worker sends "
+                            + "one request per batch and waits for it, so this caps the workers that call at once).")
+            .define(REMOTE_BREAKER_FAILURES, Type.INT, 5, ConfigDef.Range.between(1, 10_000), Importance.LOW,
+                    "With a remote model: consecutive transient failures that open the circuit breaker. While open, "
+                            + "calls fail at once without reaching the server (the engine holds its batches); after "
+                            + "remote.breaker.open.ms one probe request goes through, and its success closes it.")
+            .define(REMOTE_BREAKER_OPEN_MS, Type.LONG, 5_000L, ConfigDef.Range.between(1, 3_600_000), Importance.LOW,
+                    "With a remote model: how long the circuit breaker stays open before a probe request.");
 
     public EngineConfig(Map<?, ?> properties) {
         super(DEFINITION, rejectUnknownKeys(properties), false);
@@ -210,8 +249,10 @@ public final class EngineConfig extends AbstractConfig {
         if (!getString(MODEL_TOPIC).isBlank() && getString(MODEL_NAME).isBlank()) {
             throw new ConfigException(MODEL_NAME, "", "model.topic needs model.name: the model to serve from the topic");
         }
-        if (getString(MODEL_PATH) != null && !getString(MODEL_PATH).isBlank() && !getString(MODEL_TOPIC).isBlank()) {
-            throw new ConfigException(MODEL_TOPIC, getString(MODEL_TOPIC), "give model.path or model.topic, not both");
+        int modelLocations = (getString(MODEL_PATH) != null && !getString(MODEL_PATH).isBlank() ? 1 : 0)
+                + (getString(MODEL_URL).isBlank() ? 0 : 1) + (getString(MODEL_TOPIC).isBlank() ? 0 : 1);
+        if (modelLocations > 1) {
+            throw new ConfigException("give one of model.path, model.url and model.topic, not several");
         }
         if (getList(INPUT_TOPICS).isEmpty()) {
             throw new ConfigException(INPUT_TOPICS, "", "give at least one input topic");
@@ -311,6 +352,20 @@ public final class EngineConfig extends AbstractConfig {
     /** @return the model loader's options: the {@value #MODEL_CONFIG_PREFIX} keys, prefix removed. */
     public Map<String, Object> modelOptions() {
         return originalsWithPrefix(MODEL_CONFIG_PREFIX);
+    }
+
+    /**
+     * @return the {@value #REMOTE_PREFIX} keys with their values (defaults included), prefix kept: the options a
+     *     remote model's loader reads, next to {@link #modelOptions()}
+     */
+    public Map<String, Object> remoteOptions() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (String key : DEFINITION.names()) {
+            if (key.startsWith(REMOTE_PREFIX)) {
+                out.put(key, get(key));
+            }
+        }
+        return out;
     }
 
     /** @return tensor input name to the scalar fields joined into it, in order. */

@@ -12,6 +12,7 @@ import io.inferstream.model.InvalidInputException;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelInfo;
 import io.inferstream.model.ModelLoadException;
+import io.inferstream.model.RetriableInferenceException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -27,7 +28,11 @@ import org.slf4j.LoggerFactory;
  * <p>Warm-up rows are, in order of preference: recent traffic the serving version scored (which also proves the
  * new version can read it), example records from configuration, or rows synthesised from the signature (zeros,
  * empty strings, first categorical level). A per-record rejection of a warm-up row is not held against a version:
- * it proves the model runs; anything else that fails is.
+ * it proves the model runs; anything else that fails is, except a {@link RetriableInferenceException}. That one says
+ * a remote model server could not answer <em>now</em> (its loader already read the signature from it, so it exists):
+ * rejecting the version for it would turn a server's brief outage at start-up or during a swap into an engine that
+ * fails or refuses the version for good, while serving it lets the workers hold their batches and retry until the
+ * server answers, as they do for an outage later on. It is accepted with a warning.
  *
  * <p>Thread safety: stateless apart from its settings; called from the manager's loading thread.
  */
@@ -171,6 +176,10 @@ final class VersionLoader {
         } catch (InvalidInputException e) {
             LOG.info("Warm-up of {} rejected a row ({}); the model runs, so it is accepted", model.info().name(),
                     e.getMessage());
+            return;
+        } catch (RetriableInferenceException e) {
+            LOG.warn("Warm-up of {} could not be answered now ({}); accepted: its batches are held and retried until "
+                    + "the model answers", model.info().name(), e.getMessage());
             return;
         } catch (Exception | LinkageError e) {
             throw new VersionRejectedException("failed during warm-up on " + rows.size() + " records: " + e, e);

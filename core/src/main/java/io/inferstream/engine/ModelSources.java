@@ -8,6 +8,7 @@ import io.inferstream.deploy.VersionedDirectorySource;
 import io.inferstream.deploy.kafka.ModelTopicSource;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +20,8 @@ import org.apache.kafka.common.config.ConfigException;
 /**
  * Makes the {@link DeploymentSource} a configuration describes: {@code model.topic} (a Kafka model topic),
  * {@code model.path} pointing at a base folder of numbered version folders (watched, TF Serving's layout), or
- * {@code model.path} pointing at one model (fixed).
+ * {@code model.path} pointing at one model (fixed), or {@code model.url} (or a {@code model.path} written as a URL)
+ * naming a model server (fixed: the server owns its versions).
  *
  * <p>Thread safety: stateless.
  */
@@ -45,9 +47,14 @@ public final class ModelSources {
                     config.getBoolean(EngineConfig.MODEL_TOPIC_REPORT_STATUS));
         }
         String pathText = config.getString(EngineConfig.MODEL_PATH);
+        String urlText = config.getString(EngineConfig.MODEL_URL);
+        if (!urlText.isBlank() || ModelSource.isUrl(pathText)) {
+            return remote(config, registry, urlText.isBlank() ? pathText.trim() : urlText.trim(), format, options);
+        }
         if (pathText == null || pathText.isBlank()) {
-            throw new ConfigException("missing required key 'model.path' (the model file or folder to serve) or "
-                    + "'model.topic' with 'model.name' (a model topic written by inferstream publish-model)");
+            throw new ConfigException("missing required key 'model.path' (the model file or folder to serve), "
+                    + "'model.url' (a model server's address) or 'model.topic' with 'model.name' (a model topic "
+                    + "written by inferstream publish-model)");
         }
         Path path = baseDir.resolve(pathText).toAbsolutePath().normalize();
         if (!Files.exists(path)) {
@@ -69,6 +76,23 @@ public final class ModelSources {
             }
         }
         return new FixedModelSource(path.toString(), () -> registry.load(ModelSource.of(path), format, options));
+    }
+
+    /**
+     * A model server is one fixed version whose loader (found by URL or by model.format) reads the server's metadata;
+     * the loader also gets the remote.* client settings, which file loaders never see.
+     */
+    private static DeploymentSource remote(EngineConfig config, ModelRegistry registry, String url, String format,
+            Map<String, Object> modelOptions) {
+        ModelSource source;
+        try {
+            source = ModelSource.of(URI.create(url));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(EngineConfig.MODEL_URL, url, e.getMessage());
+        }
+        Map<String, Object> options = new HashMap<>(config.remoteOptions());
+        options.putAll(modelOptions);
+        return new FixedModelSource(url, () -> registry.load(source, format, options));
     }
 
     /**

@@ -125,6 +125,18 @@ class JsonRecordDecoderTest {
     }
 
     @Test
+    void b64ElementsOfAStringTensorReachTheModelAsTheirBytesNotAsText() throws Exception {
+        // 0xff 0xfe is no UTF-8: decoded into a Java String it would become U+FFFD twice and be lost.
+        ModelInfo model = ModelInfo.builder("test").input(FieldSpec.tensor("examples", DataType.STRING, -1)).build();
+        JsonRecordDecoder d = new JsonRecordDecoder(model, Map.of(), false);
+        Features f = decode(d, "{\"examples\":[{\"b64\":\"//4A\"},\"é\"]}");
+        assertEquals(DataType.BYTES, f.get("examples").type());
+        assertArrayEquals(new byte[] {(byte) 0xff, (byte) 0xfe, 0}, f.get("examples").asBytes()[0]);
+        assertArrayEquals("é".getBytes(java.nio.charset.StandardCharsets.UTF_8), f.get("examples").asBytes()[1]);
+        assertEquals(DataType.STRING, decode(d, "{\"examples\":[\"a\",\"b\"]}").get("examples").type());
+    }
+
+    @Test
     void aScalarInputTakesABareValueOrAOneElementArrayAsTfServingClientsSendIt() throws Exception {
         ModelInfo model = ModelInfo.builder("test").input(FieldSpec.scalar("inputs", DataType.STRING))
                 .input(FieldSpec.scalar("age", DataType.DOUBLE)).build();

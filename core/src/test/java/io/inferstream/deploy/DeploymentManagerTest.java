@@ -12,9 +12,12 @@ import io.inferstream.data.Features;
 import io.inferstream.data.Prediction;
 import io.inferstream.data.Tensor;
 import io.inferstream.model.FieldSpec;
+import io.inferstream.model.ForwardingModel;
+import io.inferstream.model.InferenceException;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelInfo;
 import io.inferstream.model.ModelLoadException;
+import io.inferstream.model.RetriableInferenceException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -176,6 +179,24 @@ class DeploymentManagerTest {
                 Thread.sleep(5);
             }
             assertEquals(1, v1.closes.get(), "version 1 is retired and closed once no snapshot holds it");
+        }
+    }
+
+    @Test
+    void aVersionWhoseWarmUpCannotBeAnsweredNowIsAcceptedForItsBatchesWaitForTheServer() throws Exception {
+        TestSource source = new TestSource();
+        AtomicInteger asked = new AtomicInteger();
+        source.offer("1", new ForwardingModel(new ScaleModel(1, 1, false)) {
+            @Override
+            public List<Prediction> predict(List<Features> batch) throws InferenceException {
+                asked.incrementAndGet();
+                throw new RetriableInferenceException("503 Service Unavailable", null);
+            }
+        });
+        try (DeploymentManager m = manager(source, new TrafficSample(4))) {
+            m.start(Duration.ofSeconds(5));
+            assertEquals("1", m.peek().get().serving().get(0).version(), "served, not rejected");
+            assertTrue(asked.get() > 0, "the warm-up did ask");
         }
     }
 

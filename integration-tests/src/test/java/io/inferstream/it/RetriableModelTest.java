@@ -170,7 +170,7 @@ class RetriableModelTest extends EngineTestSupport {
         p.put(EngineConfig.WORKER_THREADS, 1);
         p.put(EngineConfig.MAX_BATCH_SIZE, 500);
         p.put(EngineConfig.RETRY_BACKOFF_MAX_MS, 1_000L);
-        p.put(EngineConfig.MODEL_WARMUP_RECORDS, 0); // a warm-up that cannot reach the model rejects the version
+        p.put(EngineConfig.MODEL_WARMUP_RECORDS, 0); // no warm-up call: the test counts the refusals of batches only
         AtomicBoolean down = new AtomicBoolean(true);
         AtomicInteger refused = new AtomicInteger();
         produce(topics, 0, RECORDS);
