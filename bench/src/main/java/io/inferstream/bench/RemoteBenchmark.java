@@ -55,13 +55,8 @@ public final class RemoteBenchmark {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> opts = BenchEngines.options(args);
-        // serve's REST front end is the JDK's HttpServer, which leaves Nagle's algorithm on unless told: a response
-        // written in two segments then waits for the client's delayed ACK (~40 ms) and one-request-per-record REST
-        // runs at ~34 records/s here instead of ~280. Every production server sets TCP_NODELAY; so do we, unless
-        // the command line says otherwise (-Dsun.net.httpserver.nodelay=false shows the difference).
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-            System.setProperty("sun.net.httpserver.nodelay", "true");
-        }
+        // InferenceServer turns Nagle's algorithm off for its REST front end (-Dsun.net.httpserver.nodelay=false
+        // on the command line shows the difference: one-request-per-record REST at ~34 records/s instead of ~280).
         int records = Integer.parseInt(opts.getOrDefault("records", "20000"));
         int seconds = Integer.parseInt(opts.getOrDefault("seconds", "8"));
         List<String> only = List.of(opts.getOrDefault("only", "onnx").split(","));
