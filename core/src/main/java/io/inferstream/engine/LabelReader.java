@@ -59,8 +59,9 @@ final class LabelReader implements AutoCloseable {
         c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         consumer = new KafkaConsumer<>(c);
+        List<TopicPartition> partitions;
         try {
-            List<TopicPartition> partitions = partitions();
+            partitions = partitions();
             consumer.assign(partitions);
             consumer.seekToEnd(partitions);
             partitions.forEach(consumer::position); // resolves the end now, not at the first poll
@@ -70,8 +71,8 @@ final class LabelReader implements AutoCloseable {
         }
         thread = new Thread(this::run, clientId);
         thread.setDaemon(true);
-        thread.start();
-        LOG.info("Reading true labels from {} ({} partition(s), from their end)", topic, consumer.assignment().size());
+        LOG.info("Reading true labels from {} ({} partition(s), from their end)", topic, partitions.size());
+        thread.start(); // from here on, only that thread touches the consumer (close() only wakes it)
     }
 
     private List<TopicPartition> partitions() {
