@@ -29,8 +29,9 @@ final class VersionQuality {
 
     private final String model;
     private final String version;
-    private final MeterRegistry meters;
     private final Counter joined;
+    private final Counter droppedAtCapacity;
+    private final Counter superseded;
     private final Counter correct;
     private final Counter expired;
     private long classified;
@@ -42,7 +43,6 @@ final class VersionQuality {
     VersionQuality(MeterRegistry meters, String model, String version) {
         this.model = model;
         this.version = version;
-        this.meters = meters;
         Tags tags = Tags.of("model", model, "version", version);
         joined = Counter.builder(JOINED).tags(tags)
                 .description("True labels joined with the prediction this version made for their key").register(meters);
@@ -50,6 +50,10 @@ final class VersionQuality {
                 .description("Joined classifier predictions whose label matched the true label").register(meters);
         expired = Counter.builder(EXPIRED).tags(tags)
                 .description("Predictions whose label did not arrive within monitor.window.ms").register(meters);
+        // Both reasons registered up front: a re-scored key is common (a user's next event), and a lookup per record
+        // would cost more than the join itself.
+        droppedAtCapacity = dropped(meters, tags, CAPACITY);
+        superseded = dropped(meters, tags, SUPERSEDED);
         Gauge.builder(ACCURACY, this, VersionQuality::accuracy).tags(tags).strongReference(true)
                 .description("Share of joined labels the classifier predicted right (NaN before the first)")
                 .register(meters);
@@ -89,11 +93,15 @@ final class VersionQuality {
         expired.increment();
     }
 
-    void dropped(String reason) {
-        // Rare (a full store, a re-predicted key): a lookup each time costs nothing that matters.
-        Counter.builder(DROPPED).tags("model", model, "version", version, "reason", reason)
+    private static Counter dropped(MeterRegistry meters, Tags tags, String reason) {
+        return Counter.builder(DROPPED).tags(tags).tag("reason", reason)
                 .description("Predictions no longer waiting for a label before their window ended, by reason")
-                .register(meters).increment();
+                .register(meters);
+    }
+
+    /** Counts a prediction that stopped waiting early: {@link #CAPACITY} or {@link #SUPERSEDED}. */
+    void dropped(String reason) {
+        (CAPACITY.equals(reason) ? droppedAtCapacity : superseded).increment();
     }
 
     synchronized double accuracy() {
