@@ -45,7 +45,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * producer writes one label per record during both runs, so the broker does the same work either way; only the
  * monitored run reads them. Prints the table the README quotes.
  *
- * <p>Run: {@code bin/bench monitoring [--records N] [--rounds R] [--only onnx,pmml]}. Thread safety: a program, on
+ * <p>Run: {@code bin/bench monitoring [--records N] [--rounds R] [--only onnx,pmml] [--monitors labels,drift]}
+ * ({@code --monitors}: which monitors the in-process rows measure). Thread safety: a program, on
  * its main thread.
  */
 public final class MonitoringBenchmark {
@@ -54,6 +55,7 @@ public final class MonitoringBenchmark {
 
     private final int records;
     private final int rounds;
+    private final List<String> monitors; // in process: which monitors to measure (labels, drift)
     private final List<BenchSubject> subjects;
     private final ModelRegistry registry = ModelRegistry.discover();
     private final Map<String, double[]> best = new LinkedHashMap<>(); // subject -> {off, on}
@@ -66,6 +68,7 @@ public final class MonitoringBenchmark {
         rounds = Integer.parseInt(opts.getOrDefault("rounds", "3"));
         List<String> only = List.of(opts.getOrDefault("only", "onnx,pmml").split(","));
         subjects = BenchSubject.all().stream().filter(s -> only.contains(s.name)).toList();
+        monitors = List.of(opts.getOrDefault("monitors", "labels,drift").split(","));
     }
 
     public static void main(String[] args) throws Exception {
@@ -155,8 +158,9 @@ public final class MonitoringBenchmark {
             values.add(pool[i % pool.length]);
         }
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        ModelMonitor monitor = new ModelMonitor(new LabelJoin(meters, 600_000, 200_000, System::currentTimeMillis),
-                new DriftMonitor(meters, 1000, 0.2, null));
+        ModelMonitor monitor = new ModelMonitor(monitors.contains("labels")
+                ? new LabelJoin(meters, 600_000, 200_000, System::currentTimeMillis) : null,
+                monitors.contains("drift") ? new DriftMonitor(meters, 1000, 0.2, null) : null);
         try (DeploymentManager manager = new DeploymentManager(new FixedModelSource("model",
                 () -> registry.load(source, s.format, Map.of())), settings, new io.inferstream.deploy.TrafficSample(4))) {
             manager.start(Duration.ofSeconds(60));

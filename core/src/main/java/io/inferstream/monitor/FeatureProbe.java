@@ -63,8 +63,14 @@ final class FeatureProbe {
         }
         int n = t.size();
         double sum = 0;
-        for (int i = 0; i < n; i++) {
-            sum += t.getDouble(i);
+        if (t.type() == io.inferstream.data.DataType.FLOAT) {
+            for (float f : t.asFloats()) { // the common case (images, embeddings): no per-element type switch
+                sum += f;
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                sum += t.getDouble(i);
+            }
         }
         return n == 0 ? Double.NaN : sum / n;
     }

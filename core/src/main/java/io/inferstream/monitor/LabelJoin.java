@@ -93,7 +93,8 @@ public final class LabelJoin {
     /** Remembers a batch's predictions (one lock for the batch). */
     public void rememberAll(List<Scored> scored) {
         long now = clock.getAsLong();
-        List<PendingPredictions.Made> made = new ArrayList<>(scored.size());
+        List<PendingPredictions.Pending> made = new ArrayList<>(scored.size());
+        VersionQuality quality = null; // a batch is mostly one version: look it up once per run of the same one
         for (Scored s : scored) {
             if (s.key == null) {
                 continue;
@@ -104,8 +105,10 @@ public final class LabelJoin {
                 warnUnlabelable(s);
                 continue;
             }
-            made.add(new PendingPredictions.Made(s.key,
-                    new PendingPredictions.Pending(quality(s.model, s.version), label, value, now)));
+            if (quality == null || !quality.model().equals(s.model) || !quality.version().equals(s.version)) {
+                quality = quality(s.model, s.version);
+            }
+            made.add(new PendingPredictions.Pending(s.key, quality, label, value, now));
         }
         if (!made.isEmpty()) {
             pending.rememberAll(made);
@@ -152,9 +155,19 @@ public final class LabelJoin {
         if (now - lastInvalidLogMillis > 10_000) { // a stream of bad labels must not flood the log
             lastInvalidLogMillis = now;
             LOG.warn("A label record could not be used (key {}): {}; counted in {} (logged at most every 10 s)",
-                    key == null ? "null" : new String(key, java.nio.charset.StandardCharsets.UTF_8), why, INVALID);
+                    describe(key), why, INVALID);
         }
         return Outcome.INVALID;
+    }
+
+    /** @return a key for a log line: its text, cut short, with anything unprintable replaced. */
+    private static String describe(byte[] key) {
+        if (key == null) {
+            return "null";
+        }
+        String text = new String(key, 0, Math.min(key.length, 64), java.nio.charset.StandardCharsets.UTF_8)
+                .replaceAll("[^\\p{Print}]", "?");
+        return "'" + text + (key.length > 64 ? "...' (" + key.length + " bytes)" : "'");
     }
 
     private void warnUnlabelable(Scored s) {

@@ -17,27 +17,19 @@ import java.util.Map;
 final class PendingPredictions {
     /** What was predicted for one key, and when. */
     static final class Pending {
+        final ByteBuffer key;
         final VersionQuality version;
         final String label; // a classifier's predicted label, or null
         final double value; // a regressor's predicted value (NaN for a classifier)
         final long atMillis;
 
-        Pending(VersionQuality version, String label, double value, long atMillis) {
+        /** @param key the record key; Kafka hands each record its own array, never reused, so it is not copied */
+        Pending(byte[] key, VersionQuality version, String label, double value, long atMillis) {
+            this.key = ByteBuffer.wrap(key);
             this.version = version;
             this.label = label;
             this.value = value;
             this.atMillis = atMillis;
-        }
-    }
-
-    /** A prediction to remember. */
-    static final class Made {
-        final byte[] key;
-        final Pending pending;
-
-        Made(byte[] key, Pending pending) {
-            this.key = key;
-            this.pending = pending;
         }
     }
 
@@ -52,15 +44,15 @@ final class PendingPredictions {
     }
 
     /** Remembers a batch's predictions; counts what they supersede and what the cap drops. */
-    void rememberAll(List<Made> made) {
+    void rememberAll(List<Pending> made) {
         synchronized (byKey) {
-            for (Made m : made) {
-                // Kafka hands each record its own key array, never reused: wrapping it is safe and copies nothing.
-                Pending old = byKey.remove(ByteBuffer.wrap(m.key));
+            for (Pending p : made) {
+                // Removed first, not replaced: a re-scored key moves to the end, where its new time belongs.
+                Pending old = byKey.remove(p.key);
                 if (old != null) {
                     old.version.dropped(VersionQuality.SUPERSEDED);
                 }
-                byKey.put(ByteBuffer.wrap(m.key), m.pending);
+                byKey.put(p.key, p);
                 if (byKey.size() > capacity) {
                     Iterator<Pending> eldest = byKey.values().iterator();
                     eldest.next().version.dropped(VersionQuality.CAPACITY);
