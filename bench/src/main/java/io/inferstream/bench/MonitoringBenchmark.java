@@ -45,8 +45,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * producer writes one label per record during both runs, so the broker does the same work either way; only the
  * monitored run reads them. Prints the table the README quotes.
  *
- * <p>Run: {@code bin/bench monitoring [--records N] [--rounds R] [--only onnx,pmml] [--monitors labels,drift]}
- * ({@code --monitors}: which monitors the in-process rows measure). Thread safety: a program, on
+ * <p>Run: {@code bin/bench monitoring [--records N] [--rounds R] [--only onnx,pmml] [--monitors labels,drift]
+ * [--modes off,all]} ({@code --monitors}: which monitors the in-process rows measure; {@code --modes}: the engine runs,
+ * e.g. {@code off,metrics,drift,labels,all} to see each part's cost). Thread safety: a program, on
  * its main thread.
  */
 public final class MonitoringBenchmark {
@@ -58,7 +59,9 @@ public final class MonitoringBenchmark {
     private final List<String> monitors; // in process: which monitors to measure (labels, drift)
     private final List<BenchSubject> subjects;
     private final ModelRegistry registry = ModelRegistry.discover();
-    private final Map<String, double[]> best = new LinkedHashMap<>(); // subject -> {off, on}
+    private final Map<String, Map<String, Double>> best = new LinkedHashMap<>(); // subject -> mode -> records/s
+    /** Engine runs: "off", or the parts that are on, "+"-joined (metrics, drift, labels); "all" is every part. */
+    private final List<String> modes;
     private final Map<String, double[]> bestInProcess = new LinkedHashMap<>(); // subject -> {off, on}
     private final Map<String, Double> monitorNanos = new LinkedHashMap<>(); // subject -> CPU ns per record, least
     private int topics;
@@ -69,6 +72,7 @@ public final class MonitoringBenchmark {
         List<String> only = List.of(opts.getOrDefault("only", "onnx,pmml").split(","));
         subjects = BenchSubject.all().stream().filter(s -> only.contains(s.name)).toList();
         monitors = List.of(opts.getOrDefault("monitors", "labels,drift").split(","));
+        modes = List.of(opts.getOrDefault("modes", "off,all").split(","));
     }
 
     public static void main(String[] args) throws Exception {
@@ -106,11 +110,14 @@ public final class MonitoringBenchmark {
                 for (BenchSubject s : subjects) {
                     ModelSource source = s.maker.make(scratch);
                     // Alternate which goes first, so neither always meets a warmer JIT or a quieter machine.
-                    for (boolean on : round % 2 == 1 ? new boolean[] {false, true} : new boolean[] {true, false}) {
-                        double rate = drain(broker, s, source, inputs.get(s.name), on);
-                        best.computeIfAbsent(s.name, k -> new double[2])[on ? 1 : 0] =
-                                Math.max(best.get(s.name)[on ? 1 : 0], rate);
-                        System.out.printf("  %-10s monitoring %-3s %,10.0f records/s%n", s.name, on ? "on" : "off", rate);
+                    List<String> order = new ArrayList<>(modes);
+                    if (round % 2 == 0) {
+                        java.util.Collections.reverse(order);
+                    }
+                    for (String mode : order) {
+                        double rate = drain(broker, s, source, inputs.get(s.name), mode);
+                        best.computeIfAbsent(s.name, k -> new LinkedHashMap<>()).merge(mode, rate, Math::max);
+                        System.out.printf("  %-10s monitoring %-22s %,10.0f records/s%n", s.name, mode, rate);
                     }
                 }
             }
@@ -122,9 +129,23 @@ public final class MonitoringBenchmark {
         System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
         for (BenchSubject s : subjects) {
             double[] p = bestInProcess.get(s.name);
-            double[] b = best.get(s.name);
+            Map<String, Double> b = best.get(s.name);
             System.out.printf("| %s | %,.0f | %,.0f | %.3f | %.2f | %,.0f | %,.0f | %.3f |%n", s.description, p[0],
-                    p[1], p[1] / p[0], monitorNanos.get(s.name) / 1000, b[0], b[1], b[1] / b[0]);
+                    p[1], p[1] / p[0], monitorNanos.get(s.name) / 1000, b.get("off"), b.get("all"),
+                    b.get("all") / b.get("off"));
+        }
+        if (modes.size() > 2) {
+            System.out.println();
+            System.out.println("| model | " + String.join(" | ", modes) + " |");
+            System.out.println("|---|" + "---:|".repeat(modes.size()));
+            for (BenchSubject s : subjects) {
+                StringBuilder row = new StringBuilder("| " + s.description + " |");
+                for (String mode : modes) {
+                    row.append(String.format(" %,.0f (%.3f) |", best.get(s.name).get(mode),
+                            best.get(s.name).get(mode) / best.get(s.name).get("off")));
+                }
+                System.out.println(row);
+            }
         }
     }
 
@@ -214,8 +235,9 @@ public final class MonitoringBenchmark {
     }
 
     /** Drains the backlog with a new group; records/s from the moment the group has formed. */
-    private double drain(EmbeddedKafkaBroker broker, BenchSubject s, ModelSource source, String input, boolean on)
+    private double drain(EmbeddedKafkaBroker broker, BenchSubject s, ModelSource source, String input, String mode)
             throws Exception {
+        boolean all = "all".equals(mode);
         int n = recordsOf(s);
         String labels = "monitoring-labels-" + (++topics);
         broker.createTopic(labels, PARTITIONS);
@@ -224,9 +246,13 @@ public final class MonitoringBenchmark {
         if (BenchSubject.IMAGES.equals(s.payload)) {
             extra.put(EngineConfig.MODEL_CLASS_LABELS, "0,1,2,3,4,5,6,7,8,9");
         }
-        if (on) {
+        if (all || mode.contains("metrics")) {
             extra.put(EngineConfig.METRICS_PORT, 0);
+        }
+        if (all || mode.contains("labels")) {
             extra.put(EngineConfig.MONITOR_LABELS_TOPIC, labels);
+        }
+        if (all || mode.contains("drift")) {
             extra.put(EngineConfig.MONITOR_DRIFT_ENABLED, true);
         }
         Map<String, Object> props = BenchEngines.properties(broker, input, "monitoring-out-" + topics, PARTITIONS, extra);

@@ -76,7 +76,9 @@ public final class TrueLabel {
         }
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+            // Labels are short and almost always ASCII: skip the strict decoder (made per call) when they are.
+            text = isAscii(value) ? new String(value, StandardCharsets.ISO_8859_1).strip()
+                    : StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(value)).toString().strip();
         } catch (CharacterCodingException e) {
             throw new IllegalArgumentException("the label value is not UTF-8 text");
@@ -89,6 +91,15 @@ public final class TrueLabel {
             return fromJson(text);
         }
         return of(text);
+    }
+
+    private static boolean isAscii(byte[] value) {
+        for (byte b : value) {
+            if (b < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static TrueLabel fromJson(String text) {
