@@ -223,23 +223,17 @@ public final class InferenceEngine implements AutoCloseable {
                 // and overflowing it kills the JVM instead of throwing.
                 threads.add(new Thread(null, worker, name, WORKER_STACK_BYTES));
             }
+            if (monitor.labels().isPresent()) {
+                // Before the workers start: its position is fixed at the topic's end when they score anything.
+                labelReader = new LabelReader(ModelSources.kafkaClients(config), "inferstream-" + group + "-labels",
+                        config.getString(EngineConfig.MONITOR_LABELS_TOPIC), monitor.labels().get());
+            }
         } catch (RuntimeException e) {
             // Nothing has started yet: close every client made so far, so a failed start leaks nothing.
             workers.forEach(InferenceWorker::closeUnstarted);
             workers.clear();
             threads.clear();
             throw e;
-        }
-        if (monitor.labels().isPresent()) {
-            try {
-                labelReader = new LabelReader(ModelSources.kafkaClients(config), "inferstream-" + group + "-labels",
-                        config.getString(EngineConfig.MONITOR_LABELS_TOPIC), monitor.labels().get());
-            } catch (RuntimeException e) {
-                workers.forEach(InferenceWorker::closeUnstarted);
-                workers.clear();
-                threads.clear();
-                throw e;
-            }
         }
         threads.forEach(Thread::start);
         clusterWatch = new ClusterWatch(ModelSources.kafkaClients(config),
