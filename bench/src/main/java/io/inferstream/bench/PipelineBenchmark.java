@@ -76,9 +76,7 @@ public final class PipelineBenchmark {
         List<String> only = opts.containsKey("only") ? List.of(opts.get("only").split(",")) : null;
         this.subjects = BenchSubject.all().stream().filter(s -> only == null || only.contains(s.name)).toList();
         this.withStreams = Boolean.parseBoolean(opts.getOrDefault("streams", "true"));
-        pools.put(BenchSubject.IMAGES, BenchEngines.imageRecords(POOL));
-        pools.put(BenchSubject.TABULAR, tabularPayloads());
-        pools.put(BenchSubject.FLOATS, floatPayloads());
+        PAYLOADS.forEach(p -> pools.put(p, payloads(p)));
         recordsPerPayload.put(BenchSubject.IMAGES, records);
         // Small records move ~10× faster through Kafka: give them a backlog that lasts as long.
         recordsPerPayload.put(BenchSubject.TABULAR, records * 5);
@@ -91,6 +89,16 @@ public final class PipelineBenchmark {
             new PipelineBenchmark(opts).run(scratch.path());
         }
         System.exit(0);
+    }
+
+    /** @return the benchmark's pool of record values of a payload kind ({@link BenchSubject#IMAGES}, ...). */
+    static byte[][] payloads(String payload) {
+        switch (payload) {
+            case BenchSubject.IMAGES: return BenchEngines.imageRecords(POOL);
+            case BenchSubject.FLOATS: return floatPayloads();
+            case BenchSubject.TABULAR: return tabularPayloads();
+            default: throw new IllegalArgumentException("unknown payload " + payload);
+        }
     }
 
     private static byte[][] floatPayloads() {

@@ -77,6 +77,13 @@ public final class EngineConfig extends AbstractConfig {
     public static final String REMOTE_MAX_IN_FLIGHT = "remote.max.in.flight";
     public static final String REMOTE_BREAKER_FAILURES = "remote.breaker.failures";
     public static final String REMOTE_BREAKER_OPEN_MS = "remote.breaker.open.ms";
+    public static final String MONITOR_LABELS_TOPIC = "monitor.labels.topic";
+    public static final String MONITOR_WINDOW_MS = "monitor.window.ms";
+    public static final String MONITOR_PENDING_MAX = "monitor.pending.max";
+    public static final String MONITOR_DRIFT_ENABLED = "monitor.drift.enabled";
+    public static final String MONITOR_DRIFT_REFERENCE_RECORDS = "monitor.drift.reference.records";
+    public static final String MONITOR_DRIFT_REFERENCE_FILE = "monitor.drift.reference.file";
+    public static final String MONITOR_DRIFT_THRESHOLD = "monitor.drift.threshold";
     public static final String PROCESSING_GUARANTEE = "processing.guarantee";
     /** {@value}: offsets committed after every output of a batch is acknowledged (the default). */
     public static final String AT_LEAST_ONCE = "at_least_once";
@@ -238,7 +245,32 @@ public final class EngineConfig extends AbstractConfig {
                             + "calls fail at once without reaching the server (the engine holds its batches); after "
                             + "remote.breaker.open.ms one probe request goes through, and its success closes it.")
             .define(REMOTE_BREAKER_OPEN_MS, Type.LONG, 5_000L, ConfigDef.Range.between(1, 3_600_000), Importance.LOW,
-                    "With a remote model: how long the circuit breaker stays open before a probe request.");
+                    "With a remote model: how long the circuit breaker stays open before a probe request.")
+            .define(MONITOR_LABELS_TOPIC, Type.STRING, "", Importance.MEDIUM,
+                    "Topic of true labels, keyed like the input records; the value is the class label or the number "
+                    + "(plain text, or JSON: \"fraud\", 12.5, {\"label\": ...}). Each label is joined with the "
+                    + "prediction made for its key within monitor.window.ms, giving accuracy (classifiers) or MAE and "
+                    + "RMSE (regressors) per model version. Read by a consumer of its own, from the end of the topic "
+                    + "at start, without a group or commits. Empty: off.")
+            .define(MONITOR_WINDOW_MS, Type.LONG, 600_000L, ConfigDef.Range.between(1, 7L * 24 * 3_600_000),
+                    Importance.LOW, "How long a prediction waits for its label; after that it counts as expired.")
+            .define(MONITOR_PENDING_MAX, Type.INT, 200_000, ConfigDef.Range.between(1, 100_000_000), Importance.LOW,
+                    "Most predictions waiting for a label at once (about 200 bytes each plus the key); at the cap the "
+                    + "oldest is dropped and counted (inferstream_monitor_predictions_dropped_total, reason capacity).")
+            .define(MONITOR_DRIFT_ENABLED, Type.BOOLEAN, false, Importance.MEDIUM,
+                    "Measure drift: a population stability index (PSI) per numeric input feature, for the predicted "
+                    + "class distribution and for a regressor's value, per model version, against a reference "
+                    + "(gauge inferstream_drift_psi). On as well when monitor.drift.reference.file is set.")
+            .define(MONITOR_DRIFT_REFERENCE_RECORDS, Type.INT, 1000, ConfigDef.Range.between(10, 10_000_000),
+                    Importance.LOW, "Records of a version's start taken as its drift reference (its deciles are the "
+                    + "bins), and records per window compared with it afterwards.")
+            .define(MONITOR_DRIFT_REFERENCE_FILE, Type.STRING, "", Importance.LOW,
+                    "A drift reference for every version instead of each version's first records: JSON Lines, one "
+                    + "object per reference record mapping feature names (as the PSI gauge's feature tag names them) "
+                    + "to numbers, and predicted.class to a label.")
+            .define(MONITOR_DRIFT_THRESHOLD, Type.DOUBLE, 0.2, ConfigDef.Range.atLeast(0), Importance.LOW,
+                    "PSI above which a feature's drift is logged as a warning, once per crossing (0.2: the usual "
+                    + "threshold of a significant shift).");
 
     public EngineConfig(Map<?, ?> properties) {
         super(DEFINITION, rejectUnknownKeys(properties), false);

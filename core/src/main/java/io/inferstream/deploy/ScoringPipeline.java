@@ -1,6 +1,8 @@
 package io.inferstream.deploy;
 
 import io.inferstream.codec.JsonPredictionEncoder;
+import io.inferstream.data.Features;
+import io.inferstream.data.Prediction;
 import io.inferstream.engine.RecordScorer;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelFailureException;
@@ -34,14 +36,29 @@ public final class ScoringPipeline {
     public static final class Outcome {
         private final DeployedVersion version;
         private final byte[] prediction;
+        private final Features features;
+        private final Prediction predicted;
         private final String stage;
         private final Exception error;
 
-        Outcome(DeployedVersion version, byte[] prediction, String stage, Exception error) {
+        Outcome(DeployedVersion version, byte[] prediction, Features features, Prediction predicted, String stage,
+                Exception error) {
             this.version = version;
             this.prediction = prediction;
+            this.features = features;
+            this.predicted = predicted;
             this.stage = stage;
             this.error = error;
+        }
+
+        /** @return the decoded row that was scored, or null if rejected (monitoring reads it for input drift). */
+        public Features features() {
+            return features;
+        }
+
+        /** @return the model's prediction before encoding, or null if rejected (monitoring reads label or value). */
+        public Prediction predicted() {
+            return predicted;
         }
 
         /** @return true if the record was scored. */
@@ -199,8 +216,9 @@ public final class ScoringPipeline {
                 int i = indexes.get(j);
                 RecordScorer.Result r = results.get(j);
                 outcomes[i] = r.ok()
-                        ? new Outcome(version, encoder.encode(r.prediction(), version.info(), keys.get(i)), null, null)
-                        : new Outcome(version, null, r.stage(), r.error());
+                        ? new Outcome(version, encoder.encode(r.prediction(), version.info(), keys.get(i)),
+                                r.features(), r.prediction(), null, null)
+                        : new Outcome(version, null, null, null, r.stage(), r.error());
             }
         }
         offerSample(outcomes, values);

@@ -129,9 +129,19 @@ final class EngineObservability implements AutoCloseable {
         }
     }
 
-    /** Starts the HTTP endpoint. */
-    void serve(String host, int port, Supplier<Optional<String>> notReady) {
-        server = new MetricsServer(host, port, own, notReady);
+    /** @return where the engine's meters are registered (the caller's registry too, if one was given). */
+    MeterRegistry meters() {
+        return meters;
+    }
+
+    /**
+     * Starts the HTTP endpoint.
+     *
+     * @param monitor the engine's current model monitors, for the status page
+     */
+    void serve(String host, int port, Supplier<Optional<String>> notReady,
+            Supplier<io.inferstream.monitor.ModelMonitor> monitor) {
+        server = new MetricsServer(host, port, own, notReady, new StatusReport(metrics, own, monitor)::json);
     }
 
     /** @return the endpoint's port, if it is running. */

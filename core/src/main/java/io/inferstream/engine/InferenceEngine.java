@@ -11,6 +11,10 @@ import io.inferstream.deploy.TrafficSample;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelInfo;
 import io.inferstream.model.ModelLoadException;
+import io.inferstream.monitor.DriftMonitor;
+import io.inferstream.monitor.DriftReference;
+import io.inferstream.monitor.LabelJoin;
+import io.inferstream.monitor.ModelMonitor;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -82,6 +86,8 @@ public final class InferenceEngine implements AutoCloseable {
     private final EngineConfig config;
     private volatile DeploymentManager deployments; // volatile: read by the metrics endpoint's thread
     private volatile ClusterWatch clusterWatch;
+    private volatile ModelMonitor monitor = new ModelMonitor(null, null); // volatile: read by the status page
+    private LabelReader labelReader;
     private final List<InferenceWorker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final EngineObservability observability;
@@ -185,6 +191,7 @@ public final class InferenceEngine implements AutoCloseable {
                     + "instance fences it at once");
         }
         TopicFacts topics = checkTopics(shadowTopic);
+        monitor = new ModelMonitor(labelJoin(), driftMonitor());
         LOG.info("Serving {} with {} worker(s): {} -> {} (dead letters to {}), batches of up to {}",
                 deployments.peek().map(Deployment::describe).orElse("?"), workerCount,
                 config.getList(EngineConfig.INPUT_TOPICS), config.getString(EngineConfig.OUTPUT_TOPIC),
@@ -210,11 +217,16 @@ public final class InferenceEngine implements AutoCloseable {
                     throw e;
                 }
                 InferenceWorker worker = new InferenceWorker(name, consumer, producer, deployments, i, settings,
-                        metrics, host);
+                        metrics, host, monitor);
                 workers.add(worker);
                 // A large stack: native runtimes (ONNX Runtime, TensorFlow, ND4J) can need more than the 1 MB default,
                 // and overflowing it kills the JVM instead of throwing.
                 threads.add(new Thread(null, worker, name, WORKER_STACK_BYTES));
+            }
+            if (monitor.labels().isPresent()) {
+                // Before the workers start: its position is fixed at the topic's end when they score anything.
+                labelReader = new LabelReader(ModelSources.kafkaClients(config), "inferstream-" + group + "-labels",
+                        config.getString(EngineConfig.MONITOR_LABELS_TOPIC), monitor.labels().get());
             }
         } catch (RuntimeException e) {
             // Nothing has started yet: close every client made so far, so a failed start leaks nothing.
@@ -226,6 +238,33 @@ public final class InferenceEngine implements AutoCloseable {
         threads.forEach(Thread::start);
         clusterWatch = new ClusterWatch(ModelSources.kafkaClients(config),
                 String.join(",", config.getList(EngineConfig.BOOTSTRAP_SERVERS)), Duration.ofSeconds(3));
+    }
+
+    /** @return the label join, if monitor.labels.topic is set. */
+    private LabelJoin labelJoin() {
+        if (config.getString(EngineConfig.MONITOR_LABELS_TOPIC).isBlank()) {
+            return null;
+        }
+        return new LabelJoin(observability.meters(), config.getLong(EngineConfig.MONITOR_WINDOW_MS),
+                config.getInt(EngineConfig.MONITOR_PENDING_MAX), System::currentTimeMillis);
+    }
+
+    /** @return the drift monitor, if drift is on (monitor.drift.enabled, or a reference file). */
+    private DriftMonitor driftMonitor() {
+        String file = config.getString(EngineConfig.MONITOR_DRIFT_REFERENCE_FILE);
+        if (!config.getBoolean(EngineConfig.MONITOR_DRIFT_ENABLED) && file.isBlank()) {
+            return null;
+        }
+        DriftReference reference = null;
+        if (!file.isBlank()) {
+            try {
+                reference = DriftReference.read(java.nio.file.Path.of(file));
+            } catch (java.io.IOException | IllegalArgumentException e) {
+                throw new ConfigException(EngineConfig.MONITOR_DRIFT_REFERENCE_FILE, file, e.getMessage());
+            }
+        }
+        return new DriftMonitor(observability.meters(), config.getInt(EngineConfig.MONITOR_DRIFT_REFERENCE_RECORDS),
+                config.getDouble(EngineConfig.MONITOR_DRIFT_THRESHOLD), reference);
     }
 
     private DeploymentSettings deploymentSettings(int workerCount, boolean shadows) throws ModelLoadException {
@@ -279,6 +318,10 @@ public final class InferenceEngine implements AutoCloseable {
         if (shadowTopic != null) {
             topics.add(shadowTopic);
         }
+        String labels = config.getString(EngineConfig.MONITOR_LABELS_TOPIC);
+        if (!labels.isBlank()) {
+            topics.add(labels);
+        }
         try (Admin admin = Admin.create(adminConfig)) {
             Map<String, TopicDescription> found;
             try {
@@ -288,7 +331,7 @@ public final class InferenceEngine implements AutoCloseable {
                 if (e.getCause() instanceof UnknownTopicOrPartitionException) {
                     throw new ConfigException("Topic '" + firstMissing(admin, topics) + "' does not exist on "
                             + config.getList(EngineConfig.BOOTSTRAP_SERVERS) + "; create it first (input, output"
-                            + ", dead-letter and shadow topics are never auto-created by the engine)");
+                            + ", dead-letter, shadow and labels topics are never auto-created by the engine)");
                 }
                 throw new ConfigException("Cannot describe topics " + topics + ": " + e.getCause());
             }
@@ -441,7 +484,8 @@ public final class InferenceEngine implements AutoCloseable {
         Integer port = config.getInt(EngineConfig.METRICS_PORT);
         if (port != null) {
             try {
-                observability.serve(config.getString(EngineConfig.METRICS_HOST), port, this::notReady);
+                observability.serve(config.getString(EngineConfig.METRICS_HOST), port, this::notReady,
+                        () -> monitor);
             } catch (java.io.UncheckedIOException e) {
                 throw new ConfigException(EngineConfig.METRICS_PORT, port, e.getMessage());
             }
@@ -479,6 +523,11 @@ public final class InferenceEngine implements AutoCloseable {
     /** @return the port of the metrics.port endpoint (the one chosen, with metrics.port=0), if it runs. */
     public Optional<Integer> metricsPort() {
         return observability.port();
+    }
+
+    /** @return the model monitors (label join and drift), each present if configured. */
+    public ModelMonitor monitor() {
+        return monitor;
     }
 
     /** @return the live metrics. */
@@ -552,6 +601,9 @@ public final class InferenceEngine implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         synchronized (lock) {
+            if (labelReader != null) {
+                labelReader.close();
+            }
             if (deployments != null) {
                 deployments.close();
             }

@@ -6,6 +6,7 @@ import io.inferstream.deploy.DeploymentManager;
 import io.inferstream.deploy.ScoringPipeline;
 import io.inferstream.model.ModelFailureException;
 import io.inferstream.model.RetriableInferenceException;
+import io.inferstream.monitor.ModelMonitor;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
@@ -71,6 +72,7 @@ final class InferenceWorker implements Runnable {
     private final DeadLetterRecords deadLetters;
     private final EngineMetrics metrics;
     private final Host engine;
+    private final ModelMonitor monitor;
     /** Micrometer's view of the Kafka clients' own metrics (records-lag per partition, request rates, ...). */
     private final List<KafkaClientMetrics> clientMetrics = new ArrayList<>();
     /**
@@ -128,6 +130,16 @@ final class InferenceWorker implements Runnable {
      */
     InferenceWorker(String name, Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer,
             DeploymentManager deployments, int slot, WorkerSettings settings, EngineMetrics metrics, Host engine) {
+        this(name, consumer, producer, deployments, slot, settings, metrics, engine, new ModelMonitor(null, null));
+    }
+
+    /**
+     * @param monitor told of every scored batch (label join, drift), when it is active
+     */
+    InferenceWorker(String name, Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer,
+            DeploymentManager deployments, int slot, WorkerSettings settings, EngineMetrics metrics, Host engine,
+            ModelMonitor monitor) {
+        this.monitor = monitor;
         this.name = name;
         this.consumer = consumer;
         this.producer = producer;
@@ -225,6 +237,11 @@ final class InferenceWorker implements Runnable {
         ScoringPipeline.Result scored = scoreUntilAnswered(polled);
         if (scored == null) {
             return; // given up uncommitted: the engine is stopping, or every partition of the batch moved away
+        }
+        if (monitor.active()) {
+            List<byte[]> keys = new ArrayList<>(polled.size());
+            polled.forEach(r -> keys.add(r.key()));
+            monitor.onScored(keys, scored);
         }
 
         if (settings.transactional) {

@@ -19,14 +19,18 @@ import org.slf4j.LoggerFactory;
 /**
  * The engine's small HTTP endpoint ({@code metrics.port}): {@code GET /metrics} in Prometheus' text format,
  * {@code GET /health/live} (200 while the process runs) and {@code GET /health/ready} (200 when ready, else 503 with
- * a JSON reason), for Prometheus and Kubernetes probes. It runs on one daemon thread of its own, so a scrape never
- * touches a worker.
+ * a JSON reason), for Prometheus and Kubernetes probes; and a live status page, {@code GET /} (a page from the class
+ * path that plots {@code GET /status.json}, polled every second; no network beyond this endpoint). It runs on one
+ * daemon thread of its own, so a scrape never touches a worker.
  *
  * <p>Thread safety: thread-safe; {@link #close()} may be called from any thread.
  */
 final class MetricsServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MetricsServer.class);
     private static final String JSON = "application/json";
+
+    /** The status page: one self-contained file (inline script and SVG plots), read once. */
+    private static final String STATUS_PAGE = statusPage();
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -36,6 +40,12 @@ final class MetricsServer implements AutoCloseable {
      * @throws UncheckedIOException if the address cannot be bound (port taken, unknown host)
      */
     MetricsServer(String host, int port, PrometheusMeterRegistry registry, Supplier<Optional<String>> notReady) {
+        this(host, port, registry, notReady, () -> "{}");
+    }
+
+    /** @param status the status page's figures as JSON ({@link StatusReport}) */
+    MetricsServer(String host, int port, PrometheusMeterRegistry registry, Supplier<Optional<String>> notReady,
+            Supplier<String> status) {
         try {
             server = HttpServer.create(new InetSocketAddress(host, port), 16);
         } catch (IOException e) {
@@ -49,6 +59,8 @@ final class MetricsServer implements AutoCloseable {
         server.setExecutor(executor);
         server.createContext("/metrics", exchange -> respond(exchange, 200,
                 "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
+        server.createContext("/status.json", exchange -> respond(exchange, 200, JSON, status.get()));
+        server.createContext("/", exchange -> respond(exchange, 200, "text/html; charset=utf-8", STATUS_PAGE));
         server.createContext("/health/live", exchange -> respond(exchange, 200, JSON, "{\"status\":\"UP\"}"));
         server.createContext("/health/ready", exchange -> {
             Optional<String> reason = notReady.get();
@@ -59,7 +71,18 @@ final class MetricsServer implements AutoCloseable {
             }
         });
         server.start();
-        LOG.info("Metrics and health on http://{}:{}/ (/metrics, /health/live, /health/ready)", host, port());
+        LOG.info("Status page, metrics and health on http://{}:{}/ (/metrics, /health/live, /health/ready)", host, port());
+    }
+
+    private static String statusPage() {
+        try (java.io.InputStream in = MetricsServer.class.getResourceAsStream("status.html")) {
+            if (in == null) {
+                throw new IllegalStateException("status.html is missing from the class path (a broken build)");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** @return the port listened on (the one chosen, with metrics.port=0). */

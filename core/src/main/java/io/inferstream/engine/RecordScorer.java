@@ -27,14 +27,21 @@ public final class RecordScorer {
 
     /** One value's outcome. */
     public static final class Result {
+        private final Features features;
         private final Prediction prediction;
         private final String stage;
         private final Exception error;
 
-        private Result(Prediction prediction, String stage, Exception error) {
+        private Result(Features features, Prediction prediction, String stage, Exception error) {
+            this.features = features;
             this.prediction = prediction;
             this.stage = stage;
             this.error = error;
+        }
+
+        /** @return the decoded row that was scored (for monitoring: drift of the inputs), or null if rejected. */
+        public Features features() {
+            return features;
         }
 
         /** @return true if the value was scored. */
@@ -110,9 +117,9 @@ public final class RecordScorer {
                 rows.add(decoder.decode(value));
                 decodedIndex.add(i);
             } catch (MalformedRecordException e) {
-                results[i] = new Result(null, DeadLetterHeaders.STAGE_DECODE, e);
+                results[i] = new Result(null, null, DeadLetterHeaders.STAGE_DECODE, e);
             } catch (InvalidInputException e) {
-                results[i] = new Result(null, DeadLetterHeaders.STAGE_VALIDATE, e);
+                results[i] = new Result(null, null, DeadLetterHeaders.STAGE_VALIDATE, e);
             }
         }
         for (int from = 0; from < rows.size(); from += maxBatchSize) {
@@ -121,8 +128,8 @@ public final class RecordScorer {
             for (int j = 0; j < outcomes.size(); j++) {
                 BatchScorer.Outcome o = outcomes.get(j);
                 results[decodedIndex.get(from + j)] = o.prediction != null
-                        ? new Result(o.prediction, null, null)
-                        : new Result(null, DeadLetterHeaders.STAGE_PREDICT, o.error);
+                        ? new Result(rows.get(from + j), o.prediction, null, null)
+                        : new Result(null, null, DeadLetterHeaders.STAGE_PREDICT, o.error);
             }
         }
         return List.of(results);

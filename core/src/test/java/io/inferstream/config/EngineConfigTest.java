@@ -107,6 +107,25 @@ class EngineConfigTest {
     }
 
     @Test
+    void monitoringIsOffByDefaultWithSaneWindowsAndValidatedValues() {
+        EngineConfig defaults = new EngineConfig(minimal());
+        assertEquals("", defaults.getString(EngineConfig.MONITOR_LABELS_TOPIC));
+        assertEquals(600_000L, defaults.getLong(EngineConfig.MONITOR_WINDOW_MS));
+        assertEquals(200_000, defaults.getInt(EngineConfig.MONITOR_PENDING_MAX));
+        assertEquals(false, defaults.getBoolean(EngineConfig.MONITOR_DRIFT_ENABLED));
+        assertEquals(1000, defaults.getInt(EngineConfig.MONITOR_DRIFT_REFERENCE_RECORDS));
+        assertEquals(0.2, defaults.getDouble(EngineConfig.MONITOR_DRIFT_THRESHOLD));
+        for (String[] bad : new String[][] {{EngineConfig.MONITOR_WINDOW_MS, "0"},
+                {EngineConfig.MONITOR_PENDING_MAX, "0"}, {EngineConfig.MONITOR_DRIFT_REFERENCE_RECORDS, "5"},
+                {EngineConfig.MONITOR_DRIFT_THRESHOLD, "-0.1"}}) {
+            Map<String, Object> p = minimal();
+            p.put(bad[0], bad[1]);
+            ConfigException e = assertThrows(ConfigException.class, () -> new EngineConfig(p));
+            assertTrue(e.getMessage().contains(bad[0]), e.getMessage());
+        }
+    }
+
+    @Test
     void markdownReferenceListsEveryKey() {
         String table = EngineConfig.toMarkdownTable();
         for (String key : EngineConfig.definition().names()) {

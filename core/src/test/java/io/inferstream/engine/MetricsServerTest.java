@@ -42,7 +42,12 @@ class MetricsServerTest {
             assertEquals(200, send(port, "GET", "/health/ready").statusCode());
 
             assertEquals(404, send(port, "GET", "/metricsx").statusCode());
-            assertEquals(404, send(port, "GET", "/").statusCode());
+            assertEquals(404, send(port, "GET", "/nothing").statusCode());
+            HttpResponse<String> page = send(port, "GET", "/");
+            assertEquals(200, page.statusCode(), "the status page");
+            assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
+            assertTrue(page.body().contains("fetch(\"status.json\"") && !page.body().contains("http://")
+                    && !page.body().contains("https://"), "plots from status.json, nothing from the network");
             assertEquals(405, send(port, "POST", "/metrics").statusCode());
             assertEquals(200, send(port, "HEAD", "/metrics").statusCode());
         }

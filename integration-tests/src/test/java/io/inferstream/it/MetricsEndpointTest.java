@@ -199,7 +199,7 @@ class MetricsEndpointTest extends LifecycleTestSupport {
         }
     }
 
-    private static void awaitReady(int port) throws InterruptedException {
+    static void awaitReady(int port) throws InterruptedException {
         String[] last = {""};
         await(() -> {
             try {
@@ -212,7 +212,7 @@ class MetricsEndpointTest extends LifecycleTestSupport {
         }, 60_000, () -> "never ready: " + last[0]);
     }
 
-    private static HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
+    static HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
     }
