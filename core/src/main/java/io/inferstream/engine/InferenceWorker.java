@@ -16,7 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.Collection;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -27,6 +27,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Headers;
@@ -40,12 +41,8 @@ import org.slf4j.LoggerFactory;
  * <p>Each poll is one micro-batch, scored by the {@link ScoringPipeline} against the deployment snapshot current when
  * the batch starts (so a swap never splits a batch): records are decoded, routed to a version, the good ones scored
  * in as few model calls as the batch size allows, and every record is written as a prediction or a dead letter in
- * poll order (so per-partition order holds); shadow predictions go to the shadow topic. A batch's offsets are committed
- * only after the producer has acknowledged every one of its writes and every earlier batch's: at-least-once, and
- * nothing is lost. Under at-least-once the worker does not wait for those acknowledgements before polling the next
- * batch ({@link PendingCommits}); it commits asynchronously what has been acknowledged, and synchronously before its
- * partitions move and when it stops. Under exactly-once each batch is one transaction, committed before the next poll.
- * A model-wide failure or a failed write ends the loop without committing that batch (or any later one).
+ * poll order (so per-partition order holds); shadow predictions go to the shadow topic. Offsets are committed only after the producer has acknowledged every one of those writes: at-least-once,
+ * and nothing is lost. A model-wide failure or a failed write ends the loop without committing that batch.
  *
  * <p>A model that cannot answer now ({@link RetriableInferenceException}) does not end the loop: the worker holds the
  * batch, pauses its partitions and keeps polling (paused partitions return nothing, but each poll keeps the member in
@@ -58,10 +55,6 @@ import org.slf4j.LoggerFactory;
  */
 final class InferenceWorker implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(InferenceWorker.class);
-    /** How long partitions being revoked wait for the outputs already sent: within the rebalance's own timeout. */
-    private static final Duration REVOCATION_SETTLE = Duration.ofSeconds(30);
-    /** How long a stopping worker waits for the outputs already sent, as long as it waits to close each client. */
-    private static final Duration CLOSE_SETTLE = Duration.ofSeconds(10);
 
     private final String name;
     private final Consumer<byte[], byte[]> consumer;
@@ -80,8 +73,6 @@ final class InferenceWorker implements Runnable {
      * thread) removes the records of revoked partitions from it and pauses newly assigned partitions.
      */
     private List<ConsumerRecord<byte[], byte[]>> held;
-    /** Sent batches whose offsets wait for the producer's acknowledgements (at-least-once only). */
-    private final PendingCommits pending = new PendingCommits();
 
     /** What a worker needs from the engine that runs it. */
     interface Host {
@@ -174,14 +165,11 @@ final class InferenceWorker implements Runnable {
                 producer.initTransactions();
             }
             consumer.subscribe(settings.inputTopics, new ConsumerRebalanceListener() {
-                // Before partitions move, the outputs already sent are awaited and their offsets committed, so the
-                // new owner starts after them. A batch held for a retry gives up the records of partitions it no
-                // longer owns.
+                // Batches are committed before the next poll, so nothing is in flight when partitions move, except a
+                // batch held for a retry: it gives up the records of partitions it no longer owns.
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                     metrics.assignedPartitionsCounter().addAndGet(-partitions.size());
-                    settlePending(REVOCATION_SETTLE);
-                    pending.forget(partitions);
                     dropHeld(partitions);
                 }
 
@@ -198,7 +186,6 @@ final class InferenceWorker implements Runnable {
                 @Override
                 public void onPartitionsLost(Collection<TopicPartition> partitions) {
                     metrics.assignedPartitionsCounter().addAndGet(-partitions.size());
-                    pending.forget(partitions); // too late to commit them: their new owner reads them again
                     dropHeld(partitions);
                 }
             });
@@ -209,14 +196,11 @@ final class InferenceWorker implements Runnable {
                 } catch (WakeupException e) {
                     continue;
                 }
-                commitAcknowledged();
                 if (!records.isEmpty()) {
                     processAndCommit(records);
                 }
             }
-            settlePending(CLOSE_SETTLE);
         } catch (ModelFailureException e) {
-            settleQuietly(); // the batches before the failing one were written: commit them
             LOG.error("{}: the model failed, stopping without committing the current batch; its records will be "
                     + "consumed again after a restart: {}", name, e.getMessage(), e);
             engine.fail(e);
@@ -247,41 +231,40 @@ final class InferenceWorker implements Runnable {
         if (settings.transactional) {
             producer.beginTransaction();
         }
-        PendingCommits.Batch batch = pending.open(offsetsAfter(polled));
+        AtomicReference<Exception> sendFailure = new AtomicReference<>();
         for (int i = 0; i < polled.size(); i++) {
             ConsumerRecord<byte[], byte[]> in = polled.get(i);
             ScoringPipeline.Outcome outcome = scored.outcomes().get(i);
             if (!outcome.ok()) {
-                sendDeadLetter(in, outcome.version(), outcome.stage(), outcome.error(), batch);
+                sendDeadLetter(in, outcome.version(), outcome.stage(), outcome.error(), sendFailure);
             } else if (tooLargeForOutput(in, outcome)) {
                 // A prediction the output topic would refuse would fail the batch on every retry: dead-letter it.
                 sendDeadLetter(in, outcome.version(), DeadLetterHeaders.STAGE_OUTPUT, new IllegalStateException(
                         "the prediction is " + outcome.prediction().length + " bytes, more than the output topic "
                         + settings.outputTopic + " accepts (" + settings.outputMaxBytes + " bytes with headers)"),
-                        batch);
+                        sendFailure);
             } else {
-                sendPrediction(in, outcome, polledAtNanos, batch);
+                sendPrediction(in, outcome, polledAtNanos, sendFailure);
             }
         }
         for (ScoringPipeline.ShadowOutcome shadow : scored.shadows()) {
-            sendShadow(polled.get(shadow.index()), shadow, batch);
+            sendShadow(polled.get(shadow.index()), shadow, sendFailure);
         }
-        batch.sealed();
-        if (settings.transactional) {
-            producer.flush();
-            Map<TopicPartition, OffsetAndMetadata> offsets;
-            try {
-                offsets = pending.takeAcknowledged(); // this batch's alone: each transaction ends before the next poll
-            } catch (PendingCommits.FailedWriteException e) {
+        producer.flush();
+        if (sendFailure.get() != null) {
+            if (settings.transactional) {
                 producer.abortTransaction();
-                throw e;
             }
+            throw new KafkaException("a prediction or dead letter could not be written, so the batch is not "
+                    + "committed: " + sendFailure.get(), sendFailure.get());
+        }
+        if (settings.transactional) {
             // Outputs and offsets commit or abort together: read_committed readers see each outcome once.
-            producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+            producer.sendOffsetsToTransaction(offsetsAfter(polled), consumer.groupMetadata());
             producer.commitTransaction();
             metrics.countCommit();
         } else {
-            commitAcknowledged(); // usually earlier batches': this one's writes are still on their way
+            commit(polled);
         }
         metrics.countBatch(polled.size());
     }
@@ -374,7 +357,6 @@ final class InferenceWorker implements Runnable {
             } catch (WakeupException e) {
                 continue; // close() or another worker's failure: the loop checks isStopping
             }
-            commitAcknowledged(); // batches sent before the hold still commit as their writes complete
             if (!records.isEmpty()) {
                 rewind(records);
             }
@@ -413,35 +395,35 @@ final class InferenceWorker implements Runnable {
     }
 
     private void sendPrediction(ConsumerRecord<byte[], byte[]> in, ScoringPipeline.Outcome outcome, long polledAtNanos,
-            PendingCommits.Batch batch) {
+            AtomicReference<Exception> failure) {
         DeployedVersion version = outcome.version();
         ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(settings.outputTopic, outputPartition(in), in.key(),
                 outcome.prediction(), modelHeaders(version));
         long timestamp = in.timestamp();
         String modelName = version.info().name();
         String versionName = version.info().version();
-        batch.sending();
         producer.send(out, (meta, e) -> {
-            if (e == null) {
-                // Clock skew between the record's producer and this machine must not give a negative latency.
-                metrics.countPrediction(modelName, versionName, System.nanoTime() - polledAtNanos,
-                        timestamp > 0 ? Math.max(0, System.currentTimeMillis() - timestamp) : -1);
+            if (e != null) {
+                failure.compareAndSet(null, e);
+                return;
             }
-            batch.acknowledged(e); // last: once counted down, the batch may be committed
+            // Clock skew between the record's producer and this machine must not give a negative latency.
+            metrics.countPrediction(modelName, versionName, System.nanoTime() - polledAtNanos,
+                    timestamp > 0 ? Math.max(0, System.currentTimeMillis() - timestamp) : -1);
         });
     }
 
     /** Shadow predictions follow the output's partitioning, so a shadow topic lines up with the output topic. */
     private void sendShadow(ConsumerRecord<byte[], byte[]> in, ScoringPipeline.ShadowOutcome shadow,
-            PendingCommits.Batch batch) {
-        batch.sending();
+            AtomicReference<Exception> failure) {
         producer.send(new ProducerRecord<>(settings.shadowTopic, outputPartition(in), in.key(), shadow.prediction(),
                 modelHeaders(shadow.version())), (meta, e) -> {
-                    if (e == null) {
+                    if (e != null) {
+                        failure.compareAndSet(null, e);
+                    } else {
                         metrics.countShadowPrediction(shadow.version().info().name(),
                                 shadow.version().info().version());
                     }
-                    batch.acknowledged(e);
                 });
     }
 
@@ -464,19 +446,19 @@ final class InferenceWorker implements Runnable {
     }
 
     private void sendDeadLetter(ConsumerRecord<byte[], byte[]> in, DeployedVersion version, String stage,
-            Exception error, PendingCommits.Batch batch) {
+            Exception error, AtomicReference<Exception> failure) {
         if (LOG.isDebugEnabled()) {
             LOG.debug("{}: {}-{}@{} to the dead-letter topic at stage {}: {}", name, in.topic(), in.partition(),
                     in.offset(), stage, error.getMessage());
         }
         String modelName = version.info().name();
         String versionName = version.info().version();
-        batch.sending();
         producer.send(deadLetters.of(in, stage, error, version.nameHeader(), version.versionHeader()), (meta, e) -> {
-            if (e == null) {
+            if (e != null) {
+                failure.compareAndSet(null, e);
+            } else {
                 metrics.countDeadLetter(modelName, versionName, stage);
             }
-            batch.acknowledged(e);
         });
     }
 
@@ -490,64 +472,8 @@ final class InferenceWorker implements Runnable {
         return offsets;
     }
 
-    /**
-     * Commits, without waiting, the offsets of the batches whose writes have all been acknowledged.
-     *
-     * @throws PendingCommits.FailedWriteException if a write failed (after committing the batches before it)
-     */
-    private void commitAcknowledged() {
-        Map<TopicPartition, OffsetAndMetadata> offsets = takeAcknowledged();
-        if (!offsets.isEmpty()) {
-            // A failed asynchronous commit needs no retry: the next one (or the synchronous one when partitions
-            // move or the worker stops) covers the same offsets; until then a restart re-reads them (at-least-once).
-            consumer.commitAsync(offsets, (committed, e) -> {
-                if (e == null) {
-                    metrics.countCommit();
-                } else {
-                    LOG.debug("{}: an asynchronous commit failed, a later one covers it: {}", name, e.toString());
-                }
-            });
-        }
-    }
-
-    /**
-     * Waits up to {@code max} for the writes of the batches sent so far, then commits synchronously what they cover:
-     * before partitions move and when the worker stops. Writes still unanswered at the deadline stay uncommitted
-     * (read again by the next owner or after a restart).
-     */
-    private void settlePending(Duration max) {
-        long deadline = System.nanoTime() + max.toNanos();
-        while (!pending.allComplete() && System.nanoTime() < deadline) {
-            LockSupport.parkNanos(1_000_000); // acknowledgements arrive on the producer's thread
-        }
-        commitNow(takeAcknowledged());
-    }
-
-    /**
-     * @return the offsets the acknowledged batches cover
-     * @throws PendingCommits.FailedWriteException if a write failed, after committing the batches before it
-     */
-    private Map<TopicPartition, OffsetAndMetadata> takeAcknowledged() {
-        try {
-            return pending.takeAcknowledged();
-        } catch (PendingCommits.FailedWriteException e) {
-            commitNow(e.committable());
-            throw e;
-        }
-    }
-
-    private void settleQuietly() {
-        try {
-            settlePending(CLOSE_SETTLE);
-        } catch (RuntimeException e) {
-            LOG.warn("{}: committing the batches written before the failure: {}", name, e.toString());
-        }
-    }
-
-    private void commitNow(Map<TopicPartition, OffsetAndMetadata> offsets) {
-        if (offsets.isEmpty()) {
-            return;
-        }
+    private void commit(List<ConsumerRecord<byte[], byte[]>> polled) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = offsetsAfter(polled);
         while (true) {
             try {
                 consumer.commitSync(offsets);
