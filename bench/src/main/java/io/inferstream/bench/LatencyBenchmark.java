@@ -17,7 +17,12 @@ import java.util.Map;
  * records produced at a fixed 50% of that rate, and produce-to-prediction latency (p50/p99/max) read back from the
  * output topic, with the default (throughput) settings and with the latency settings the README recommends.
  *
- * <p>Run: {@code bin/bench latency [--seconds S] [--load 0.5]}. Thread safety: a program, on its main thread.
+ * <p>An unreported open-loop run comes first: whichever setting ran first used to pay for the JIT and the clients'
+ * warm-up (its p99 several times the same setting's later in the run). The settings then alternate for
+ * {@code --rounds} rounds, each row printed with its round, so a row can be compared with its neighbours.
+ *
+ * <p>Run: {@code bin/bench latency [--seconds S] [--load 0.5] [--rounds 2]}. Thread safety: a program, on its main
+ * thread.
  */
 public final class LatencyBenchmark {
     private static final int PARTITIONS = 4;
@@ -28,6 +33,7 @@ public final class LatencyBenchmark {
     public static void main(String[] args) throws Exception {
         Map<String, String> opts = BenchEngines.options(args);
         int seconds = Integer.parseInt(opts.getOrDefault("seconds", "20"));
+        int rounds = Integer.parseInt(opts.getOrDefault("rounds", "2"));
         double load = Double.parseDouble(opts.getOrDefault("load", "0.5"));
         DenseNetwork network = DenseNetwork.mnistSized();
         byte[][] pool = BenchEngines.imageRecords(256);
@@ -60,40 +66,70 @@ public final class LatencyBenchmark {
             double rate = max * load;
             System.out.printf("%nEngine maximum on a backlog: %,.0f records/s; open loop at %.0f%% of it, %,.0f records/s, "
                     + "for %d s%n%n", max, load * 100, rate, seconds);
-            System.out.println("| settings | p50 ms | p99 ms | max ms | records |");
-            System.out.println("|---|---:|---:|---:|---:|");
-            for (Map.Entry<String, Map<String, Object>> s : settings.entrySet()) {
-                String input = "latency-in-" + (++run);
-                broker.createTopic(input, PARTITIONS);
-                Map<String, Object> props = properties(broker, input, run, s.getValue());
-                int n = (int) (rate * seconds);
-                try (InferenceEngine engine = InferenceEngine.start(new EngineConfig(props),
-                        () -> registry.load(model, "onnx", Map.of()))) {
-                    while (engine.metrics().assignedPartitions() < PARTITIONS) {
-                        Thread.sleep(5);
-                    }
-                    TimedRecords.produce(broker.bootstrapServers(), input, pool, n, 0, rate);
-                    while (engine.metrics().predictionsOut() < n) {
-                        Thread.sleep(5);
-                    }
+            OpenLoop openLoop = new OpenLoop(broker, registry, model, pool, rate, seconds);
+            openLoop.latencies("latency-warmup", settings.values().iterator().next()); // not reported: see above
+            System.out.println("| settings | round | p50 ms | p99 ms | max ms | records |");
+            System.out.println("|---|---:|---:|---:|---:|---:|");
+            for (int round = 1; round <= rounds; round++) {
+                for (Map.Entry<String, Map<String, Object>> s : settings.entrySet()) {
+                    List<Long> latencies = openLoop.latencies("latency-" + (++run), s.getValue());
+                    System.out.println(TimedRecords.row(s.getKey() + " | " + round, latencies));
                 }
-                List<Long> latencies = new ArrayList<>();
-                // The first 2 s warm the JIT and the clients; the open-loop figures are the steady state after it.
-                long steady = Long.MAX_VALUE;
-                List<long[]> all = TimedRecords.latencies(broker, (String) props.get(EngineConfig.OUTPUT_TOPIC),
-                        PARTITIONS, n);
-                for (long[] r : all) {
-                    steady = Math.min(steady, r[0]);
-                }
-                for (long[] r : all) {
-                    if (r[0] >= steady + 2_000) {
-                        latencies.add(r[1]);
-                    }
-                }
-                System.out.println(TimedRecords.row(s.getKey(), latencies));
             }
         }
         System.exit(0);
+    }
+
+    /** One open-loop run per call: a fresh input topic and engine, records at the fixed rate, latencies read back. */
+    private static final class OpenLoop {
+        private final EmbeddedKafkaBroker broker;
+        private final ModelRegistry registry;
+        private final ModelSource model;
+        private final byte[][] pool;
+        private final double rate;
+        private final int seconds;
+
+        OpenLoop(EmbeddedKafkaBroker broker, ModelRegistry registry, ModelSource model, byte[][] pool, double rate,
+                int seconds) {
+            this.broker = broker;
+            this.registry = registry;
+            this.model = model;
+            this.pool = pool;
+            this.rate = rate;
+            this.seconds = seconds;
+        }
+
+        /** @return the steady-state latencies (ms) of one run with these engine settings */
+        List<Long> latencies(String name, Map<String, Object> settings) throws Exception {
+            String input = name + "-in";
+            broker.createTopic(input, PARTITIONS);
+            Map<String, Object> props = BenchEngines.properties(broker, input, name + "-out", PARTITIONS, settings);
+            int n = (int) (rate * seconds);
+            try (InferenceEngine engine = InferenceEngine.start(new EngineConfig(props),
+                    () -> registry.load(model, "onnx", Map.of()))) {
+                while (engine.metrics().assignedPartitions() < PARTITIONS) {
+                    Thread.sleep(5);
+                }
+                TimedRecords.produce(broker.bootstrapServers(), input, pool, n, 0, rate);
+                while (engine.metrics().predictionsOut() < n) {
+                    Thread.sleep(5);
+                }
+            }
+            List<Long> latencies = new ArrayList<>();
+            // The first 2 s warm the run's clients; the open-loop figures are the steady state after it.
+            long steady = Long.MAX_VALUE;
+            List<long[]> all = TimedRecords.latencies(broker, (String) props.get(EngineConfig.OUTPUT_TOPIC),
+                    PARTITIONS, n);
+            for (long[] r : all) {
+                steady = Math.min(steady, r[0]);
+            }
+            for (long[] r : all) {
+                if (r[0] >= steady + 2_000) {
+                    latencies.add(r[1]);
+                }
+            }
+            return latencies;
+        }
     }
 
     private static Map<String, Object> properties(EmbeddedKafkaBroker broker, String input, int run,
