@@ -229,6 +229,17 @@ public final class EngineMetrics {
         return bound;
     }
 
+    /**
+     * Registers a model's own meters (a {@link io.micrometer.core.instrument.binder.MeterBinder}, e.g. a remote
+     * model's retries, requests and circuit breaker) on this engine's registry. Binding the same model again (one
+     * call per worker) finds its meters already registered.
+     */
+    void bindModel(io.inferstream.model.Model model) {
+        if (model instanceof io.micrometer.core.instrument.binder.MeterBinder) {
+            ((io.micrometer.core.instrument.binder.MeterBinder) model).bindTo(meters);
+        }
+    }
+
     /** @return the refresh interval for {@link #bindClient}'s binders. */
     static Duration clientMetricsRefresh() {
         return CLIENT_METRICS_REFRESH;

@@ -136,7 +136,10 @@ final class InferenceWorker implements Runnable {
         this.producer = producer;
         this.deployments = deployments;
         this.pipeline = new ScoringPipeline(slot, settings.maxBatchSize, settings.maxRecordBytes, deployments.traffic(),
-                model -> new TimedModel(model, metrics.modelCallTimer(model.info().name(), model.info().version())));
+                model -> {
+                    metrics.bindModel(model); // a remote model's retries and breaker join the engine's meters
+                    return new TimedModel(model, metrics.modelCallTimer(model.info().name(), model.info().version()));
+                });
         this.settings = settings;
         this.deadLetters = new DeadLetterRecords(settings.deadLetterTopic, settings.deadLetterMaxBytes);
         this.metrics = metrics;

@@ -43,8 +43,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Meters ({@link MeterBinder}): {@value #RETRIES} (attempts repeated after a transient failure),
  * {@value #REQUESTS} (attempts sent) and {@value #BREAKER_OPEN} (1 while the breaker is open), tagged with the model
- * and endpoint; bind them to a registry with {@link #bindTo}. The engine does not bind them by itself: it sees the
- * model through wrappers (renaming, class labels); its own {@code inferstream.model.retries} counts held batches.
+ * and endpoint. The engine binds them to its own registry (through its wrappers: renaming, class labels); an
+ * application hosting the model elsewhere binds them with {@link #bindTo}. The engine's own
+ * {@code inferstream.model.retries} counts held batches.
  *
  * <p>Thread safety: thread-safe ({@link ModelInfo#threadSafe()} is true): the engine's workers share one instance,
  * so the in-flight bound and the breaker see the whole engine's traffic to the server.

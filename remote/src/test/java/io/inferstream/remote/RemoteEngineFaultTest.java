@@ -13,6 +13,8 @@ import io.inferstream.model.ModelRegistry;
 import io.inferstream.testkit.contract.PredictionJson;
 import io.inferstream.testkit.kafka.EmbeddedKafkaExtension;
 import io.inferstream.testkit.kafka.KafkaRecords;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -95,8 +97,9 @@ class RemoteEngineFaultTest {
         p.put(EngineConfig.RETRY_BACKOFF_MAX_MS, 500L);
         server.stallMs = 1_200;
         EngineConfig config = new EngineConfig(p);
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
         try (InferenceEngine engine = InferenceEngine.start(config,
-                ModelSources.fromConfig(config, ModelRegistry.discover(), Path.of(".")))) {
+                ModelSources.fromConfig(config, ModelRegistry.discover(), Path.of(".")), meters)) {
             EngineMetrics m = engine.metrics();
             assertEquals("scale", engine.modelInfo().name());
             produce(in, PER_PHASE);
@@ -135,6 +138,12 @@ class RemoteEngineFaultTest {
             assertEquals(EngineState.RUNNING, engine.state(), "never restarted");
             assertEquals(produced, m.predictionsOut() + m.deadLetters(), "records in == predictions + dead letters");
             assertEquals(refusedProduced, m.deadLetters(), "only the records the server refused");
+            // The client's own meters reach the engine's registry through the engine's model wrappers.
+            FunctionCounter clientRetries = meters.find(RemoteModel.RETRIES).functionCounter();
+            FunctionCounter requests = meters.find(RemoteModel.REQUESTS).functionCounter();
+            assertTrue(clientRetries != null && clientRetries.count() > 0, "client retries bound: " + clientRetries);
+            assertTrue(requests.count() > clientRetries.count(), "requests " + requests.count());
+            assertTrue(meters.find(RemoteModel.BREAKER_OPEN).gauge() != null, "breaker gauge bound");
         } finally {
             server.close();
         }
