@@ -3,12 +3,12 @@ package io.inferstream.bench;
 import io.inferstream.config.EngineConfig;
 import io.inferstream.engine.EngineMetrics;
 import io.inferstream.engine.InferenceEngine;
+import io.inferstream.engine.ModelProvider;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
 import io.inferstream.testkit.fixtures.DenseNetwork;
 import io.inferstream.testkit.kafka.EmbeddedKafkaBroker;
 import io.inferstream.testkit.onnx.OnnxModelWriter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -66,70 +66,21 @@ public final class LatencyBenchmark {
             double rate = max * load;
             System.out.printf("%nEngine maximum on a backlog: %,.0f records/s; open loop at %.0f%% of it, %,.0f records/s, "
                     + "for %d s%n%n", max, load * 100, rate, seconds);
-            OpenLoop openLoop = new OpenLoop(broker, registry, model, pool, rate, seconds);
-            openLoop.latencies("latency-warmup", settings.values().iterator().next()); // not reported: see above
+            ModelProvider provider = () -> registry.load(model, "onnx", Map.of());
+            // Not reported: see above.
+            TimedRecords.openLoop(broker, "latency-warmup", PARTITIONS, settings.values().iterator().next(), provider,
+                    pool, rate, seconds);
             System.out.println("| settings | round | p50 ms | p99 ms | max ms | records |");
             System.out.println("|---|---:|---:|---:|---:|---:|");
             for (int round = 1; round <= rounds; round++) {
                 for (Map.Entry<String, Map<String, Object>> s : settings.entrySet()) {
-                    List<Long> latencies = openLoop.latencies("latency-" + (++run), s.getValue());
+                    List<Long> latencies = TimedRecords.openLoop(broker, "latency-" + (++run), PARTITIONS, s.getValue(),
+                            provider, pool, rate, seconds);
                     System.out.println(TimedRecords.row(s.getKey() + " | " + round, latencies));
                 }
             }
         }
         System.exit(0);
-    }
-
-    /** One open-loop run per call: a fresh input topic and engine, records at the fixed rate, latencies read back. */
-    private static final class OpenLoop {
-        private final EmbeddedKafkaBroker broker;
-        private final ModelRegistry registry;
-        private final ModelSource model;
-        private final byte[][] pool;
-        private final double rate;
-        private final int seconds;
-
-        OpenLoop(EmbeddedKafkaBroker broker, ModelRegistry registry, ModelSource model, byte[][] pool, double rate,
-                int seconds) {
-            this.broker = broker;
-            this.registry = registry;
-            this.model = model;
-            this.pool = pool;
-            this.rate = rate;
-            this.seconds = seconds;
-        }
-
-        /** @return the steady-state latencies (ms) of one run with these engine settings */
-        List<Long> latencies(String name, Map<String, Object> settings) throws Exception {
-            String input = name + "-in";
-            broker.createTopic(input, PARTITIONS);
-            Map<String, Object> props = BenchEngines.properties(broker, input, name + "-out", PARTITIONS, settings);
-            int n = (int) (rate * seconds);
-            try (InferenceEngine engine = InferenceEngine.start(new EngineConfig(props),
-                    () -> registry.load(model, "onnx", Map.of()))) {
-                while (engine.metrics().assignedPartitions() < PARTITIONS) {
-                    Thread.sleep(5);
-                }
-                TimedRecords.produce(broker.bootstrapServers(), input, pool, n, 0, rate);
-                while (engine.metrics().predictionsOut() < n) {
-                    Thread.sleep(5);
-                }
-            }
-            List<Long> latencies = new ArrayList<>();
-            // The first 2 s warm the run's clients; the open-loop figures are the steady state after it.
-            long steady = Long.MAX_VALUE;
-            List<long[]> all = TimedRecords.latencies(broker, (String) props.get(EngineConfig.OUTPUT_TOPIC),
-                    PARTITIONS, n);
-            for (long[] r : all) {
-                steady = Math.min(steady, r[0]);
-            }
-            for (long[] r : all) {
-                if (r[0] >= steady + 2_000) {
-                    latencies.add(r[1]);
-                }
-            }
-            return latencies;
-        }
     }
 
     private static Map<String, Object> properties(EmbeddedKafkaBroker broker, String input, int run,

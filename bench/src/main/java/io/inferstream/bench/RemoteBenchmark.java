@@ -98,7 +98,9 @@ public final class RemoteBenchmark {
                     double rate = fixedRate != null ? fixedRate
                             : 0.5 * rows.stream().mapToDouble(r -> r.maxRate).min().orElseThrow();
                     for (Row row : rows) {
-                        row.latencies = openLoop(broker, pool, ++run, row, rate, seconds);
+                        row.latencies = TimedRecords.openLoop(broker, "remote-latency-" + (++run), PARTITIONS,
+                                Map.of(EngineConfig.MAX_BATCH_SIZE, 50, "producer.linger.ms", 0), row.provider, pool,
+                                rate, seconds);
                         System.out.printf("  %s, %s at %,.0f records/s: %s%n", s.name, row.label, rate,
                                 TimedRecords.row("", row.latencies));
                     }
@@ -146,33 +148,5 @@ public final class RemoteBenchmark {
             }
             return m.predictionsOut() / ((System.nanoTime() - t0) / 1e9);
         }
-    }
-
-    private static List<Long> openLoop(EmbeddedKafkaBroker broker, byte[][] pool, int run, Row row, double rate,
-            int seconds) throws Exception {
-        String input = "remote-latency-in-" + run;
-        broker.createTopic(input, PARTITIONS);
-        Map<String, Object> p = BenchEngines.properties(broker, input, "remote-latency-out-" + run, PARTITIONS,
-                Map.of(EngineConfig.MAX_BATCH_SIZE, 50, "producer.linger.ms", 0));
-        int n = (int) (rate * seconds);
-        try (InferenceEngine engine = InferenceEngine.start(new EngineConfig(p), row.provider)) {
-            while (engine.metrics().assignedPartitions() < PARTITIONS) {
-                Thread.sleep(5);
-            }
-            TimedRecords.produce(broker.bootstrapServers(), input, pool, n, 0, rate);
-            while (engine.metrics().predictionsOut() < n) {
-                Thread.sleep(5);
-            }
-        }
-        List<long[]> all = TimedRecords.latencies(broker, (String) p.get(EngineConfig.OUTPUT_TOPIC), PARTITIONS, n);
-        long first = all.stream().mapToLong(r -> r[0]).min().orElse(0);
-        List<Long> steady = new ArrayList<>();
-        // The first 2 s warm the JIT and the connections; the figures are the steady state after it.
-        for (long[] r : all) {
-            if (r[0] >= first + 2_000) {
-                steady.add(r[1]);
-            }
-        }
-        return steady;
     }
 }

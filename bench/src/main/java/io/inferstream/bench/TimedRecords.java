@@ -1,5 +1,8 @@
 package io.inferstream.bench;
 
+import io.inferstream.config.EngineConfig;
+import io.inferstream.engine.InferenceEngine;
+import io.inferstream.engine.ModelProvider;
 import io.inferstream.testkit.kafka.EmbeddedKafkaBroker;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -48,6 +51,39 @@ final class TimedRecords {
             }
             producer.flush();
         }
+    }
+
+    /**
+     * One open-loop run: a fresh input topic {@code <name>-in} and an engine with these settings writing to
+     * {@code <name>-out}, records produced at {@code rate} per second for {@code seconds}, latencies read back.
+     *
+     * @return the steady-state latencies (ms): records sent in the run's first 2 s, which warm its clients and
+     *     connections, are left out
+     */
+    static List<Long> openLoop(EmbeddedKafkaBroker broker, String name, int partitions, Map<String, Object> settings,
+            ModelProvider provider, byte[][] pool, double rate, int seconds) throws Exception {
+        String input = name + "-in";
+        broker.createTopic(input, partitions);
+        Map<String, Object> props = BenchEngines.properties(broker, input, name + "-out", partitions, settings);
+        int n = (int) (rate * seconds);
+        try (InferenceEngine engine = InferenceEngine.start(new EngineConfig(props), provider)) {
+            while (engine.metrics().assignedPartitions() < partitions) {
+                Thread.sleep(5);
+            }
+            produce(broker.bootstrapServers(), input, pool, n, 0, rate);
+            while (engine.metrics().predictionsOut() < n) {
+                Thread.sleep(5);
+            }
+        }
+        List<long[]> all = latencies(broker, (String) props.get(EngineConfig.OUTPUT_TOPIC), partitions, n);
+        long first = all.stream().mapToLong(r -> r[0]).min().orElse(0);
+        List<Long> steady = new ArrayList<>();
+        for (long[] r : all) {
+            if (r[0] >= first + 2_000) {
+                steady.add(r[1]);
+            }
+        }
+        return steady;
     }
 
     /** @return {send time ms, latency ms} of each of up to {@code n} predictions in the output topic. */
