@@ -69,6 +69,9 @@ final class InferenceWorker implements Runnable {
     private final AtomicReference<Exception> writeFailure = new AtomicReference<>();
     /** Set once the loop has ended: the rebalance listener, which consumer.close() also runs, then does nothing. */
     private boolean finished;
+    /** The version whose headers {@link #versionHeaders} holds (a batch mostly goes to one version). */
+    private DeployedVersion headersVersion;
+    private Headers versionHeaders;
     private final EngineMetrics metrics;
     private final Host engine;
     private final ModelMonitor monitor;
@@ -455,11 +458,19 @@ final class InferenceWorker implements Runnable {
         return settings.outputPartitions > 0 ? in.partition() % settings.outputPartitions : null;
     }
 
-    private static Headers modelHeaders(DeployedVersion version) {
-        Headers headers = new RecordHeaders();
-        headers.add(DeadLetterHeaders.MODEL_NAME, version.nameHeader());
-        headers.add(DeadLetterHeaders.MODEL_VERSION, version.versionHeader());
-        return headers;
+    /**
+     * @return the name and version headers of a prediction, one instance per version: the producer copies headers
+     *     into its batch when a record is sent and makes them read-only, so predictions can share them
+     */
+    private Headers modelHeaders(DeployedVersion version) {
+        if (version != headersVersion) {
+            Headers headers = new RecordHeaders();
+            headers.add(DeadLetterHeaders.MODEL_NAME, version.nameHeader());
+            headers.add(DeadLetterHeaders.MODEL_VERSION, version.versionHeader());
+            headersVersion = version;
+            versionHeaders = headers;
+        }
+        return versionHeaders;
     }
 
     private void sendDeadLetter(ConsumerRecord<byte[], byte[]> in, DeployedVersion version, String stage,
