@@ -125,7 +125,9 @@ public final class XgboostLoader implements ModelLoader {
             } catch (IllegalArgumentException e) {
                 throw new ModelLoadException("XGBoost model " + name + ": " + e.getMessage(), e);
             }
-            int rounds = facts.roundsToScore(options.bestIteration);
+            // Only gbtree has in-place prediction with an iteration range; gblinear has no iterations to slice.
+            boolean inPlace = "gbtree".equals(facts.booster);
+            int rounds = inPlace ? facts.roundsToScore(options.bestIteration) : 0;
             ModelInfo.Builder info = ModelInfo.builder(FORMAT).name(name).version(options.version)
                     .threadSafe("gbtree".equals(facts.booster))
                     .property("objective", facts.objective)
@@ -158,7 +160,7 @@ public final class XgboostLoader implements ModelLoader {
             }
             inputs.specs().forEach(info::input);
             outputs.specs().forEach(info::output);
-            return new XgboostModel(booster, info.build(), inputs, outputs, rounds);
+            return new XgboostModel(booster, info.build(), inputs, outputs, inPlace, rounds);
         } catch (XGBoostError | IOException | RuntimeException e) {
             booster.dispose();
             throw new ModelLoadException("XGBoost model " + name + " (" + source + ") loaded but cannot be served: " + e, e);

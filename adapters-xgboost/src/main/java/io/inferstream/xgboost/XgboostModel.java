@@ -10,12 +10,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import ml.dmlc.xgboost4j.java.Booster;
+import ml.dmlc.xgboost4j.java.DMatrix;
 import ml.dmlc.xgboost4j.java.XGBoostError;
 
 /**
  * An XGBoost booster behind the Model SPI. A batch is one call to XGBoost's in-place prediction on a dense
  * row-major {@code float[]} (no {@code DMatrix} per batch), with NaN as the missing value and the iteration range
- * the loader chose (the recorded best iteration, or every tree).
+ * the loader chose (the recorded best iteration, or every tree); boosters without in-place prediction
+ * ({@code gblinear}) go through a {@code DMatrix} made from the same array.
  *
  * <p>Thread safety: as {@link ModelInfo#threadSafe()} says: true for {@code gbtree} boosters, whose prediction
  * XGBoost documents as thread-safe since 1.4; false otherwise ({@code dart}, {@code gblinear}), and the engine then
@@ -27,13 +29,20 @@ public final class XgboostModel implements Model {
     private final ModelInfo info;
     private final XgboostInputs inputs;
     private final XgboostOutputs outputs;
+    private final boolean inPlace;
     private final int[] iterationRange;
     private final Booster.PredictionType predictionType;
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private boolean closed;
 
-    XgboostModel(Booster booster, ModelInfo info, XgboostInputs inputs, XgboostOutputs outputs, int rounds) {
+    /**
+     * @param inPlace whether the booster supports in-place prediction (gbtree does, gblinear does not)
+     * @param rounds the boosting rounds to score with, 0 for all (in-place prediction only)
+     */
+    XgboostModel(Booster booster, ModelInfo info, XgboostInputs inputs, XgboostOutputs outputs, boolean inPlace,
+            int rounds) {
         this.booster = booster;
+        this.inPlace = inPlace;
         this.info = info;
         this.inputs = inputs;
         this.outputs = outputs;
@@ -70,7 +79,8 @@ public final class XgboostModel implements Model {
             if (closed) {
                 throw new ModelFailureException("model " + info.name() + " is closed");
             }
-            raw = booster.inplace_predict(data, batch.size(), width, Float.NaN, iterationRange, predictionType, null);
+            raw = inPlace ? booster.inplace_predict(data, batch.size(), width, Float.NaN, iterationRange, predictionType,
+                    null) : predictThroughMatrix(data, batch.size(), width);
         } catch (XGBoostError | RuntimeException e) {
             // Inputs are checked, so a failure here is the booster's own (a damaged model, or one XGBoost cannot run).
             throw new ModelFailureException("model " + info.name() + " failed a batch of " + batch.size() + ": " + e, e);
@@ -82,6 +92,16 @@ public final class XgboostModel implements Model {
             result.add(outputs.toPrediction(row));
         }
         return result;
+    }
+
+    /** gblinear (and any booster without in-place prediction) scores through a DMatrix, freed straight after. */
+    private float[][] predictThroughMatrix(float[] data, int rows, int width) throws XGBoostError {
+        DMatrix matrix = new DMatrix(data, rows, width, Float.NaN);
+        try {
+            return booster.predict(matrix, predictionType == Booster.PredictionType.kMargin, 0);
+        } finally {
+            matrix.dispose();
+        }
     }
 
     @Override
