@@ -2,6 +2,7 @@ package io.inferstream.bench;
 
 import io.inferstream.dl4j.fixtures.Dl4jFixtures;
 import io.inferstream.h2o.fixtures.MojoFixtures;
+import io.inferstream.lightgbm.fixtures.LightGbmFixtures;
 import io.inferstream.model.ModelSource;
 import io.inferstream.pmml.fixtures.PmmlFixtures;
 import io.inferstream.tensorflow.fixtures.SavedModelFixtures;
@@ -63,6 +64,8 @@ final class BenchSubject {
                         dir -> MojoFixtures.benchmarkGbm()),
                 new BenchSubject("xgboost", "XGBoost GBM (xgboost4j), 50 trees, 10 features", TABULAR,
                         dir -> XgboostFixtures.benchmarkGbm()),
+                new BenchSubject("lightgbm", "LightGBM GBM (lightgbm4j), 50 trees, 10 features", TABULAR,
+                        dir -> LightGbmFixtures.benchmarkGbm()),
                 new BenchSubject("pmml", "PMML RegressionModel (jpmml), 4 of the 10 features", TABULAR,
                         dir -> ModelSource.of(PmmlFixtures.write(dir, "reference.pmml", PmmlFixtures.referenceClassifier()))));
     }
