@@ -2,11 +2,13 @@ package io.inferstream.bench;
 
 import io.inferstream.dl4j.fixtures.Dl4jFixtures;
 import io.inferstream.h2o.fixtures.MojoFixtures;
+import io.inferstream.lightgbm.fixtures.LightGbmFixtures;
 import io.inferstream.model.ModelSource;
 import io.inferstream.pmml.fixtures.PmmlFixtures;
 import io.inferstream.tensorflow.fixtures.SavedModelFixtures;
 import io.inferstream.testkit.fixtures.DenseNetwork;
 import io.inferstream.testkit.onnx.OnnxModelWriter;
+import io.inferstream.xgboost.fixtures.XgboostFixtures;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -60,6 +62,10 @@ final class BenchSubject {
                         dir -> ModelSource.of(Dl4jFixtures.writeDenseNetwork(net, dir.resolve("dl4j-mlp-f32.zip")))),
                 new BenchSubject("h2o-mojo", "H2O GBM MOJO, 50 trees, 10 features", TABULAR,
                         dir -> MojoFixtures.benchmarkGbm()),
+                new BenchSubject("xgboost", "XGBoost GBM (xgboost4j), 50 trees, 10 features", TABULAR,
+                        dir -> XgboostFixtures.benchmarkGbm()),
+                new BenchSubject("lightgbm", "LightGBM GBM (lightgbm4j), 50 trees, 10 features", TABULAR,
+                        dir -> LightGbmFixtures.benchmarkGbm()),
                 new BenchSubject("pmml", "PMML RegressionModel (jpmml), 4 of the 10 features", TABULAR,
                         dir -> ModelSource.of(PmmlFixtures.write(dir, "reference.pmml", PmmlFixtures.referenceClassifier()))));
     }

@@ -10,6 +10,7 @@ import io.inferstream.tensorflow.fixtures.SavedModelFixtures;
 import io.inferstream.testkit.contract.PredictionJson;
 import io.inferstream.testkit.contract.ReferenceClassifier;
 import io.inferstream.testkit.onnx.OnnxModelWriter;
+import io.inferstream.xgboost.fixtures.XgboostFixtures;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,6 +72,10 @@ class CliFrameworksTest {
 
         Path h2o = MojoFixtures.copyTo("reference_glm", dir);
         assertScoresLikeTheReference("h2o-mojo", 1e-6, "--model", h2o.toString());
+
+        Path xgboost = XgboostFixtures.copyTo("reference.ubj", dir);
+        assertScoresLikeTheReference("xgboost", 1e-5, "--model", xgboost.toString(),
+                "--option", "class.labels=low,mid,high");
 
         Path pmml = PmmlFixtures.write(dir, "reference.pmml", PmmlFixtures.referenceClassifier());
         assertScoresLikeTheReference("pmml", 1e-5, "--model", pmml.toString());

@@ -1,0 +1,70 @@
+package io.inferstream.xgboost;
+
+import io.inferstream.model.LoaderOptions;
+import io.inferstream.model.ModelLoadException;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The XGBoost adapter's loader options, read in this one place (in the engine's properties each key is prefixed
+ * {@code model.config.}):
+ * <ul>
+ *   <li>{@value #CLASS_LABELS}: the class labels of a classifier, in the order of its classes (XGBoost files hold
+ *       only class indices); default {@code 0,1,...};</li>
+ *   <li>{@value #FEATURE_NAMES}: the features' names, in order, for a file that keeps none (the old binary format
+ *       never does; a model trained on a plain array has none either); default XGBoost's {@code f0..f<n-1>}. For a
+ *       file with names of its own the option must repeat them;</li>
+ *   <li>{@value #INPUT_VECTOR}: when set, the model takes one input of that name holding all its features as one
+ *       vector, in the model's feature order, instead of one scalar field per feature;</li>
+ *   <li>{@value #BEST_ITERATION}: {@code true} (default) scores with the trees up to the best iteration the model
+ *       records (early stopping), as XGBoost's scikit-learn wrapper does; {@code false} uses every tree, as
+ *       {@code Booster.predict} does;</li>
+ *   <li>{@value #THREADS}: OpenMP threads per prediction call, default 1, since the engine already scores on one
+ *       thread per worker;</li>
+ *   <li>{@code name}, {@code version}: as for every adapter.</li>
+ * </ul>
+ *
+ * <p>Thread safety: immutable.
+ */
+final class XgboostOptions {
+    /** Option: class labels, comma-separated. */
+    static final String CLASS_LABELS = "class.labels";
+    /** Option: feature names for a model file without them, comma-separated. */
+    static final String FEATURE_NAMES = "feature.names";
+    /** Option: the name of a single vector input that replaces the per-feature fields. */
+    static final String INPUT_VECTOR = "input.vector";
+    /** Option: whether to stop at the recorded best iteration. */
+    static final String BEST_ITERATION = "best.iteration";
+    /** Option: OpenMP threads per call. */
+    static final String THREADS = "threads";
+
+    final String name;
+    final String version;
+    final List<String> classLabels;
+    final List<String> featureNames;
+    final String inputVector;
+    final boolean bestIteration;
+    final int threads;
+
+    private XgboostOptions(String name, String version, List<String> classLabels, List<String> featureNames,
+            String inputVector, boolean bestIteration, int threads) {
+        this.name = name;
+        this.version = version;
+        this.classLabels = classLabels;
+        this.featureNames = featureNames;
+        this.inputVector = inputVector;
+        this.bestIteration = bestIteration;
+        this.threads = threads;
+    }
+
+    static XgboostOptions read(Map<String, ?> config, io.inferstream.model.ModelSource source) throws ModelLoadException {
+        LoaderOptions o = LoaderOptions.of(config);
+        int threads = o.integer(THREADS, 1);
+        if (threads < 1) {
+            throw new ModelLoadException("option '" + THREADS + "' must be at least 1, not " + threads);
+        }
+        String vector = o.string(INPUT_VECTOR, "");
+        return new XgboostOptions(o.modelName(source), o.modelVersion(null), List.copyOf(o.list(CLASS_LABELS)),
+                List.copyOf(o.list(FEATURE_NAMES)), vector.isEmpty() ? null : vector, o.bool(BEST_ITERATION, true), threads);
+    }
+}
