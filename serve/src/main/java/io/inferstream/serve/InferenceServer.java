@@ -1,10 +1,11 @@
 package io.inferstream.serve;
 
-import com.sun.net.httpserver.HttpServer;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.inferstream.deploy.DeploymentSource;
 import io.inferstream.deploy.FixedModelSource;
+import io.inferstream.http.HttpEndpoint;
+import io.inferstream.http.HttpLimits;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelLoadException;
 import java.io.IOException;
@@ -41,29 +42,18 @@ import org.slf4j.LoggerFactory;
 public final class InferenceServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InferenceServer.class);
 
-    static {
-        // The JDK's HttpServer leaves Nagle's algorithm on unless told: a response written in two segments then waits
-        // for the client's delayed ACK (~40 ms), and one-record requests crawl (34 instead of ~280 records/s in
-        // bin/bench remote). The JDK reads this once, when its first HTTP server starts; a command-line choice wins.
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-            System.setProperty("sun.net.httpserver.nodelay", "true");
-        }
-    }
-
     private final String host;
     private final ServedModels models;
-    private final HttpServer http;
-    private final ExecutorService httpThreads;
+    private final HttpEndpoint http;
     private final Server grpc;
     private final ExecutorService grpcResponders;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private InferenceServer(String host, ServedModels models, HttpServer http, ExecutorService httpThreads,
-            Server grpc, ExecutorService grpcResponders) {
+    private InferenceServer(String host, ServedModels models, HttpEndpoint http, Server grpc,
+            ExecutorService grpcResponders) {
         this.host = host;
         this.models = models;
         this.http = http;
-        this.httpThreads = httpThreads;
         this.grpc = grpc;
         this.grpcResponders = grpcResponders;
     }
@@ -80,7 +70,7 @@ public final class InferenceServer implements AutoCloseable {
 
     /** @return the REST port, or -1 if REST is off. */
     public int restPort() {
-        return http == null ? -1 : http.getAddress().getPort();
+        return http == null ? -1 : http.port();
     }
 
     /** @return the gRPC port, or -1 if gRPC is off. */
@@ -138,7 +128,7 @@ public final class InferenceServer implements AutoCloseable {
             grpc.shutdown();
         }
         if (http != null) {
-            http.stop(1);
+            http.close();
         }
         models.all().forEach(HostedModel::close);
         if (grpc != null) {
@@ -150,9 +140,6 @@ public final class InferenceServer implements AutoCloseable {
                 grpc.shutdownNow();
                 Thread.currentThread().interrupt();
             }
-        }
-        if (httpThreads != null) {
-            httpThreads.shutdownNow();
         }
         if (grpcResponders != null) {
             grpcResponders.shutdownNow();
@@ -168,7 +155,8 @@ public final class InferenceServer implements AutoCloseable {
         private int grpcPort = 8001;
         private int maxBatchSize = 32;
         private Duration maxQueueDelay = Duration.ofMillis(2);
-        private int httpThreads = 32;
+        private HttpLimits limits = HttpLimits.defaults();
+        private long maxRequestElements = 16L << 20;
         private Duration loadTimeout = Duration.ofMinutes(5);
 
         private static final class HostedSpec {
@@ -220,9 +208,33 @@ public final class InferenceServer implements AutoCloseable {
             return this;
         }
 
-        /** Threads serving REST exchanges, each waiting while its request's batch is scored. */
+        /**
+         * Threads serving REST exchanges (at least 8). No thread waits for a model or a slow client, so a few suffice;
+         * shorthand for {@link #httpLimits} with {@link HttpLimits#withMaxThreads}.
+         */
         public Builder httpThreads(int threads) {
-            this.httpThreads = Math.max(1, threads);
+            this.limits = limits.withMaxThreads(Math.max(8, threads));
+            return this;
+        }
+
+        /**
+         * What REST clients are allowed (timeouts, connections, head size, body cap); {@link HttpLimits#defaults()}
+         * unless told. The body cap also bounds gRPC messages.
+         */
+        public Builder httpLimits(HttpLimits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /**
+         * The most tensor elements (summed over a request's inputs) one request may carry, whatever its bytes; 16 Mi
+         * (64 MiB of FP32) unless told. A request over it is refused as a bad request before it reaches the model.
+         */
+        public Builder maxRequestElements(long elements) {
+            if (elements < 1) {
+                throw new IllegalArgumentException("max request elements must be at least 1, not " + elements);
+            }
+            this.maxRequestElements = elements;
             return this;
         }
 
@@ -263,8 +275,7 @@ public final class InferenceServer implements AutoCloseable {
                 throw new IllegalStateException("no model to serve");
             }
             List<HostedModel> hosted = new ArrayList<>();
-            HttpServer http = null;
-            ExecutorService threads = null;
+            HttpEndpoint http = null;
             ExecutorService responders = null;
             Server grpc = null;
             try {
@@ -273,32 +284,30 @@ public final class InferenceServer implements AutoCloseable {
                     hosted.add(m);
                     m.start(loadTimeout);
                 }
-                ServedModels models = new ServedModels(hosted);
+                ServedModels models = new ServedModels(hosted, maxRequestElements);
                 String version = serverVersion();
                 if (restPort >= 0) {
-                    http = HttpServer.create(new InetSocketAddress(host, restPort), 0);
-                    threads = Executors.newFixedThreadPool(httpThreads, daemonThreads("inferstream-serve-http-"));
-                    http.setExecutor(threads);
-                    http.createContext("/", new RestApi(models, version));
-                    http.start();
+                    RestApi rest = new RestApi(models, version, limits);
+                    http = HttpEndpoint.start("inferstream-serve-http", host, restPort, limits, rest);
+                    rest.respondOn(http.executor());
                 }
                 if (grpcPort >= 0) {
                     responders = Executors.newFixedThreadPool(4, daemonThreads("inferstream-serve-grpc-"));
                     grpc = NettyServerBuilder.forAddress(new InetSocketAddress(host, grpcPort))
-                            .addService(new GrpcApi(models, version, responders))
-                            .maxInboundMessageSize(256 << 20)
+                            .addService(new GrpcApi(models, version, responders).definition())
+                            .maxInboundMessageSize((int) Math.max(4 << 20, limits.maxBodyBytes()))
+                            .maxInboundMetadataSize(limits.maxHeaderBytes())
+                            .maxConnectionIdle(limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                            .handshakeTimeout(limits.headerTimeout().toMillis(), TimeUnit.MILLISECONDS)
                             .build().start();
                 }
-                InferenceServer server = new InferenceServer(host, models, http, threads, grpc, responders);
+                InferenceServer server = new InferenceServer(host, models, http, grpc, responders);
                 LOG.info("Serving {} on {} (REST port {}, gRPC port {})", server.modelNames(), host,
                         server.restPort(), server.grpcPort());
                 return server;
             } catch (ModelLoadException | IOException | RuntimeException e) {
                 if (http != null) {
-                    http.stop(0);
-                }
-                if (threads != null) {
-                    threads.shutdownNow();
+                    http.close();
                 }
                 if (grpc != null) {
                     grpc.shutdownNow();
