@@ -32,7 +32,7 @@ final class MetricsServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MetricsServer.class);
     private static final String JSON = "application/json";
     /** Probes and scrapers send no body: a request that does is refused long before it could fill memory. */
-    private static final HttpLimits LIMITS = HttpLimits.defaults().withMaxThreads(16).withMaxConnections(256)
+    static final HttpLimits LIMITS = HttpLimits.defaults().withMaxThreads(16)
             .withMaxBodyBytes(0);
 
     /** The status page: one self-contained file (inline script and SVG plots), read once. */
@@ -51,6 +51,12 @@ final class MetricsServer implements AutoCloseable {
     /** @param status the status page's figures as JSON ({@link StatusReport}) */
     MetricsServer(String host, int port, PrometheusMeterRegistry registry, Supplier<Optional<String>> notReady,
             Supplier<String> status) {
+        this(host, port, registry, notReady, status, LIMITS);
+    }
+
+    /** @param limits what a client may do (tests shorten the timeouts) */
+    MetricsServer(String host, int port, PrometheusMeterRegistry registry, Supplier<Optional<String>> notReady,
+            Supplier<String> status, HttpLimits limits) {
         Request.Handler routes = (request, response, callback) -> {
             String path = request.getHttpURI().getPath();
             switch (path == null ? "" : path) {
@@ -74,7 +80,7 @@ final class MetricsServer implements AutoCloseable {
             }
         };
         try {
-            server = HttpEndpoint.start("inferstream-metrics-http", host, port, LIMITS, routes);
+            server = HttpEndpoint.start("inferstream-metrics-http", host, port, limits, routes);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on " + host + ":" + port + " for metrics.port: " + e, e);
         }

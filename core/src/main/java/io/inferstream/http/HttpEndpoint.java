@@ -57,6 +57,9 @@ public final class HttpEndpoint implements AutoCloseable {
         connector.setPort(port);
         connector.setIdleTimeout(limits.idleTimeout().toMillis());
         connector.setReuseAddress(true);
+        // The JDK's default backlog (50) overflows when hundreds of clients connect at once; a dropped SYN costs the
+        // next client (a health probe) a 1 s retransmission before it is even accepted.
+        connector.setAcceptQueueSize(Math.max(128, Math.min(4096, limits.maxConnections())));
         HeadDeadline deadline = new HeadDeadline(connector, limits.headerTimeout().toMillis());
         connector.addBean(deadline);
         server.addConnector(connector);
