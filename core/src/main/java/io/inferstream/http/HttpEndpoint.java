@@ -5,6 +5,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -14,14 +15,17 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * One HTTP server on one address, hardened by {@link HttpLimits}: non-blocking I/O (a slow or stalled client holds a
  * connection, never a thread), a deadline for each connection's first request head, an idle timeout, a bounded number
  * of connections (the idle timeout drops to a second while at the bound, so stalled connections make room fast) and of
- * threads, a cap on head size, and JSON error bodies for everything the HTTP layer refuses. The handler should not
+ * threads, a cap on head size, and JSON error bodies for everything the HTTP layer refuses; optionally TLS and bearer
+ * tokens ({@link HttpSecurity}). The handler should not
  * block: reading a body goes through {@link RequestBodies}, and slow work completes the response later.
  *
  * <p>Thread safety: thread-safe; {@link #close()} is idempotent.
@@ -44,6 +48,18 @@ public final class HttpEndpoint implements AutoCloseable {
      */
     public static HttpEndpoint start(String name, String host, int port, HttpLimits limits, Request.Handler handler)
             throws IOException {
+        return start(name, host, port, limits, HttpSecurity.none(), handler);
+    }
+
+    /**
+     * Starts listening with TLS and/or bearer tokens: a request without an accepted token (to a path not left open)
+     * is answered 401 with no detail, before the handler sees it.
+     *
+     * @throws IOException if the address cannot be bound (nothing is left running)
+     * @throws IllegalArgumentException if the TLS files cannot be used
+     */
+    public static HttpEndpoint start(String name, String host, int port, HttpLimits limits, HttpSecurity security,
+            Request.Handler handler) throws IOException {
         QueuedThreadPool threads = new QueuedThreadPool(limits.maxThreads(), Math.min(4, limits.maxThreads()));
         threads.setName(name);
         threads.setDaemon(true);
@@ -52,7 +68,16 @@ public final class HttpEndpoint implements AutoCloseable {
         http.setRequestHeaderSize(limits.maxHeaderBytes());
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
-        ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        ServerConnector connector;
+        if (security.tls() == null) {
+            connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        } else {
+            SslContextFactory.Server tls = new SslContextFactory.Server();
+            tls.setSslContext(security.tls().sslContext());
+            tls.setNeedClientAuth(security.tls().clientAuth());
+            connector = new ServerConnector(server, 1, 1, new SslConnectionFactory(tls, "http/1.1"),
+                    new HttpConnectionFactory(http));
+        }
         connector.setHost(host);
         connector.setPort(port);
         connector.setIdleTimeout(limits.idleTimeout().toMillis());
@@ -71,6 +96,12 @@ public final class HttpEndpoint implements AutoCloseable {
             @Override
             public boolean handle(Request request, Response response, Callback callback) throws Exception {
                 deadline.headArrived(request.getConnectionMetaData().getConnection());
+                if (!security.admits(request.getHttpURI().getPath(),
+                        request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
+                    response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
+                    JsonErrors.send(response, callback, 401, "unauthenticated");
+                    return true;
+                }
                 return handler.handle(request, response, callback);
             }
         });

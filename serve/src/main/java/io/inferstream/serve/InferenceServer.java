@@ -1,11 +1,21 @@
 package io.inferstream.serve;
 
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
+import io.inferstream.protocol.v2.GRPCInferenceServiceGrpc;
 import io.inferstream.deploy.DeploymentSource;
 import io.inferstream.deploy.FixedModelSource;
 import io.inferstream.http.HttpEndpoint;
+import io.inferstream.http.BearerTokens;
 import io.inferstream.http.HttpLimits;
+import io.inferstream.http.HttpSecurity;
+import io.inferstream.http.TlsSettings;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelLoadException;
 import java.io.IOException;
@@ -14,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -157,6 +168,9 @@ public final class InferenceServer implements AutoCloseable {
         private Duration maxQueueDelay = Duration.ofMillis(2);
         private HttpLimits limits = HttpLimits.defaults();
         private long maxRequestElements = 16L << 20;
+        private TlsSettings tls;
+        private BearerTokens tokens;
+        private boolean healthOpen = true;
         private Duration loadTimeout = Duration.ofMinutes(5);
 
         private static final class HostedSpec {
@@ -238,6 +252,28 @@ public final class InferenceServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Serves REST as HTTPS and gRPC over TLS with this certificate and key (and, if the settings say so, only to
+         * clients with a trusted certificate). Plain text unless told.
+         */
+        public Builder tls(TlsSettings settings) {
+            this.tls = Objects.requireNonNull(settings, "settings");
+            return this;
+        }
+
+        /**
+         * Requires one of these bearer tokens on every REST request ({@code Authorization: Bearer ...}) and gRPC call
+         * ({@code authorization} metadata): 401 / UNAUTHENTICATED otherwise, with no detail.
+         *
+         * @param healthOpen whether health (REST {@code /v2/health/live} and {@code /ready}, gRPC {@code ServerLive}
+         *     and {@code ServerReady}) stays open for probes that carry no token
+         */
+        public Builder tokens(BearerTokens accepted, boolean healthOpen) {
+            this.tokens = Objects.requireNonNull(accepted, "accepted");
+            this.healthOpen = healthOpen;
+            return this;
+        }
+
         /** How long to wait for a model to load at {@link #start()}. */
         public Builder loadTimeout(Duration timeout) {
             this.loadTimeout = Objects.requireNonNull(timeout, "timeout");
@@ -288,13 +324,20 @@ public final class InferenceServer implements AutoCloseable {
                 String version = serverVersion();
                 if (restPort >= 0) {
                     RestApi rest = new RestApi(models, version, limits);
-                    http = HttpEndpoint.start("inferstream-serve-http", host, restPort, limits, rest);
+                    http = HttpEndpoint.start("inferstream-serve-http", host, restPort, limits,
+                            security(Set.of("/v2/health/live", "/v2/health/ready")), rest);
                     rest.respondOn(http.executor());
                 }
                 if (grpcPort >= 0) {
                     responders = Executors.newFixedThreadPool(4, daemonThreads("inferstream-serve-grpc-"));
-                    grpc = NettyServerBuilder.forAddress(new InetSocketAddress(host, grpcPort))
-                            .addService(new GrpcApi(models, version, responders).definition())
+                    String service = "/" + GRPCInferenceServiceGrpc.SERVICE_NAME + "/";
+                    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, grpcPort));
+                    if (tls != null) {
+                        builder.sslContext(grpcTls(tls));
+                    }
+                    grpc = builder.addService(ServerInterceptors.intercept(
+                                    new GrpcApi(models, version, responders).definition(),
+                                    new GrpcTokenCheck(security(Set.of(service + "ServerLive", service + "ServerReady")))))
                             .maxInboundMessageSize((int) Math.max(4 << 20, limits.maxBodyBytes()))
                             .maxInboundMetadataSize(limits.maxHeaderBytes())
                             .maxConnectionIdle(limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
@@ -318,6 +361,24 @@ public final class InferenceServer implements AutoCloseable {
                 hosted.forEach(HostedModel::close);
                 throw e;
             }
+        }
+
+        /** @param health the paths (or gRPC methods) a probe may reach without a token, when health is open */
+        private HttpSecurity security(Set<String> health) {
+            HttpSecurity s = HttpSecurity.none();
+            if (tls != null) {
+                s = s.withTls(tls);
+            }
+            return tokens == null ? s : s.withTokens(tokens, healthOpen ? health : Set.of());
+        }
+
+        private static SslContext grpcTls(TlsSettings tls) throws IOException {
+            SslContextBuilder b = GrpcSslContexts.configure(SslContextBuilder.forServer(tls.keyManagers()),
+                    SslProvider.JDK);
+            if (tls.clientAuth()) {
+                b.trustManager(tls.trustManagers()).clientAuth(ClientAuth.REQUIRE);
+            }
+            return b.build();
         }
 
         private static String serverVersion() {
