@@ -3,6 +3,9 @@ package io.inferstream.cli;
 import io.inferstream.deploy.DeploymentSource;
 import io.inferstream.deploy.FixedModelSource;
 import io.inferstream.deploy.VersionedDirectorySource;
+import io.inferstream.http.BearerTokens;
+import io.inferstream.http.HttpLimits;
+import io.inferstream.http.TlsSettings;
 import io.inferstream.model.ModelInfo;
 import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelRegistry;
@@ -62,6 +65,49 @@ final class ServeCommand extends Subcommand {
             description = "How long a request waits for others to join its batch (default: ${DEFAULT-VALUE}).")
     int maxQueueDelayMs;
 
+    @Option(names = "--tls-cert", paramLabel = "PEM",
+            description = "Serve REST as HTTPS and gRPC over TLS with this certificate chain (PEM; needs --tls-key).")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM",
+            description = "The certificate's private key (PEM, unencrypted PKCS#8 'BEGIN PRIVATE KEY').")
+    Path tlsKey;
+
+    @Option(names = "--tls-client-ca", paramLabel = "PEM",
+            description = "Accept only clients whose certificate chains to one of these CA certificates (mutual TLS).")
+    Path tlsClientCa;
+
+    @Option(names = "--token-file", paramLabel = "FILE",
+            description = "Require 'Authorization: Bearer <token>' (gRPC: 'authorization' metadata) with one of the "
+                + "tokens in this file (one a line, at least 16 characters; # comments).")
+    Path tokenFile;
+
+    @Option(names = "--health-needs-token", defaultValue = "false",
+            description = "With --token-file, require a token on health endpoints too (default: they stay open for "
+                + "probes).")
+    boolean healthNeedsToken;
+
+    @Option(names = "--max-body-bytes", paramLabel = "BYTES",
+            description = "Largest request body (413 beyond, decided before buffering); default: 64 MiB or an eighth "
+                + "of the heap, whichever is smaller.")
+    Long maxBodyBytes;
+
+    @Option(names = "--max-request-elements", paramLabel = "N", defaultValue = "16777216",
+            description = "Most tensor elements one request may carry (default: ${DEFAULT-VALUE}).")
+    long maxRequestElements;
+
+    @Option(names = "--header-timeout-ms", paramLabel = "MS", defaultValue = "10000",
+            description = "A connection must send a complete request head this soon (default: ${DEFAULT-VALUE}).")
+    long headerTimeoutMs;
+
+    @Option(names = "--body-timeout-ms", paramLabel = "MS", defaultValue = "30000",
+            description = "A request body must arrive this soon after its head, else 408 (default: ${DEFAULT-VALUE}).")
+    long bodyTimeoutMs;
+
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "1000",
+            description = "Most open REST connections (default: ${DEFAULT-VALUE}).")
+    int maxConnections;
+
     ServeCommand(PrintStream out, PrintStream err) {
         super(out, err);
     }
@@ -85,6 +131,24 @@ final class ServeCommand extends Subcommand {
         if (port < 0 && grpcPort < 0) {
             throw Main.usage(spec, "--port and --grpc-port are both off: nothing would be served");
         }
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw Main.usage(spec, "--tls-cert and --tls-key go together");
+        }
+        if (tlsClientCa != null && tlsCert == null) {
+            throw Main.usage(spec, "--tls-client-ca needs --tls-cert and --tls-key");
+        }
+        Main.atLeast(spec, "--header-timeout-ms", (int) Math.min(Integer.MAX_VALUE, headerTimeoutMs), 1);
+        Main.atLeast(spec, "--body-timeout-ms", (int) Math.min(Integer.MAX_VALUE, bodyTimeoutMs), 1);
+        Main.atLeast(spec, "--max-connections", maxConnections, 1);
+        HttpLimits limits = HttpLimits.defaults().withHeaderTimeout(Duration.ofMillis(headerTimeoutMs))
+                .withBodyTimeout(Duration.ofMillis(bodyTimeoutMs)).withMaxConnections(maxConnections);
+        if (maxBodyBytes != null) {
+            try {
+                limits = limits.withMaxBodyBytes(maxBodyBytes);
+            } catch (IllegalArgumentException e) {
+                throw Main.usage(spec, "--max-body-bytes: " + e.getMessage());
+            }
+        }
         ModelRegistry registry = ModelRegistry.discover();
         Path path = model.toAbsolutePath().normalize();
         DeploymentSource source = VersionedDirectorySource.isVersionedBase(path)
@@ -93,15 +157,26 @@ final class ServeCommand extends Subcommand {
                 : new FixedModelSource(path.toString(), () -> registry.load(ModelSource.of(path), format, options));
         InferenceServer server;
         try {
-            server = InferenceServer.builder().host(host).restPort(port).grpcPort(grpcPort)
+            InferenceServer.Builder builder = InferenceServer.builder().host(host).restPort(port).grpcPort(grpcPort)
                     .maxBatchSize(maxBatchSize).maxQueueDelay(Duration.ofMillis(maxQueueDelayMs))
-                    .model(name, source).start();
+                    .httpLimits(limits).maxRequestElements(maxRequestElements);
+            if (tlsCert != null) {
+                TlsSettings tls = TlsSettings.of(tlsCert, tlsKey);
+                builder.tls(tlsClientCa == null ? tls : tls.requireClientCertificates(tlsClientCa));
+            }
+            if (tokenFile != null) {
+                builder.tokens(BearerTokens.fromFile(tokenFile), !healthNeedsToken);
+            }
+            server = builder.model(name, source).start();
         } catch (ModelLoadException e) {
             err.println("inferstream serve: cannot load the model: "
                     + InspectCommand.withHint(e, registry, ModelSource.of(path)).getMessage());
             return 2;
         } catch (IOException e) {
             err.println("inferstream serve: cannot listen on " + host + ": " + e.getMessage());
+            return 2;
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            err.println("inferstream serve: " + e.getMessage());
             return 2;
         }
         CountDownLatch stopped = new CountDownLatch(1);
@@ -134,7 +209,7 @@ final class ServeCommand extends Subcommand {
     private void printEndpoints(InferenceServer server, Path model) {
         String served = server.modelNames().get(0);
         ModelInfo info = server.info(served);
-        String rest = "http://" + hostForUrl(server.host()) + ":" + server.restPort();
+        String rest = (tlsCert == null ? "http://" : "https://") + hostForUrl(server.host()) + ":" + server.restPort();
         out.println("inferstream: serving " + served + ":" + info.version() + " (" + info.format() + ") from " + model
                 + "; stop with Ctrl-C or SIGTERM");
         if (server.restPort() >= 0) {

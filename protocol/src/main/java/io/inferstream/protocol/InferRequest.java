@@ -17,13 +17,22 @@ public final class InferRequest {
     private final List<WireTensor> inputs;
     private final List<String> requestedOutputs;
 
-    /** @param id the request id, or null */
+    /**
+     * @param id the request id, or null
+     * @throws ProtocolException if two inputs have the same name (one would silently win)
+     */
     public InferRequest(String modelName, String modelVersion, String id, List<WireTensor> inputs,
             List<String> requestedOutputs) {
         this.modelName = Objects.requireNonNullElse(modelName, "");
         this.modelVersion = Objects.requireNonNullElse(modelVersion, "");
         this.id = id == null || id.isEmpty() ? null : id;
         this.inputs = List.copyOf(inputs);
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (WireTensor t : this.inputs) {
+            if (!names.add(t.name())) {
+                throw new ProtocolException(t.name(), "is given twice; name each input once", null);
+            }
+        }
         this.requestedOutputs = List.copyOf(requestedOutputs);
     }
 

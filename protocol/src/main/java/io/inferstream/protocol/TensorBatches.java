@@ -118,7 +118,9 @@ public final class TensorBatches {
                 rowShape = matchShape(input.name(), rowShape, spec);
             }
             DataType type = spec == null ? input.values().type() : spec.type();
-            coerced.add(coerce(input, type));
+            Tensor values = coerce(input, type);
+            requireFinite(input.name(), values, rowShape);
+            coerced.add(values);
             rowShapes.add(rowShape);
         }
         int rows = Math.toIntExact(n);
@@ -132,6 +134,26 @@ public final class TensorBatches {
             out.add(Features.of(values));
         }
         return out;
+    }
+
+    /**
+     * Refuses NaN, infinities and numbers that overflow the input's type (1e39 in an FP32 input), as the engine's
+     * decoders and {@code score} do: a model answers such values with NaN or a normal-looking number, never an error.
+     */
+    static void requireFinite(String name, Tensor values, long[] rowShape) throws InvalidInputException {
+        if (values.type() != DataType.FLOAT && values.type() != DataType.DOUBLE) {
+            return;
+        }
+        int per = Math.max(1, Math.toIntExact(Tensor.elementCount(rowShape)));
+        int n = values.size();
+        for (int i = 0; i < n; i++) {
+            double v = values.getDouble(i);
+            if (!Double.isFinite(v)) {
+                throw new InvalidInputException(i / per, name, "element " + (i % per) + " is " + v + ": not a finite "
+                        + (values.type() == DataType.FLOAT ? "FP32" : "FP64") + " number (NaN, an infinity, or a "
+                        + "value the type cannot hold, such as 1e39 in FP32)");
+            }
+        }
     }
 
     private static long[] matchShape(String name, long[] rowShape, FieldSpec spec) throws InvalidInputException {

@@ -213,10 +213,16 @@ public final class TfServingJson {
                 if (!e.isNumber()) {
                     throw new IllegalArgumentException("expected a number, got " + e);
                 }
+                double d = type == DataType.FLOAT ? e.floatValue() : e.doubleValue();
+                if (!Double.isFinite(d)) {
+                    // as TensorBatches.requireFinite: an overflowing or non-finite value never reaches the model
+                    throw new IllegalArgumentException(e + " is not a finite " + (type == DataType.FLOAT ? "FP32"
+                            : "FP64") + " number (NaN, an infinity, or a value the type cannot hold)");
+                }
                 if (type == DataType.FLOAT) {
-                    ((float[]) array)[i] = e.floatValue();
+                    ((float[]) array)[i] = (float) d;
                 } else {
-                    ((double[]) array)[i] = e.doubleValue();
+                    ((double[]) array)[i] = d;
                 }
                 return;
             case INT32:

@@ -33,6 +33,8 @@ public final class V2Json {
     // Fast float parsing and writing: tensor data is mostly numbers.
     private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
             .enable(com.fasterxml.jackson.core.StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+            // A member named twice (an input's "data", a TF Serving input) is an error, not "the last one wins".
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(com.fasterxml.jackson.core.StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build());
     /** Metadata parameter that marks a BYTES tensor as text. */
     public static final String CONTENT_TYPE = "content_type";

@@ -133,34 +133,66 @@ final class V2JsonStream {
         return new WireTensor(name, dt, values, parameters);
     }
 
-    /** Parses {@code data}, flat or nested, straight into an array of the datatype's local type. */
+    /**
+     * Parses {@code data}, flat or nested, straight into an array of the datatype's local type. The array grows with
+     * the elements actually read, never to the declared shape up front: a body of a few bytes declaring billions of
+     * elements costs a few bytes, and the count is compared with the shape at the end.
+     */
     private static Tensor stream(JsonParser p, ObjectMapper json, String name, V2Datatype dt, long[] shape)
             throws IOException {
         int n = V2Json.elementCount(name, shape);
-        DataType local = dt.local();
-        Object array = Elements.array(local, n);
-        int count = fill(p, json, name, dt, array, n, 0);
+        Filling data = new Filling(dt.local(), n);
+        int count = fill(p, json, name, dt, data, 0);
         if (count != n) {
             throw new ProtocolException(name, "shape " + Arrays.toString(shape) + " holds " + n
                     + " elements but 'data' has " + count, null);
         }
-        return Elements.tensor(local, array, shape);
+        return Elements.tensor(dt.local(), data.array, shape);
     }
 
-    /** @return the element count after this value (elements beyond {@code n} are counted, not stored) */
-    private static int fill(JsonParser p, ObjectMapper json, String name, V2Datatype dt, Object array, int n, int i)
+    /** An array filled element by element, grown by doubling up to the declared count. */
+    private static final class Filling {
+        private static final int FIRST = 1024;
+        final DataType type;
+        final int declared;
+        Object array;
+        int capacity;
+
+        Filling(DataType type, int declared) {
+            this.type = type;
+            this.declared = declared;
+            this.capacity = Math.min(declared, FIRST);
+            this.array = Elements.array(type, capacity);
+        }
+
+        /** Makes room for element {@code i} (below the declared count). */
+        void reserve(int i) {
+            if (i < capacity) {
+                return;
+            }
+            int grown = (int) Math.min(declared, Math.max(FIRST, 2L * capacity));
+            Object bigger = Elements.array(type, grown);
+            System.arraycopy(array, 0, bigger, 0, capacity);
+            array = bigger;
+            capacity = grown;
+        }
+    }
+
+    /** @return the element count after this value (elements beyond the declared count are counted, not stored) */
+    private static int fill(JsonParser p, ObjectMapper json, String name, V2Datatype dt, Filling data, int i)
             throws IOException {
         if (p.currentToken() == JsonToken.START_ARRAY) {
             for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
                 if (t == null) {
                     throw new ProtocolException(name, "the body ends inside 'data'", null);
                 }
-                i = fill(p, json, name, dt, array, n, i);
+                i = fill(p, json, name, dt, data, i);
             }
             return i;
         }
-        if (i < n) {
-            element(p, json, name, dt, array, i);
+        if (i < data.declared) {
+            data.reserve(i);
+            element(p, json, name, dt, data.array, i);
         } else {
             p.skipChildren();
         }

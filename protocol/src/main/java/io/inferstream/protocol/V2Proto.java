@@ -239,6 +239,11 @@ public final class V2Proto {
             throw new ProtocolException(name, "raw contents have " + in.remaining() + " bytes; shape and " + dt
                     + " want " + (long) n * dt.width(), null);
         }
+        if (dt == V2Datatype.BYTES && n > in.remaining() / 4) {
+            // each BYTES element carries a 4-byte length: count from the data before allocating from the shape
+            throw new ProtocolException(name, "raw contents have " + in.remaining() + " bytes, too few for the " + n
+                    + " BYTES elements the shape declares", null);
+        }
         Object array = Elements.array(dt.local(), n);
         for (int i = 0; i < n; i++) {
             switch (dt) {

@@ -134,7 +134,9 @@ final class DynamicBatcher implements AutoCloseable {
                 score(batch);
             } catch (InterruptedException e) {
                 break;
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // An Error here (an OutOfMemoryError from one huge batch, a StackOverflowError in a model) must not
+                // end the only thread that calls the model: every later request would wait forever.
                 LOG.error("The batcher went on after an unexpected error", e);
             }
         }
@@ -185,8 +187,11 @@ final class DynamicBatcher implements AutoCloseable {
                 // The model did not say which record: score each request alone so only the bad one fails.
                 live.forEach(p -> score(List.of(p)));
                 return;
-            } catch (Exception e) {
+            } catch (Exception | Error e) {
                 live.forEach(p -> p.result.completeExceptionally(e));
+                if (e instanceof Error) {
+                    throw (Error) e; // the loop logs it and goes on
+                }
                 return;
             }
             count(live, rows.size());

@@ -1,6 +1,11 @@
 package io.inferstream.serve;
 
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.StreamObserver;
 import io.inferstream.protocol.InferRequest;
 import io.inferstream.protocol.V2Proto;
@@ -17,6 +22,7 @@ import io.inferstream.protocol.v2.OpenInferenceV2.ServerMetadataRequest;
 import io.inferstream.protocol.v2.OpenInferenceV2.ServerMetadataResponse;
 import io.inferstream.protocol.v2.OpenInferenceV2.ServerReadyRequest;
 import io.inferstream.protocol.v2.OpenInferenceV2.ServerReadyResponse;
+import java.io.InputStream;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -30,6 +36,7 @@ import java.util.function.Supplier;
  * <p>Thread safety: thread-safe.
  */
 final class GrpcApi extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GrpcApi.class);
     private final ServedModels models;
     private final String serverVersion;
     private final java.util.concurrent.Executor responders;
@@ -74,8 +81,37 @@ final class GrpcApi extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBas
         });
     }
 
+    /**
+     * @return the service to register: {@link #bindService()}, but a {@code ModelInfer} message that is not valid
+     *     protobuf reaches {@link #modelInfer} as {@link UnreadableMessage#UNREADABLE} (answered INVALID_ARGUMENT)
+     *     instead of failing inside gRPC (UNKNOWN, and a stack trace logged per message)
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    ServerServiceDefinition definition() {
+        ServerServiceDefinition plain = bindService();
+        ServerServiceDefinition.Builder b = ServerServiceDefinition.builder(plain.getServiceDescriptor().getName());
+        for (ServerMethodDefinition<?, ?> m : plain.getMethods()) {
+            if (m.getMethodDescriptor().getFullMethodName().equals(
+                    GRPCInferenceServiceGrpc.getModelInferMethod().getFullMethodName())) {
+                MethodDescriptor md = m.getMethodDescriptor();
+                b.addMethod(ServerMethodDefinition.create(
+                        md.toBuilder(new UnreadableMessage(), md.getResponseMarshaller()).build(),
+                        (ServerCallHandler) m.getServerCallHandler()));
+            } else {
+                b.addMethod(m);
+            }
+        }
+        return b.build();
+    }
+
     @Override
     public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
+        if (request == UnreadableMessage.UNREADABLE) {
+            LOG.info("ModelInfer refused: the message is not a valid ModelInferRequest protobuf");
+            out.onError(Status.INVALID_ARGUMENT.withDescription("the message is not a valid ModelInferRequest "
+                    + "protobuf").asRuntimeException());
+            return;
+        }
         boolean raw = request.getRawInputContentsCount() > 0;
         InferRequest decoded;
         try {
@@ -92,6 +128,28 @@ final class GrpcApi extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBas
                 out.onCompleted();
             }
         }, responders);
+    }
+
+    /** Parses {@code ModelInfer} messages; one that does not parse becomes {@link #UNREADABLE}, never an exception. */
+    static final class UnreadableMessage implements MethodDescriptor.Marshaller<ModelInferRequest> {
+        /** Stands for a message that did not parse: compared by identity. */
+        static final ModelInferRequest UNREADABLE = ModelInferRequest.newBuilder().setId("unreadable").build();
+        private final MethodDescriptor.Marshaller<ModelInferRequest> proto =
+                ProtoUtils.marshaller(ModelInferRequest.getDefaultInstance());
+
+        @Override
+        public InputStream stream(ModelInferRequest value) {
+            return proto.stream(value);
+        }
+
+        @Override
+        public ModelInferRequest parse(InputStream stream) {
+            try {
+                return proto.parse(stream);
+            } catch (RuntimeException e) {
+                return UNREADABLE;
+            }
+        }
     }
 
     private static String version(String v) {

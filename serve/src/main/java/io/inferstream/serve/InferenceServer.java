@@ -1,10 +1,21 @@
 package io.inferstream.serve;
 
-import com.sun.net.httpserver.HttpServer;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
+import io.inferstream.protocol.v2.GRPCInferenceServiceGrpc;
 import io.inferstream.deploy.DeploymentSource;
 import io.inferstream.deploy.FixedModelSource;
+import io.inferstream.http.HttpEndpoint;
+import io.inferstream.http.BearerTokens;
+import io.inferstream.http.HttpLimits;
+import io.inferstream.http.HttpSecurity;
+import io.inferstream.http.TlsSettings;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelLoadException;
 import java.io.IOException;
@@ -13,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -41,29 +53,18 @@ import org.slf4j.LoggerFactory;
 public final class InferenceServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InferenceServer.class);
 
-    static {
-        // The JDK's HttpServer leaves Nagle's algorithm on unless told: a response written in two segments then waits
-        // for the client's delayed ACK (~40 ms), and one-record requests crawl (34 instead of ~280 records/s in
-        // bin/bench remote). The JDK reads this once, when its first HTTP server starts; a command-line choice wins.
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-            System.setProperty("sun.net.httpserver.nodelay", "true");
-        }
-    }
-
     private final String host;
     private final ServedModels models;
-    private final HttpServer http;
-    private final ExecutorService httpThreads;
+    private final HttpEndpoint http;
     private final Server grpc;
     private final ExecutorService grpcResponders;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private InferenceServer(String host, ServedModels models, HttpServer http, ExecutorService httpThreads,
-            Server grpc, ExecutorService grpcResponders) {
+    private InferenceServer(String host, ServedModels models, HttpEndpoint http, Server grpc,
+            ExecutorService grpcResponders) {
         this.host = host;
         this.models = models;
         this.http = http;
-        this.httpThreads = httpThreads;
         this.grpc = grpc;
         this.grpcResponders = grpcResponders;
     }
@@ -80,7 +81,7 @@ public final class InferenceServer implements AutoCloseable {
 
     /** @return the REST port, or -1 if REST is off. */
     public int restPort() {
-        return http == null ? -1 : http.getAddress().getPort();
+        return http == null ? -1 : http.port();
     }
 
     /** @return the gRPC port, or -1 if gRPC is off. */
@@ -138,7 +139,7 @@ public final class InferenceServer implements AutoCloseable {
             grpc.shutdown();
         }
         if (http != null) {
-            http.stop(1);
+            http.close();
         }
         models.all().forEach(HostedModel::close);
         if (grpc != null) {
@@ -150,9 +151,6 @@ public final class InferenceServer implements AutoCloseable {
                 grpc.shutdownNow();
                 Thread.currentThread().interrupt();
             }
-        }
-        if (httpThreads != null) {
-            httpThreads.shutdownNow();
         }
         if (grpcResponders != null) {
             grpcResponders.shutdownNow();
@@ -168,7 +166,11 @@ public final class InferenceServer implements AutoCloseable {
         private int grpcPort = 8001;
         private int maxBatchSize = 32;
         private Duration maxQueueDelay = Duration.ofMillis(2);
-        private int httpThreads = 32;
+        private HttpLimits limits = HttpLimits.defaults();
+        private long maxRequestElements = 16L << 20;
+        private TlsSettings tls;
+        private BearerTokens tokens;
+        private boolean healthOpen = true;
         private Duration loadTimeout = Duration.ofMinutes(5);
 
         private static final class HostedSpec {
@@ -220,9 +222,55 @@ public final class InferenceServer implements AutoCloseable {
             return this;
         }
 
-        /** Threads serving REST exchanges, each waiting while its request's batch is scored. */
+        /**
+         * Threads serving REST exchanges (at least 8). No thread waits for a model or a slow client, so a few suffice;
+         * shorthand for {@link #httpLimits} with {@link HttpLimits#withMaxThreads}.
+         */
         public Builder httpThreads(int threads) {
-            this.httpThreads = Math.max(1, threads);
+            this.limits = limits.withMaxThreads(Math.max(8, threads));
+            return this;
+        }
+
+        /**
+         * What REST clients are allowed (timeouts, connections, head size, body cap); {@link HttpLimits#defaults()}
+         * unless told. The body cap also bounds gRPC messages.
+         */
+        public Builder httpLimits(HttpLimits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /**
+         * The most tensor elements (summed over a request's inputs) one request may carry, whatever its bytes; 16 Mi
+         * (64 MiB of FP32) unless told. A request over it is refused as a bad request before it reaches the model.
+         */
+        public Builder maxRequestElements(long elements) {
+            if (elements < 1) {
+                throw new IllegalArgumentException("max request elements must be at least 1, not " + elements);
+            }
+            this.maxRequestElements = elements;
+            return this;
+        }
+
+        /**
+         * Serves REST as HTTPS and gRPC over TLS with this certificate and key (and, if the settings say so, only to
+         * clients with a trusted certificate). Plain text unless told.
+         */
+        public Builder tls(TlsSettings settings) {
+            this.tls = Objects.requireNonNull(settings, "settings");
+            return this;
+        }
+
+        /**
+         * Requires one of these bearer tokens on every REST request ({@code Authorization: Bearer ...}) and gRPC call
+         * ({@code authorization} metadata): 401 / UNAUTHENTICATED otherwise, with no detail.
+         *
+         * @param healthOpen whether health (REST {@code /v2/health/live} and {@code /ready}, gRPC {@code ServerLive}
+         *     and {@code ServerReady}) stays open for probes that carry no token
+         */
+        public Builder tokens(BearerTokens accepted, boolean healthOpen) {
+            this.tokens = Objects.requireNonNull(accepted, "accepted");
+            this.healthOpen = healthOpen;
             return this;
         }
 
@@ -263,8 +311,7 @@ public final class InferenceServer implements AutoCloseable {
                 throw new IllegalStateException("no model to serve");
             }
             List<HostedModel> hosted = new ArrayList<>();
-            HttpServer http = null;
-            ExecutorService threads = null;
+            HttpEndpoint http = null;
             ExecutorService responders = null;
             Server grpc = null;
             try {
@@ -273,32 +320,37 @@ public final class InferenceServer implements AutoCloseable {
                     hosted.add(m);
                     m.start(loadTimeout);
                 }
-                ServedModels models = new ServedModels(hosted);
+                ServedModels models = new ServedModels(hosted, maxRequestElements);
                 String version = serverVersion();
                 if (restPort >= 0) {
-                    http = HttpServer.create(new InetSocketAddress(host, restPort), 0);
-                    threads = Executors.newFixedThreadPool(httpThreads, daemonThreads("inferstream-serve-http-"));
-                    http.setExecutor(threads);
-                    http.createContext("/", new RestApi(models, version));
-                    http.start();
+                    RestApi rest = new RestApi(models, version, limits);
+                    http = HttpEndpoint.start("inferstream-serve-http", host, restPort, limits,
+                            security(Set.of("/v2/health/live", "/v2/health/ready")), rest);
+                    rest.respondOn(http.executor());
                 }
                 if (grpcPort >= 0) {
                     responders = Executors.newFixedThreadPool(4, daemonThreads("inferstream-serve-grpc-"));
-                    grpc = NettyServerBuilder.forAddress(new InetSocketAddress(host, grpcPort))
-                            .addService(new GrpcApi(models, version, responders))
-                            .maxInboundMessageSize(256 << 20)
+                    String service = "/" + GRPCInferenceServiceGrpc.SERVICE_NAME + "/";
+                    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, grpcPort));
+                    if (tls != null) {
+                        builder.sslContext(grpcTls(tls));
+                    }
+                    grpc = builder.addService(ServerInterceptors.intercept(
+                                    new GrpcApi(models, version, responders).definition(),
+                                    new GrpcTokenCheck(security(Set.of(service + "ServerLive", service + "ServerReady")))))
+                            .maxInboundMessageSize((int) Math.max(4 << 20, limits.maxBodyBytes()))
+                            .maxInboundMetadataSize(limits.maxHeaderBytes())
+                            .maxConnectionIdle(limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                            .handshakeTimeout(limits.headerTimeout().toMillis(), TimeUnit.MILLISECONDS)
                             .build().start();
                 }
-                InferenceServer server = new InferenceServer(host, models, http, threads, grpc, responders);
+                InferenceServer server = new InferenceServer(host, models, http, grpc, responders);
                 LOG.info("Serving {} on {} (REST port {}, gRPC port {})", server.modelNames(), host,
                         server.restPort(), server.grpcPort());
                 return server;
             } catch (ModelLoadException | IOException | RuntimeException e) {
                 if (http != null) {
-                    http.stop(0);
-                }
-                if (threads != null) {
-                    threads.shutdownNow();
+                    http.close();
                 }
                 if (grpc != null) {
                     grpc.shutdownNow();
@@ -309,6 +361,24 @@ public final class InferenceServer implements AutoCloseable {
                 hosted.forEach(HostedModel::close);
                 throw e;
             }
+        }
+
+        /** @param health the paths (or gRPC methods) a probe may reach without a token, when health is open */
+        private HttpSecurity security(Set<String> health) {
+            HttpSecurity s = HttpSecurity.none();
+            if (tls != null) {
+                s = s.withTls(tls);
+            }
+            return tokens == null ? s : s.withTokens(tokens, healthOpen ? health : Set.of());
+        }
+
+        private static SslContext grpcTls(TlsSettings tls) throws IOException {
+            SslContextBuilder b = GrpcSslContexts.configure(SslContextBuilder.forServer(tls.keyManagers()),
+                    SslProvider.JDK);
+            if (tls.clientAuth()) {
+                b.trustManager(tls.trustManagers()).clientAuth(ClientAuth.REQUIRE);
+            }
+            return b.build();
         }
 
         private static String serverVersion() {

@@ -1,17 +1,22 @@
 package io.inferstream.serve;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
-import io.inferstream.protocol.InferResponse;
+import io.inferstream.http.HttpLimits;
+import io.inferstream.http.HttpStatusException;
+import io.inferstream.http.JsonErrors;
+import io.inferstream.http.RequestBodies;
 import io.inferstream.protocol.TfServingJson;
 import io.inferstream.protocol.V2Json;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,75 +28,102 @@ import org.slf4j.LoggerFactory;
  * (model metadata), {@code GET .../ready}, {@code POST .../infer}. TF Serving: {@code POST
  * /v1/models/{name}[/versions/{v}]:predict}, {@code GET /v1/models/{name}[/versions/{v}]} (status) and {@code GET
  * .../metadata}. Errors are {@code {"error": "..."}} with 400 for a bad request (naming the input), 404 for an
- * unknown model, version or path, 405 for a wrong method, 503 when the model is not ready, 500 when it failed.
+ * unknown model, version or path, 405 for a wrong method, 408 for a body that arrives too slowly, 413 for a body over
+ * the cap, 503 when the model is not ready, 500 when it failed.
  *
- * <p>Thread safety: thread-safe; the HTTP server calls it from its executor's threads, each blocking until its
- * request's batch is scored.
+ * <p>No thread waits on a client or a model: the body is read as it arrives ({@link RequestBodies}), the request
+ * joins its model's batch, and the answer is written on one of the server's threads when the batch is scored. So
+ * requests waiting for a busy model never hold back a health probe.
+ *
+ * <p>Thread safety: thread-safe.
  */
-final class RestApi implements HttpHandler {
+final class RestApi implements Request.Handler {
     private static final Logger LOG = LoggerFactory.getLogger(RestApi.class);
     private static final Pattern V2_MODEL =
             Pattern.compile("/v2/models/([^/]+)(?:/versions/([^/]+))?(/ready|/infer)?/?");
     private static final Pattern V1_MODEL =
             Pattern.compile("/v1/models/([^/:]+)(?:/versions/([^/:]+))?(:predict|/metadata)?/?");
-    /** Largest request body read, against a client that would fill the heap. */
-    private static final int MAX_BODY_BYTES = 256 << 20;
+    private static final CompletableFuture<byte[]> EMPTY = CompletableFuture.completedFuture(null);
 
     private final ServedModels models;
     private final String serverVersion;
+    private final HttpLimits limits;
+    private volatile Executor responders = Runnable::run;
 
-    RestApi(ServedModels models, String serverVersion) {
+    RestApi(ServedModels models, String serverVersion, HttpLimits limits) {
         this.models = models;
         this.serverVersion = serverVersion;
+        this.limits = limits;
+    }
+
+    /** Where answers are encoded and written once the server runs: its own threads, not the model's batcher. */
+    void respondOn(Executor executor) {
+        this.responders = executor;
     }
 
     @Override
-    public void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            int status = 200;
-            byte[] body;
-            try {
-                body = route(exchange);
-            } catch (RuntimeException e) {
-                ServeError error = ServeError.of(e instanceof CompletionException && e.getCause() != null
-                        ? e.getCause() : e);
-                if (error.kind() == ServeError.Kind.INTERNAL) {
-                    LOG.warn("{} {} failed: {}", exchange.getRequestMethod(), exchange.getRequestURI(),
-                            error.getMessage());
-                }
-                status = error instanceof MethodNotAllowed ? 405 : error.kind().http;
-                body = V2Json.writeError(error.getMessage());
-            }
-            if (body == null) {
-                exchange.sendResponseHeaders(status, -1);
-                return;
-            }
-            exchange.getResponseHeaders().set("Content-Type", "application/json");
-            exchange.sendResponseHeaders(status, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
+    public boolean handle(Request request, Response response, Callback callback) {
+        String method = request.getMethod();
+        String path = request.getHttpURI().getPath();
+        CompletableFuture<byte[]> reply;
+        try {
+            reply = route(request, method, path == null ? "" : path);
+        } catch (RuntimeException e) {
+            reply = CompletableFuture.failedFuture(e);
         }
+        reply.whenCompleteAsync((body, failure) -> {
+            if (failure != null) {
+                fail(response, callback, method, path, failure);
+            } else if (body == null) {
+                response.setStatus(200);
+                response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0L);
+                response.write(true, null, callback);
+            } else {
+                response.setStatus(200);
+                response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+                response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+                response.write(true, ByteBuffer.wrap(body), callback);
+            }
+        }, responders);
+        return true;
     }
 
-    /** @return the response body, or null for an empty 200 */
-    private byte[] route(HttpExchange exchange) throws IOException {
-        String path = exchange.getRequestURI().getPath();
-        String method = exchange.getRequestMethod();
+    private static void fail(Response response, Callback callback, String method, String path, Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        int status;
+        String message;
+        if (cause instanceof HttpStatusException) {
+            status = ((HttpStatusException) cause).status();
+            message = cause.getMessage();
+        } else {
+            ServeError error = ServeError.of(cause);
+            if (error.kind() == ServeError.Kind.INTERNAL) {
+                LOG.warn("{} {} failed: {}", method, path, error.getMessage());
+            }
+            status = error instanceof MethodNotAllowed ? 405 : error.kind().http;
+            message = error.getMessage();
+        }
+        JsonErrors.send(response, callback, status, message);
+    }
+
+    /** @return completes with the response body, or null for an empty 200 */
+    private CompletableFuture<byte[]> route(Request request, String method, String path) {
         if (path.equals("/v2/health/live")) {
             expect(method, "GET");
-            return null;
+            return EMPTY;
         }
         if (path.equals("/v2/health/ready")) {
             expect(method, "GET");
             if (!models.allReady()) {
                 throw new ServeError(ServeError.Kind.UNAVAILABLE, "not every model is ready");
             }
-            return null;
+            return EMPTY;
         }
         if (path.equals("/v2") || path.equals("/v2/")) {
             expect(method, "GET");
-            return V2Json.writeServerMetadata("inferstream", serverVersion, List.of());
+            return CompletableFuture.completedFuture(
+                    V2Json.writeServerMetadata("inferstream", serverVersion, List.of()));
         }
         Matcher v2 = V2_MODEL.matcher(path);
         if (v2.matches()) {
@@ -100,7 +132,8 @@ final class RestApi implements HttpHandler {
             String action = v2.group(3);
             if (action == null) {
                 expect(method, "GET");
-                return V2Json.writeModelMetadata(m.info(version), version == null ? m.versions() : List.of(version));
+                return CompletableFuture.completedFuture(V2Json.writeModelMetadata(m.info(version),
+                        version == null ? m.versions() : List.of(version)));
             }
             if (action.equals("/ready")) {
                 expect(method, "GET");
@@ -108,12 +141,11 @@ final class RestApi implements HttpHandler {
                 if (!m.ready()) {
                     throw new ServeError(ServeError.Kind.UNAVAILABLE, "model '" + m.name() + "' is not ready");
                 }
-                return null;
+                return EMPTY;
             }
             expect(method, "POST");
-            byte[] request = read(exchange);
-            InferResponse response = models.infer(m.name(), version, V2Json.readRequest(request)).join();
-            return V2Json.writeResponse(response);
+            return body(request).thenCompose(bytes -> models.infer(m.name(), version, V2Json.readRequest(bytes)))
+                    .thenApplyAsync(V2Json::writeResponse, responders);
         }
         Matcher v1 = V1_MODEL.matcher(path);
         if (v1.matches()) {
@@ -122,33 +154,27 @@ final class RestApi implements HttpHandler {
             String action = v1.group(3);
             if (action == null) {
                 expect(method, "GET");
-                return TfServingJson.writeStatus(m.info(version).version(), m.ready());
+                return CompletableFuture.completedFuture(
+                        TfServingJson.writeStatus(m.info(version).version(), m.ready()));
             }
             if (action.equals("/metadata")) {
                 expect(method, "GET");
-                return TfServingJson.writeMetadata(m.info(version));
+                return CompletableFuture.completedFuture(TfServingJson.writeMetadata(m.info(version)));
             }
             expect(method, "POST");
-            return models.tfPredict(m.name(), version, read(exchange)).join();
+            return body(request).thenCompose(bytes -> models.tfPredict(m.name(), version, bytes));
         }
         throw new ServeError(ServeError.Kind.NOT_FOUND, "no endpoint " + path + "; see /v2, /v2/models/{name} and "
                 + "/v1/models/{name}");
     }
 
+    private CompletableFuture<byte[]> body(Request request) {
+        return RequestBodies.read(request, limits.maxBodyBytes(), limits.bodyTimeout());
+    }
+
     private static void expect(String method, String wanted) {
         if (!method.equals(wanted)) {
             throw new MethodNotAllowed(method + " is not allowed here; use " + wanted);
-        }
-    }
-
-    private static byte[] read(HttpExchange exchange) throws IOException {
-        try (InputStream in = exchange.getRequestBody()) {
-            byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
-            if (body.length > MAX_BODY_BYTES) {
-                throw new ServeError(ServeError.Kind.BAD_INPUT, "the request body is larger than "
-                        + MAX_BODY_BYTES + " bytes");
-            }
-            return body;
         }
     }
 

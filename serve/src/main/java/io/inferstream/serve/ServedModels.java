@@ -23,8 +23,11 @@ import java.util.concurrent.CompletableFuture;
  */
 final class ServedModels {
     private final Map<String, HostedModel> models;
+    private final long maxRequestElements;
 
-    ServedModels(List<HostedModel> hosted) {
+    /** @param maxRequestElements the most tensor elements one request may carry, summed over its inputs */
+    ServedModels(List<HostedModel> hosted, long maxRequestElements) {
+        this.maxRequestElements = maxRequestElements;
         Map<String, HostedModel> byName = new LinkedHashMap<>();
         for (HostedModel m : hosted) {
             if (byName.put(m.name(), m) != null) {
@@ -62,6 +65,7 @@ final class ServedModels {
             HostedModel m = model(name);
             String v = version == null || version.isEmpty() ? null : version;
             ModelInfo info = m.info(v);
+            requireWithinCap(request);
             List<Features> rows = nonEmpty(TensorBatches.decodeInputs(request.inputs(), info));
             return m.infer(v, rows).thenApply(scored -> new InferResponse(m.name(), scored.version, request.id(),
                     select(TensorBatches.encodeOutputs(scored.predictions), request.requestedOutputs())));
@@ -80,6 +84,17 @@ final class ServedModels {
                     scored -> TfServingJson.writePredictResponse(scored.predictions, request.columnar()));
         } catch (InvalidInputException | RuntimeException e) {
             return CompletableFuture.failedFuture(ServeError.of(e));
+        }
+    }
+
+    private void requireWithinCap(InferRequest request) {
+        long elements = 0;
+        for (WireTensor t : request.inputs()) {
+            elements += t.values().size();
+        }
+        if (elements > maxRequestElements) {
+            throw new ServeError(ServeError.Kind.BAD_INPUT, "the request carries " + elements + " elements; this "
+                    + "server accepts at most " + maxRequestElements + " per request: split it");
         }
     }
 
