@@ -11,7 +11,7 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import io.inferstream.data.DataType;
 import io.inferstream.data.Features;
-import io.inferstream.data.InputBatch;
+import io.inferstream.model.InputBatch;
 import io.inferstream.data.Prediction;
 import io.inferstream.data.Tensor;
 import io.inferstream.model.FieldSpec;

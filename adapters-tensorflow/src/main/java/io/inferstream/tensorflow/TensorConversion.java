@@ -2,7 +2,7 @@ package io.inferstream.tensorflow;
 
 import io.inferstream.data.DataType;
 import io.inferstream.data.Features;
-import io.inferstream.data.InputBatch;
+import io.inferstream.model.InputBatch;
 import io.inferstream.data.Tensor;
 import io.inferstream.model.FieldSpec;
 import io.inferstream.model.InvalidInputException;

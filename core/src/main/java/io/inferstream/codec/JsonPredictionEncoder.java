@@ -28,10 +28,11 @@ import java.util.Map;
  *
  * <p>Thread safety: immutable and thread-safe.
  */
-public final class JsonPredictionEncoder {
+public final class JsonPredictionEncoder implements PredictionEncoder<byte[]> {
     private static final JsonFactory FACTORY = new JsonFactory();
 
     /** @return the prediction as UTF-8 JSON bytes. */
+    @Override
     public byte[] encode(Prediction prediction, ModelInfo model, byte[] key) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
@@ -58,7 +59,8 @@ public final class JsonPredictionEncoder {
             if (!prediction.probabilities().isEmpty()) {
                 g.writeObjectFieldStart("probabilities");
                 for (Map.Entry<String, Double> e : prediction.probabilities().entrySet()) {
-                    g.writeNumberField(e.getKey(), e.getValue());
+                    g.writeFieldName(e.getKey());
+                    writeDouble(g, e.getValue()); // null when not finite, as for outputs (was the string "Infinity")
                 }
                 g.writeEndObject();
             }

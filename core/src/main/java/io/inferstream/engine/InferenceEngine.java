@@ -1,5 +1,7 @@
 package io.inferstream.engine;
 
+import io.inferstream.model.ModelProvider;
+
 import io.inferstream.codec.RecordCodecs;
 import io.inferstream.config.EngineConfig;
 import io.inferstream.deploy.Deployment;

@@ -3,10 +3,15 @@ package io.inferstream.engine;
 import io.inferstream.deploy.DeployedVersion;
 import io.inferstream.deploy.Deployment;
 import io.inferstream.deploy.DeploymentManager;
-import io.inferstream.deploy.ScoringPipeline;
+import io.inferstream.codec.JsonPredictionEncoder;
+import io.inferstream.kafka.KafkaHeaders;
 import io.inferstream.model.ModelFailureException;
 import io.inferstream.model.RetriableInferenceException;
 import io.inferstream.monitor.ModelMonitor;
+import io.inferstream.scoring.DeadLetterHeaders;
+import io.inferstream.scoring.ScoredBatch;
+import io.inferstream.scoring.ScoredRecord;
+import io.inferstream.scoring.ScoringPipeline;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
@@ -30,8 +35,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,7 +63,7 @@ final class InferenceWorker implements Runnable {
     private final Consumer<byte[], byte[]> consumer;
     private final Producer<byte[], byte[]> producer;
     private final DeploymentManager deployments;
-    private final ScoringPipeline pipeline;
+    private final ScoringPipeline<byte[]> pipeline;
     private final WorkerSettings settings;
     private final DeadLetterRecords deadLetters;
     private final EngineMetrics metrics;
@@ -135,8 +138,8 @@ final class InferenceWorker implements Runnable {
         this.consumer = consumer;
         this.producer = producer;
         this.deployments = deployments;
-        this.pipeline = new ScoringPipeline(slot, settings.maxBatchSize, settings.maxRecordBytes, deployments.traffic(),
-                model -> {
+        this.pipeline = new ScoringPipeline<>(slot, settings.maxBatchSize, settings.maxRecordBytes, deployments.traffic(),
+                new JsonPredictionEncoder(), model -> {
                     metrics.bindModel(model); // a remote model's retries and breaker join the engine's meters
                     return new TimedModel(model, metrics.modelCallTimer(model.info().name(), model.info().version()));
                 });
@@ -221,7 +224,7 @@ final class InferenceWorker implements Runnable {
         records.forEach(polled::add);
         metrics.countRecordsIn(polled.size());
 
-        ScoringPipeline.Result scored = scoreUntilAnswered(polled);
+        ScoredBatch<byte[]> scored = scoreUntilAnswered(polled);
         if (scored == null) {
             return; // given up uncommitted: the engine is stopping, or every partition of the batch moved away
         }
@@ -237,20 +240,20 @@ final class InferenceWorker implements Runnable {
         AtomicReference<Exception> sendFailure = new AtomicReference<>();
         for (int i = 0; i < polled.size(); i++) {
             ConsumerRecord<byte[], byte[]> in = polled.get(i);
-            ScoringPipeline.Outcome outcome = scored.outcomes().get(i);
+            ScoredRecord<byte[]> outcome = scored.outcomes().get(i);
             if (!outcome.ok()) {
                 sendDeadLetter(in, outcome.version(), outcome.stage(), outcome.error(), sendFailure);
             } else if (tooLargeForOutput(in, outcome)) {
                 // A prediction the output topic would refuse would fail the batch on every retry: dead-letter it.
                 sendDeadLetter(in, outcome.version(), DeadLetterHeaders.STAGE_OUTPUT, new IllegalStateException(
-                        "the prediction is " + outcome.prediction().length + " bytes, more than the output topic "
+                        "the prediction is " + outcome.output().length + " bytes, more than the output topic "
                         + settings.outputTopic + " accepts (" + settings.outputMaxBytes + " bytes with headers)"),
                         sendFailure);
             } else {
                 sendPrediction(in, outcome, polledAtNanos, sendFailure);
             }
         }
-        for (ScoringPipeline.ShadowOutcome shadow : scored.shadows()) {
+        for (ScoredRecord<byte[]> shadow : scored.shadows()) {
             sendShadow(polled.get(shadow.index()), shadow, sendFailure);
         }
         producer.flush();
@@ -278,7 +281,7 @@ final class InferenceWorker implements Runnable {
      * @param polled the batch; records of partitions revoked while it is held are removed from it
      * @return the scored batch (of the records still in {@code polled}), or null if it was given up
      */
-    private ScoringPipeline.Result scoreUntilAnswered(List<ConsumerRecord<byte[], byte[]>> polled)
+    private ScoredBatch<byte[]> scoreUntilAnswered(List<ConsumerRecord<byte[], byte[]>> polled)
             throws ModelFailureException {
         long heldSinceNanos = 0;
         int attempts = 0;
@@ -295,7 +298,7 @@ final class InferenceWorker implements Runnable {
             String modelName = deployment.serving().get(0).info().name();
             RetriableInferenceException notNow;
             try {
-                ScoringPipeline.Result scored = pipeline.scoreOrRetryLater(deployment, keys, values);
+                ScoredBatch<byte[]> scored = pipeline.scoreOrRetryLater(deployment, keys, values);
                 metrics.countModelCalls(pipeline.modelCallsAndReset());
                 metrics.countShadowFailures(modelName, scored.shadowFailures());
                 if (attempts > 0) {
@@ -397,11 +400,11 @@ final class InferenceWorker implements Runnable {
         consumer.resume(paused);
     }
 
-    private void sendPrediction(ConsumerRecord<byte[], byte[]> in, ScoringPipeline.Outcome outcome, long polledAtNanos,
+    private void sendPrediction(ConsumerRecord<byte[], byte[]> in, ScoredRecord<byte[]> outcome, long polledAtNanos,
             AtomicReference<Exception> failure) {
         DeployedVersion version = outcome.version();
         ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(settings.outputTopic, outputPartition(in), in.key(),
-                outcome.prediction(), modelHeaders(version));
+                outcome.output(), KafkaHeaders.prediction(in.headers(), version));
         long timestamp = in.timestamp();
         String modelName = version.info().name();
         String versionName = version.info().version();
@@ -417,10 +420,10 @@ final class InferenceWorker implements Runnable {
     }
 
     /** Shadow predictions follow the output's partitioning, so a shadow topic lines up with the output topic. */
-    private void sendShadow(ConsumerRecord<byte[], byte[]> in, ScoringPipeline.ShadowOutcome shadow,
+    private void sendShadow(ConsumerRecord<byte[], byte[]> in, ScoredRecord<byte[]> shadow,
             AtomicReference<Exception> failure) {
-        producer.send(new ProducerRecord<>(settings.shadowTopic, outputPartition(in), in.key(), shadow.prediction(),
-                modelHeaders(shadow.version())), (meta, e) -> {
+        producer.send(new ProducerRecord<>(settings.shadowTopic, outputPartition(in), in.key(), shadow.output(),
+                KafkaHeaders.prediction(in.headers(), shadow.version())), (meta, e) -> {
                     if (e != null) {
                         failure.compareAndSet(null, e);
                     } else {
@@ -430,22 +433,15 @@ final class InferenceWorker implements Runnable {
                 });
     }
 
-    private boolean tooLargeForOutput(ConsumerRecord<byte[], byte[]> in, ScoringPipeline.Outcome outcome) {
+    private boolean tooLargeForOutput(ConsumerRecord<byte[], byte[]> in, ScoredRecord<byte[]> outcome) {
         // Cheap test first: almost every prediction is far below the limit.
-        return outcome.prediction().length + (in.key() == null ? 0 : in.key().length) > settings.outputMaxBytes / 2
-                && DeadLetterRecords.sizeOf(in.key(), outcome.prediction(), modelHeaders(outcome.version()))
-                        > settings.outputMaxBytes;
+        return outcome.output().length + (in.key() == null ? 0 : in.key().length) > settings.outputMaxBytes / 2
+                && KafkaHeaders.sizeOf(in.key(), outcome.output(), KafkaHeaders.prediction(in.headers(),
+                        outcome.version())) > settings.outputMaxBytes;
     }
 
     private Integer outputPartition(ConsumerRecord<byte[], byte[]> in) {
         return settings.outputPartitions > 0 ? in.partition() % settings.outputPartitions : null;
-    }
-
-    private static Headers modelHeaders(DeployedVersion version) {
-        Headers headers = new RecordHeaders();
-        headers.add(DeadLetterHeaders.MODEL_NAME, version.nameHeader());
-        headers.add(DeadLetterHeaders.MODEL_VERSION, version.versionHeader());
-        return headers;
     }
 
     private void sendDeadLetter(ConsumerRecord<byte[], byte[]> in, DeployedVersion version, String stage,
@@ -456,7 +452,7 @@ final class InferenceWorker implements Runnable {
         }
         String modelName = version.info().name();
         String versionName = version.info().version();
-        producer.send(deadLetters.of(in, stage, error, version.nameHeader(), version.versionHeader()), (meta, e) -> {
+        producer.send(deadLetters.of(in, stage, error, version.info()), (meta, e) -> {
             if (e != null) {
                 failure.compareAndSet(null, e);
             } else {

@@ -1,5 +1,7 @@
 package io.inferstream.engine;
 
+import io.inferstream.scoring.DeadLetterHeaders;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;

@@ -1,7 +1,7 @@
 package io.inferstream.examples;
 
 import io.inferstream.config.EngineConfig;
-import io.inferstream.engine.DeadLetterHeaders;
+import io.inferstream.scoring.DeadLetterHeaders;
 import io.inferstream.engine.InferenceEngine;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;

@@ -10,7 +10,7 @@ import io.inferstream.codec.PredictionJson;
 import io.inferstream.data.Features;
 import io.inferstream.data.Prediction;
 import io.inferstream.deploy.kafka.ModelPublisher;
-import io.inferstream.engine.DeadLetterHeaders;
+import io.inferstream.scoring.DeadLetterHeaders;
 import io.inferstream.model.ForwardingModel;
 import io.inferstream.model.InferenceException;
 import io.inferstream.model.ModelRegistry;

@@ -4,8 +4,8 @@ import static io.inferstream.it.ContractModels.BATCH;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inferstream.config.EngineConfig;
-import io.inferstream.deploy.ScoringPipeline;
-import io.inferstream.engine.ModelProvider;
+import io.inferstream.scoring.ScoringPipeline;
+import io.inferstream.model.ModelProvider;
 import io.inferstream.flink.FlinkInference;
 import io.inferstream.flink.InferenceInput;
 import io.inferstream.flink.InferenceOptions;

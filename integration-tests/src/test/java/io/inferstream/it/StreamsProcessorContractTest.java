@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inferstream.codec.RecordCodecs;
 import io.inferstream.config.EngineConfig;
-import io.inferstream.deploy.ScoringPipeline;
-import io.inferstream.engine.ModelProvider;
+import io.inferstream.scoring.ScoringPipeline;
+import io.inferstream.model.ModelProvider;
 import io.inferstream.it.ContractModels.ContractModel;
 import io.inferstream.it.ContractModels.Rows;
 import io.inferstream.streams.Inference;

@@ -6,7 +6,7 @@ import io.inferstream.deploy.DeploymentSource;
 import io.inferstream.deploy.FixedModelSource;
 import io.inferstream.deploy.TrafficSample;
 import io.inferstream.deploy.kafka.ModelTopicSource;
-import io.inferstream.engine.ModelProvider;
+import io.inferstream.model.ModelProvider;
 import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;

@@ -4,7 +4,7 @@ import io.inferstream.deploy.DeploymentSource;
 import io.inferstream.deploy.DeploymentSpec;
 import io.inferstream.deploy.VersionSpec;
 import io.inferstream.deploy.VersionStatus;
-import io.inferstream.engine.ModelProvider;
+import io.inferstream.model.ModelProvider;
 import io.inferstream.model.ModelLoadException;
 import java.io.IOException;
 import java.io.InputStream;

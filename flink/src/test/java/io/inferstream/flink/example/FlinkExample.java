@@ -1,6 +1,6 @@
 package io.inferstream.flink.example;
 
-import io.inferstream.engine.DeadLetterHeaders;
+import io.inferstream.scoring.DeadLetterHeaders;
 import io.inferstream.flink.ChildBroker;
 import io.inferstream.flink.FlinkInference;
 import io.inferstream.flink.InferenceOptions;
