@@ -2,11 +2,11 @@ package io.inferstream.dl4j;
 
 import io.inferstream.data.DataType;
 import io.inferstream.data.Features;
-import io.inferstream.model.InputBatch;
 import io.inferstream.data.Prediction;
 import io.inferstream.data.Tensor;
 import io.inferstream.model.FieldSpec;
 import io.inferstream.model.InferenceException;
+import io.inferstream.model.InputBatch;
 import io.inferstream.model.InvalidInputException;
 import io.inferstream.model.LoaderOptions;
 import io.inferstream.model.Model;

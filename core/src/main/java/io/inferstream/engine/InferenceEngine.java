@@ -1,7 +1,5 @@
 package io.inferstream.engine;
 
-import io.inferstream.model.ModelProvider;
-
 import io.inferstream.codec.RecordCodecs;
 import io.inferstream.config.EngineConfig;
 import io.inferstream.deploy.Deployment;
@@ -13,6 +11,7 @@ import io.inferstream.deploy.TrafficSample;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelInfo;
 import io.inferstream.model.ModelLoadException;
+import io.inferstream.model.ModelProvider;
 import io.inferstream.monitor.DriftMonitor;
 import io.inferstream.monitor.DriftReference;
 import io.inferstream.monitor.LabelJoin;

@@ -1,9 +1,8 @@
 package io.inferstream.model;
 
+import io.inferstream.data.DataType;
 import io.inferstream.data.Features;
 import io.inferstream.data.Tensor;
-import io.inferstream.data.DataType;
-
 import java.util.List;
 
 /**

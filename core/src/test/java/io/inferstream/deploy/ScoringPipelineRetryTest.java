@@ -1,9 +1,5 @@
 package io.inferstream.deploy;
 
-import io.inferstream.scoring.ScoredBatch;
-import io.inferstream.scoring.ScoredRecord;
-import io.inferstream.scoring.ScoringPipeline;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -20,6 +16,9 @@ import io.inferstream.model.Model;
 import io.inferstream.model.ModelFailureException;
 import io.inferstream.model.ModelInfo;
 import io.inferstream.model.RetriableInferenceException;
+import io.inferstream.scoring.ScoredBatch;
+import io.inferstream.scoring.ScoredRecord;
+import io.inferstream.scoring.ScoringPipeline;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,9 +1,8 @@
 package io.inferstream.engine;
 
-import io.inferstream.scoring.DeadLetterHeaders;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.inferstream.scoring.DeadLetterHeaders;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;

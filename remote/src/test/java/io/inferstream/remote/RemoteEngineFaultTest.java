@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inferstream.config.EngineConfig;
-import io.inferstream.scoring.DeadLetterHeaders;
 import io.inferstream.engine.EngineMetrics;
 import io.inferstream.engine.EngineState;
 import io.inferstream.engine.InferenceEngine;
 import io.inferstream.engine.ModelSources;
 import io.inferstream.model.ModelRegistry;
+import io.inferstream.scoring.DeadLetterHeaders;
 import io.inferstream.testkit.contract.PredictionJson;
 import io.inferstream.testkit.kafka.EmbeddedKafkaExtension;
 import io.inferstream.testkit.kafka.KafkaRecords;
