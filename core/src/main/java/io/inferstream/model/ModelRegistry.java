@@ -163,10 +163,13 @@ public final class ModelRegistry {
      *
      * @param source where the model is
      * @param format the format id, or null to detect it
-     * @param config loader options
+     * @param config loader options, checked against the loader's {@link ModelLoader#options()} first
+     * @throws ModelLoadException if the model does not load, or an option is unknown to its loader or malformed
      */
     public Model load(ModelSource source, String format, Map<String, ?> config) throws ModelLoadException {
         ModelLoader loader = format == null || format.isBlank() ? detect(source) : loader(format);
-        return loader.load(source, config == null ? Map.of() : config);
+        Map<String, ?> options = config == null ? Map.of() : config;
+        loader.options().validate(options, loader.format());
+        return loader.load(source, options);
     }
 }

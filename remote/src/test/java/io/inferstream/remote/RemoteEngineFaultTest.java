@@ -88,11 +88,11 @@ class RemoteEngineFaultTest {
         p.put(EngineConfig.MODEL_URL, server.v2Url("scale"));
         p.put(EngineConfig.WORKER_THREADS, 2);
         p.put(EngineConfig.MAX_BATCH_SIZE, 40);
-        p.put(EngineConfig.REMOTE_TIMEOUT_MS, 500L);
-        p.put(EngineConfig.REMOTE_RETRIES, 1);
-        p.put(EngineConfig.REMOTE_RETRY_BACKOFF_MS, 10L);
-        p.put(EngineConfig.REMOTE_BREAKER_FAILURES, 3);
-        p.put(EngineConfig.REMOTE_BREAKER_OPEN_MS, 300L);
+        p.put(RemoteSettings.TIMEOUT_MS, 500L);
+        p.put(RemoteSettings.RETRIES, 1);
+        p.put(RemoteSettings.RETRY_BACKOFF_MS, 10L);
+        p.put(RemoteSettings.BREAKER_FAILURES, 3);
+        p.put(RemoteSettings.BREAKER_OPEN_MS, 300L);
         p.put(EngineConfig.RETRY_BACKOFF_INITIAL_MS, 50L);
         p.put(EngineConfig.RETRY_BACKOFF_MAX_MS, 500L);
         server.stallMs = 1_200;
