@@ -5,7 +5,11 @@ import io.inferstream.codec.JsonRecordDecoder;
 import io.inferstream.codec.RecordDecoder;
 import io.inferstream.config.EngineConfig;
 import io.inferstream.data.Features;
+import io.inferstream.data.Prediction;
+import io.inferstream.codec.JsonPredictionEncoder;
 import io.inferstream.engine.EngineMetrics;
+import io.inferstream.scoring.RecordScorer;
+import io.inferstream.scoring.ScoredRecord;
 import io.inferstream.engine.InferenceEngine;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelInfo;
@@ -19,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,22 +70,35 @@ public final class PipelineBenchmark {
     private final Map<String, byte[][]> pools = new HashMap<>();
     private final Map<String, Integer> recordsPerPayload = new HashMap<>();
     private final ModelRegistry registry = ModelRegistry.discover();
-    private final Map<String, Double> best = new LinkedHashMap<>();
+    private final int warmUpRounds;
+    private final long seed;
+    /** {@code --rows b,c}: only these end-to-end rows (for profiling one of them); null: all. */
+    private final List<String> onlyRows;
+    /** Bytes allocated on the Java heap per record by (p), decode → predict → encode, per subject. */
+    private final Map<String, Double> allocatedPerRecord = new HashMap<>();
+    /** Every measurement of a row ("onnx c"), in round order. */
+    private final Map<String, List<Double>> measured = new LinkedHashMap<>();
+    /** The rows of each measured round: ratios are taken between rows of the same round, side by side. */
+    private final Map<Integer, Map<String, Double>> perRound = new java.util.TreeMap<>();
 
     private PipelineBenchmark(Map<String, String> opts) {
-        this.records = Integer.parseInt(opts.getOrDefault("records", "30000"));
+        this.records = Integer.parseInt(opts.getOrDefault("records", "50000"));
         this.workers = Integer.parseInt(opts.getOrDefault("workers", "2"));
         this.batchSize = Integer.parseInt(opts.getOrDefault("batch-size", "500"));
-        this.rounds = Integer.parseInt(opts.getOrDefault("rounds", "2"));
+        this.rounds = Integer.parseInt(opts.getOrDefault("rounds", "3"));
+        this.warmUpRounds = Integer.parseInt(opts.getOrDefault("warm-up-rounds", "1"));
+        this.seed = Long.parseLong(opts.getOrDefault("seed", "1"));
+        this.onlyRows = opts.containsKey("rows") ? List.of(opts.get("rows").split(",")) : null;
         this.seconds = Double.parseDouble(opts.getOrDefault("seconds", "3"));
         List<String> only = opts.containsKey("only") ? List.of(opts.get("only").split(",")) : null;
         this.subjects = BenchSubject.all().stream().filter(s -> only == null || only.contains(s.name)).toList();
         this.withStreams = Boolean.parseBoolean(opts.getOrDefault("streams", "true"));
         PAYLOADS.forEach(p -> pools.put(p, payloads(p)));
         recordsPerPayload.put(BenchSubject.IMAGES, records);
-        // Small records move ~10× faster through Kafka: give them a backlog that lasts as long.
-        recordsPerPayload.put(BenchSubject.TABULAR, records * 5);
-        recordsPerPayload.put(BenchSubject.FLOATS, records * 2);
+        // Small records move ~10× faster through Kafka: give them a backlog that lasts about as long (a few seconds
+        // a row), so that the start of a run (the group forming, the first fetches) is a small part of it.
+        recordsPerPayload.put(BenchSubject.TABULAR, records * 10);
+        recordsPerPayload.put(BenchSubject.FLOATS, records * 3);
     }
 
     public static void main(String[] args) throws Exception {
@@ -133,51 +151,40 @@ public final class PipelineBenchmark {
     }
 
     private void run(Path scratch) throws Exception {
-        System.out.printf("Inferstream pipeline benchmark: %d worker(s), batches of %d, best of %d round(s); %d cores, Java %s%n",
-                workers, batchSize, rounds, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+        System.out.printf("Inferstream pipeline benchmark: %d worker(s), batches of %d, %d warm-up round(s) then %d "
+                + "measured round(s) in an order shuffled per round (seed %d); %d cores, Java %s%n", workers, batchSize,
+                warmUpRounds, rounds, seed, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
         Map<String, ModelSource> sources = new LinkedHashMap<>();
         for (BenchSubject s : subjects) {
             sources.put(s.name, s.maker.make(scratch));
             onWorkerThread(() -> inProcess(s, sources.get(s.name)));
         }
-        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+        // Every app here starts its members at once: a second's delay lets them join the group's first generation
+        // together, instead of one member starting alone and a rebalance landing at a random point of the run
+        // (a tabular run lasts about a second, so that alone moved single figures by 3×).
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(Map.of("group.initial.rebalance.delay.ms", "1000"))) {
+            String bootstrap = broker.bootstrapServers();
             for (String payload : PAYLOADS) {
                 if (subjects.stream().anyMatch(s -> s.payload.equals(payload))) {
                     broker.createTopic(inputTopic(payload), PARTITIONS);
-                    produceBacklog(broker.bootstrapServers(), payload);
+                    produceBacklog(bootstrap, payload);
                 }
             }
-            int topic = 0;
-            for (int round = 1; round <= rounds; round++) {
-                for (String payload : PAYLOADS) {
-                    if (subjects.stream().noneMatch(s -> s.payload.equals(payload))) {
-                        continue;
-                    }
-                    String out = "bench-out-" + (++topic);
-                    broker.createTopic(out, PARTITIONS);
-                    record(payload + " b", rawPipe(broker.bootstrapServers(), payload, out, "raw-" + topic));
-                }
-                StreamsBench streams = new StreamsBench(broker.bootstrapServers(), scratch.resolve("streams"), workers,
-                        batchSize);
-                for (BenchSubject s : subjects) {
-                    for (boolean perRecord : new boolean[] {false, true}) {
-                        String out = "bench-out-" + (++topic);
-                        broker.createTopic(out, PARTITIONS);
-                        broker.createTopic(out + "-dlt", 1);
-                        record(s.name + (perRecord ? " d" : " c"), engine(broker.bootstrapServers(), s,
-                                sources.get(s.name), out, "engine-" + topic, perRecord));
-                    }
-                    if (withStreams) {
-                        ModelSource source = sources.get(s.name);
-                        int n = recordsPerPayload.get(s.payload);
-                        String out = "bench-out-" + (++topic);
-                        broker.createTopic(out, PARTITIONS);
-                        record(s.name + " e", streams.batched(() -> load(s, source), info -> decoder(s.payload, info),
-                                inputTopic(s.payload), out, n));
-                        out = "bench-out-" + (++topic);
-                        broker.createTopic(out, PARTITIONS);
-                        record(s.name + " f", streams.perRecord(() -> load(s, source),
-                                info -> decoder(s.payload, info), inputTopic(s.payload), out, n));
+            StreamsBench streams = new StreamsBench(bootstrap, scratch.resolve("streams"), workers, batchSize,
+                    PARTITIONS);
+            List<Row> rows = rows(broker, streams, sources).stream()
+                    .filter(r -> onlyRows == null || onlyRows.contains(r.key.substring(r.key.lastIndexOf(' ') + 1)))
+                    .toList();
+            for (int round = 1 - warmUpRounds; round <= rounds; round++) {
+                List<Row> order = new ArrayList<>(rows);
+                Collections.shuffle(order, new Random(seed + round));
+                String label = round <= 0 ? "warm-up" : "round " + round;
+                for (Row row : order) {
+                    double rate = row.run.measure();
+                    System.out.printf("  %-8s %-16s %,12.0f rows/s%n", label, row.key, rate);
+                    if (round > 0) {
+                        measured.computeIfAbsent(row.key, k -> new ArrayList<>()).add(rate);
+                        perRound.computeIfAbsent(round, k -> new HashMap<>()).put(row.key, rate);
                     }
                 }
             }
@@ -185,12 +192,61 @@ public final class PipelineBenchmark {
         printTable();
     }
 
+    /** One measured row of a round: its key ("onnx c", "images b", ...) and how to measure it once. */
+    private record Row(String key, Measurement run) {
+    }
+
+    /** One end-to-end run on a fresh output topic and consumer group; records per second. */
+    @FunctionalInterface
+    private interface Measurement {
+        double measure() throws Exception;
+    }
+
+    /** @return every end-to-end row: (b) per payload; (c), (d), (e), (f) per subject. */
+    private List<Row> rows(EmbeddedKafkaBroker broker, StreamsBench streams, Map<String, ModelSource> sources) {
+        AtomicLong topics = new AtomicLong();
+        java.util.function.Supplier<String> freshOutput = () -> {
+            String out = "bench-out-" + topics.incrementAndGet();
+            broker.createTopic(out, PARTITIONS);
+            broker.createTopic(out + "-dlt", 1);
+            return out;
+        };
+        String bootstrap = broker.bootstrapServers();
+        List<Row> rows = new ArrayList<>();
+        for (String payload : PAYLOADS) {
+            if (subjects.stream().anyMatch(s -> s.payload.equals(payload))) {
+                rows.add(new Row(payload + " b", () -> {
+                    String out = freshOutput.get();
+                    return rawPipe(bootstrap, payload, out, "raw-" + out);
+                }));
+            }
+        }
+        for (BenchSubject s : subjects) {
+            ModelSource source = sources.get(s.name);
+            int n = recordsPerPayload.get(s.payload);
+            for (boolean perRecord : new boolean[] {false, true}) {
+                rows.add(new Row(s.name + (perRecord ? " d" : " c"), () -> {
+                    String out = freshOutput.get();
+                    return engine(bootstrap, s, source, out, "engine-" + out, perRecord);
+                }));
+            }
+            if (withStreams) {
+                rows.add(new Row(s.name + " e", () -> streams.batched(() -> load(s, source),
+                        info -> decoder(s.payload, info), inputTopic(s.payload), freshOutput.get(), n)));
+                rows.add(new Row(s.name + " f", () -> streams.perRecord(() -> load(s, source),
+                        info -> decoder(s.payload, info), inputTopic(s.payload), freshOutput.get(), n)));
+            }
+        }
+        return rows;
+    }
+
     private static String inputTopic(String payload) {
         return "bench-in-" + payload;
     }
 
+    /** Records an in-process figure (measured twice, alternated, before the broker starts). */
     private void record(String key, double rowsPerSecond) {
-        best.merge(key, rowsPerSecond, Math::max);
+        measured.computeIfAbsent(key, k -> new ArrayList<>()).add(rowsPerSecond);
         System.out.printf("  %-16s %,12.0f rows/s%n", key, rowsPerSecond);
     }
 
@@ -234,7 +290,27 @@ public final class PipelineBenchmark {
                 record(s.name + " a", rate(() -> model.predict(rows), batchSize));
                 record(s.name + " a1", rate(() -> model.predict(singles.get(nextRow[0]++ % singles.size())), 1));
             }
-            if (!best.containsKey(s.payload + " decode")) {
+            // (p): the engine's whole per-record work without Kafka — decode, predict in batches, encode the JSON
+            // prediction — on one thread, and the bytes it allocates per record.
+            RecordScorer scorer = new RecordScorer(model, decoder, batchSize, Integer.MAX_VALUE);
+            JsonPredictionEncoder encoder = new JsonPredictionEncoder();
+            List<byte[]> values = new ArrayList<>();
+            for (int i = 0; i < batchSize; i++) {
+                values.add(pool[i % POOL]);
+            }
+            byte[] key = "r12345".getBytes(StandardCharsets.UTF_8);
+            Work pipeline = () -> {
+                for (ScoredRecord<Prediction> r : scorer.score(values)) {
+                    encoder.encode(r.prediction(), model.info(), key);
+                }
+            };
+            record(s.name + " p", rate(pipeline, batchSize));
+            long allocatedBefore = allocatedBytes();
+            for (int i = 0; i < 10; i++) {
+                pipeline.run();
+            }
+            allocatedPerRecord.put(s.name, (allocatedBytes() - allocatedBefore) / (10.0 * batchSize));
+            if (!measured.containsKey(s.payload + " decode")) {
                 int[] next = {0};
                 record(s.payload + " decode", rate(() -> {
                     for (int i = 0; i < 100; i++) {
@@ -243,6 +319,12 @@ public final class PipelineBenchmark {
                 }, 100));
             }
         }
+    }
+
+    /** @return bytes this thread has allocated so far (HotSpot's per-thread allocation counter). */
+    private static long allocatedBytes() {
+        return ((com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean())
+                .getCurrentThreadAllocatedBytes();
     }
 
     /** A unit of in-process work. */
@@ -286,7 +368,11 @@ public final class PipelineBenchmark {
                 (System.nanoTime() - start) / 1e9);
     }
 
-    /** (b): the same consume → produce → commit loop with no decoding or model: Kafka's own ceiling. */
+    /**
+     * (b): consume → produce with no decoding or model, committed the way the engine commits at its best (offsets
+     * every {@link EngineConfig#AT_LEAST_ONCE_COMMIT_INTERVAL_MS} ms, no flush per batch): Kafka's own ceiling for
+     * the payload, timed like every other row until the output topic holds every record.
+     */
     private double rawPipe(String bootstrap, String payload, String output, String group) throws InterruptedException {
         int n = recordsPerPayload.get(payload);
         AtomicLong copied = new AtomicLong();
@@ -297,10 +383,14 @@ public final class PipelineBenchmark {
             threads.add(t);
             t.start();
         }
+        long end;
+        try (OutputWatch watch = new OutputWatch(bootstrap)) {
+            end = watch.awaitRecords(output, PARTITIONS, n, Duration.ofMinutes(10), () -> { });
+        }
         for (Thread t : threads) {
             t.join();
         }
-        return n / ((System.nanoTime() - firstRecordNanos.get()) / 1e9);
+        return n / ((end - firstRecordNanos.get()) / 1e9);
     }
 
     private void copy(String bootstrap, String input, String output, String group, int n, AtomicLong copied,
@@ -324,21 +414,26 @@ public final class PipelineBenchmark {
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c);
              KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
             consumer.subscribe(List.of(input));
+            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+            long lastCommit = System.nanoTime();
             while (copied.get() < n) {
                 ConsumerRecords<byte[], byte[]> polled = consumer.poll(Duration.ofMillis(100));
-                if (polled.isEmpty()) {
-                    continue;
+                if (!polled.isEmpty()) {
+                    firstRecordNanos.accumulateAndGet(System.nanoTime(), Math::min);
+                    for (ConsumerRecord<byte[], byte[]> r : polled) {
+                        producer.send(new ProducerRecord<>(output, r.partition(), r.key(), r.value()));
+                        offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+                    }
+                    copied.addAndGet(polled.count());
                 }
-                firstRecordNanos.accumulateAndGet(System.nanoTime(), Math::min);
-                Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-                for (ConsumerRecord<byte[], byte[]> r : polled) {
-                    producer.send(new ProducerRecord<>(output, r.partition(), r.key(), r.value()));
-                    offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+                if (System.nanoTime() - lastCommit > EngineConfig.AT_LEAST_ONCE_COMMIT_INTERVAL_MS * 1_000_000) {
+                    // Sent, not yet acknowledged: a ceiling for the engine, which commits only acknowledged offsets.
+                    consumer.commitAsync(new HashMap<>(offsets), null);
+                    lastCommit = System.nanoTime();
                 }
-                producer.flush();
-                consumer.commitSync(offsets);
-                copied.addAndGet(polled.count());
             }
+            producer.flush();
+            consumer.commitSync(offsets);
         }
     }
 
@@ -358,6 +453,7 @@ public final class PipelineBenchmark {
             props.put(EngineConfig.INPUT_CODEC, "float32");
         }
         long start;
+        long end;
         EngineMetrics metrics;
         try (InferenceEngine engine = InferenceEngine.start(new EngineConfig(props),
                 perRecord ? () -> new PerRecordModel(load(s, source)) : () -> load(s, source))) {
@@ -367,56 +463,99 @@ public final class PipelineBenchmark {
                 Thread.sleep(1);
             }
             start = System.nanoTime();
-            while (metrics.predictionsOut() + metrics.deadLetters() < n) {
-                if (engine.failure().isPresent()) {
-                    throw new IllegalStateException("engine failed", engine.failure().get());
-                }
-                Thread.sleep(5);
+            try (OutputWatch watch = new OutputWatch(bootstrap)) {
+                end = watch.awaitRecords(output, PARTITIONS, n, Duration.ofMinutes(10), () -> {
+                    if (engine.failure().isPresent()) {
+                        throw new IllegalStateException("engine failed", engine.failure().get());
+                    }
+                });
             }
         }
-        double elapsed = (System.nanoTime() - start) / 1e9;
+        double elapsed = (end - start) / 1e9;
         if (metrics.deadLetters() > 0) {
             throw new IllegalStateException(s.name + ": " + metrics.deadLetters() + " unexpected dead letters");
         }
         return n / elapsed;
     }
 
+    private double best(String key) {
+        return measured.get(key).stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+    }
+
+    /** @return "median (min–max)" of a row's rounds. */
+    private String spread(String key) {
+        return measured.containsKey(key) ? Stats.of(measured.get(key)).format("%,.0f") : "–";
+    }
+
+    /** @return the ratio of two rows taken round by round, as "median (min–max)" over the rounds. */
+    private String ratio(java.util.function.ToDoubleFunction<Map<String, Double>> perRoundRatio) {
+        List<Double> ratios = new ArrayList<>();
+        for (Map<String, Double> round : perRound.values()) {
+            try {
+                ratios.add(perRoundRatio.applyAsDouble(round));
+            } catch (NullPointerException e) {
+                // a row left out with --rows
+            }
+        }
+        return ratios.isEmpty() ? "–" : Stats.of(ratios).format("%.2f");
+    }
+
+    /**
+     * The most the engine could do on this machine if it added nothing but its pipeline's CPU work to the raw
+     * pipe's: the pipe at {@code pipe} records/s keeps every core busy (broker, clients), and each record also costs
+     * {@code 1/pipeline} seconds of one core (decode, predict, encode). With {@code k} cores:
+     * {@code k / (k/pipe + 1/pipeline)}.
+     */
+    private static double cpuCeiling(double pipe, double pipeline) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        return cores / (cores / pipe + 1 / pipeline);
+    }
+
     private void printTable() {
         System.out.println();
+        System.out.printf("End to end, records/s: median of %d rounds (min–max); in process (a), (a1): best of 2%n",
+                rounds);
+        System.out.println();
         System.out.println("| model | (a) in-process, batch " + batchSize + " | (a1) in-process, 1 row per call "
-                + "| (b) raw Kafka pipe, same payload | (c) engine end to end | (d) engine, 1 model call per record "
-                + "| (c)/(d) | (c)/min(a,b) |");
-        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
+                + "| (p) in-process decode → predict → encode | heap bytes per record in (p) "
+                + "| (b) raw Kafka pipe | (c) engine | (d) engine, 1 model call per record"
+                + (withStreams ? " | (e) Kafka Streams + Inferstream processor | (f) Kafka Streams, mapValues per record" : "")
+                + " |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|" + (withStreams ? "---:|---:|" : ""));
         for (BenchSubject s : subjects) {
-            double a = best.get(s.name + " a");
-            double a1 = best.get(s.name + " a1");
-            double b = best.get(s.payload + " b");
-            double c = best.get(s.name + " c");
-            double d = best.get(s.name + " d");
-            System.out.printf("| %s | %,.0f | %,.0f | %,.0f | %,.0f | %,.0f | %.1f× | %.2f |%n", s.description, a, a1, b, c,
-                    d, c / d, c / Math.min(a, b));
+            System.out.printf("| %s | %,.0f | %,.0f | %,.0f | %,.0f | %s | %s | %s%s |%n", s.description,
+                    best(s.name + " a"), best(s.name + " a1"), best(s.name + " p"), allocatedPerRecord.get(s.name),
+                    spread(s.payload + " b"), spread(s.name + " c"), spread(s.name + " d"),
+                    withStreams ? " | " + spread(s.name + " e") + " | " + spread(s.name + " f") : "");
         }
-        if (withStreams) {
-            System.out.println();
-            System.out.println("| model | (c) engine | (e) Kafka Streams, Inferstream processor (batches of " + batchSize
-                    + ") | (f) Kafka Streams, mapValues, 1 model call per record | (e)/(c) | (e)/(f) |");
-            System.out.println("|---|---:|---:|---:|---:|---:|");
-            for (BenchSubject s : subjects) {
-                double c = best.get(s.name + " c");
-                double e = best.get(s.name + " e");
-                double f = best.get(s.name + " f");
-                System.out.printf("| %s | %,.0f | %,.0f | %,.0f | %.2f | %.1f× |%n", s.description, c, e, f, e / c, e / f);
-            }
+        System.out.println();
+        System.out.println("Ratios, each taken within a round (side by side), median over the rounds (min–max):");
+        System.out.println();
+        System.out.println("| model | (c)/(d): batching | (c)/min(a,b) | (c)/(b ⊕ p): engine vs its CPU ceiling"
+                + (withStreams ? " | (c)/(f): engine vs per-record Streams app | (e)/(c)" : "") + " |");
+        System.out.println("|---|---:|---:|---:|" + (withStreams ? "---:|---:|" : ""));
+        for (BenchSubject s : subjects) {
+            String c = s.name + " c";
+            double a = best(s.name + " a");
+            double p = best(s.name + " p");
+            System.out.printf("| %s | %s | %s | %s%s |%n", s.description,
+                    ratio(r -> r.get(c) / r.get(s.name + " d")),
+                    ratio(r -> r.get(c) / Math.min(a, r.get(s.payload + " b"))),
+                    ratio(r -> r.get(c) / cpuCeiling(r.get(s.payload + " b"), p)),
+                    withStreams ? " | " + ratio(r -> r.get(c) / r.get(s.name + " f")) + " | "
+                            + ratio(r -> r.get(s.name + " e") / r.get(c)) : "");
         }
         System.out.println();
         for (String payload : PAYLOADS) {
-            if (best.containsKey(payload + " decode")) {
+            if (measured.containsKey(payload + " decode")) {
                 System.out.printf("Decoding alone, %s records, one thread: %,.0f records/s%n", payload,
-                        best.get(payload + " decode"));
+                        best(payload + " decode"));
             }
         }
-        System.out.println("All figures rows/s. (c) and (d) run the same engine with the same polls and commits; (d)"
-                + " only splits each batch into one model call per record. (e) and (f) are Kafka Streams apps with the"
-                + " engine's producer settings and as many stream threads as the engine has workers, at_least_once.");
+        System.out.println("(b) copies records with the engine's producer settings and commit interval; (c) and (d) run "
+                + "the same engine with the same polls and commits, (d) only splits each batch into one model call "
+                + "per record; (e) and (f) are Kafka Streams apps (at_least_once, its default 30 s commit interval) with "
+                + "the engine's producer settings and as many stream threads as the engine has workers. Every "
+                + "end-to-end row is timed from its first input record until the broker holds all of its outputs.");
     }
 }

@@ -30,7 +30,8 @@ import org.apache.kafka.streams.kstream.Produced;
  * Inferstream's batching processor ({@code Inference.processor()}, at_least_once, its changelogged buffer), and (f) the
  * classic hand-written app, {@code mapValues} with one decode, one model call and one encode per record. Both get the
  * engine's producer settings ({@code linger.ms=5}, {@code batch.size=256 KB}) and {@code num.stream.threads} = the
- * engine's workers, and are timed from their first input record to their n-th output, as the raw pipe is.
+ * engine's workers, and are timed from their first input record until the output topic holds n records
+ * ({@link OutputWatch}), as the raw pipe and the engine are.
  *
  * <p>Thread safety: one run at a time.
  */
@@ -42,8 +43,11 @@ final class StreamsBench {
     private final Path stateDir;
     private final int threads;
     private final int batchSize;
+    private final int partitions;
 
-    StreamsBench(String bootstrap, Path stateDir, int threads, int batchSize) {
+    /** @param partitions of the output topics */
+    StreamsBench(String bootstrap, Path stateDir, int threads, int batchSize, int partitions) {
+        this.partitions = partitions;
         this.bootstrap = bootstrap;
         this.stateDir = stateDir;
         this.threads = threads;
@@ -102,7 +106,6 @@ final class StreamsBench {
     private double run(String input, String output, int n,
             Function<KStream<byte[], byte[]>, KStream<byte[], byte[]>> scoring) throws Exception {
         AtomicLong firstRecordNanos = new AtomicLong();
-        AtomicLong outputs = new AtomicLong();
         Serde<byte[]> bytes = Serdes.ByteArray();
         StreamsBuilder builder = new StreamsBuilder();
         KStream<byte[], byte[]> in = builder.stream(input, Consumed.with(bytes, bytes))
@@ -111,7 +114,7 @@ final class StreamsBench {
                         firstRecordNanos.compareAndSet(0, System.nanoTime());
                     }
                 });
-        scoring.apply(in).peek((k, v) -> outputs.incrementAndGet()).to(output, Produced.with(bytes, bytes));
+        scoring.apply(in).to(output, Produced.with(bytes, bytes));
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, output);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -120,17 +123,15 @@ final class StreamsBench {
         props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, CACHE_BYTES);
         props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
         props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 256 * 1024);
-        try (KafkaStreams streams = new KafkaStreams(builder.build(), props)) {
+        try (KafkaStreams streams = new KafkaStreams(builder.build(), props);
+             OutputWatch watch = new OutputWatch(bootstrap)) {
             streams.start();
-            long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-            while (outputs.get() < n) {
-                if (streams.state() == KafkaStreams.State.ERROR || System.nanoTime() > deadline) {
-                    throw new IllegalStateException(output + ": " + outputs.get() + " of " + n + " records scored, "
-                            + "Kafka Streams " + streams.state());
+            long end = watch.awaitRecords(output, partitions, n, Duration.ofMinutes(10), () -> {
+                if (streams.state() == KafkaStreams.State.ERROR) {
+                    throw new IllegalStateException(output + ": Kafka Streams " + streams.state());
                 }
-                Thread.sleep(5);
-            }
-            return n / ((System.nanoTime() - firstRecordNanos.get()) / 1e9);
+            });
+            return n / ((end - firstRecordNanos.get()) / 1e9);
         }
     }
 }

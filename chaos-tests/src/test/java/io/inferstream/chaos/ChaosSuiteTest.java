@@ -3,6 +3,7 @@ package io.inferstream.chaos;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.inferstream.config.EngineConfig;
 import io.inferstream.deploy.kafka.ModelPublisher;
 import io.inferstream.deploy.kafka.ModelTopicReader;
 import io.inferstream.deploy.kafka.ModelTopicState;
@@ -392,11 +393,21 @@ class ChaosSuiteTest {
                     duplicates, String.format("%.1f s", longest / 1000.0),
                     Long.toString(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started)),
                     "stalls " + seconds(stalls) + "; cold start " + String.format("%.1f s", coldStart / 1000.0)
-                            + "; " + KILL_RATE + " records/s in; instance.id set; SIGTERM exit " + exit + "; "
+                            + "; " + KILL_RATE + " records/s in; commit.interval.ms "
+                            + (exactlyOnce ? EngineConfig.EXACTLY_ONCE_COMMIT_INTERVAL_MS
+                                    : EngineConfig.AT_LEAST_ONCE_COMMIT_INTERVAL_MS)
+                            + " (default); instance.id set; SIGTERM exit " + exit + "; "
                             + o.kcatNote()));
             assertEquals(0, lost, "records lost:\n" + engine.logTail(40));
             assertEquals(KILLS, kills);
 
+            if (!exactlyOnce) {
+                // A kill repeats the records read since the last commit: at most one commit interval's worth at
+                // the feed rate, plus the batches each worker had in flight.
+                long bound = kills * (KILL_RATE * EngineConfig.AT_LEAST_ONCE_COMMIT_INTERVAL_MS / 1000 + 2L * 200);
+                assertTrue(duplicates <= bound, duplicates + " duplicates after " + kills + " kills, more than the "
+                        + "commit interval bounds (" + bound + ")");
+            }
             if (exactlyOnce) {
                 assertEquals(0, duplicates, "exactly-once: a read_committed reader sees each record once");
                 assertTrue(longest < MAX_EXACTLY_ONCE_STALL.toMillis(), "longest stall after a restart " + longest

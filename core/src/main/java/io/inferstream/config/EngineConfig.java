@@ -1,6 +1,7 @@
 package io.inferstream.config;
 
 import io.inferstream.model.OptionSpec;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -88,6 +89,13 @@ public final class EngineConfig extends AbstractConfig {
     public static final String AT_LEAST_ONCE = "at_least_once";
     /** {@value}: each batch's outputs and offsets are committed in one Kafka transaction. */
     public static final String EXACTLY_ONCE = "exactly_once";
+    public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
+    /** The default {@value #COMMIT_INTERVAL_MS} under at-least-once. */
+    public static final long AT_LEAST_ONCE_COMMIT_INTERVAL_MS = 1_000;
+    /** The default {@value #COMMIT_INTERVAL_MS} under exactly-once (Kafka Streams' own). */
+    public static final long EXACTLY_ONCE_COMMIT_INTERVAL_MS = 100;
+    /** The producer's transaction timeout the engine sets unless {@code producer.transaction.timeout.ms} is given. */
+    public static final int DEFAULT_TRANSACTION_TIMEOUT_MS = 10_000;
 
     /** Keys with these prefixes are Kafka client security settings shared by every client. */
     public static final List<String> CLIENT_SECURITY_PREFIXES = List.of("security.", "ssl.", "sasl.");
@@ -202,8 +210,22 @@ public final class EngineConfig extends AbstractConfig {
                     Importance.MEDIUM, "at_least_once: offsets are committed after every prediction and dead letter of "
                             + "a batch is acknowledged; a failure can repeat a batch. exactly_once: each batch's outputs "
                             + "and its offsets are committed in one transaction, so readers with "
-                            + "isolation.level=read_committed see every record's outcome exactly once (costs one "
-                            + "transaction commit per batch).")
+                            + "isolation.level=read_committed see every record's outcome exactly once (one "
+                            + "transaction spans the batches of a commit.interval.ms).")
+            .define(COMMIT_INTERVAL_MS, Type.LONG, null, ConfigDef.LambdaValidator.with((name, value) -> {
+                if (value != null) {
+                    ConfigDef.Range.between(0, 3_600_000).ensureValid(name, value);
+                }
+            }, () -> "[0,...,3600000]"), Importance.MEDIUM,
+                    "How often a worker commits what it has written, as in Kafka Streams. Between commits it keeps "
+                            + "polling, scoring and sending without waiting for the broker. at_least_once: the offsets "
+                            + "of records whose outputs are all acknowledged are committed; a crash repeats at most the "
+                            + "records read since the last commit, so the interval bounds duplicates (a rebalance or a "
+                            + "graceful stop commits first and repeats nothing). exactly_once: one transaction holds "
+                            + "the interval's outputs and offsets, so read_committed readers see outputs up to this "
+                            + "much later; keep it well below producer.transaction.timeout.ms. 0 commits after every "
+                            + "batch. Default: " + AT_LEAST_ONCE_COMMIT_INTERVAL_MS + " under at_least_once, "
+                            + EXACTLY_ONCE_COMMIT_INTERVAL_MS + " under exactly_once.")
             .define(INSTANCE_ID, Type.STRING, "", Importance.MEDIUM,
                     "A stable name for this engine instance, unique in its group (e.g. a StatefulSet pod name). Set, "
                             + "it gives fast recovery after a crash: static group membership (the restarted instance "
@@ -265,10 +287,29 @@ public final class EngineConfig extends AbstractConfig {
         if (getList(INPUT_TOPICS).isEmpty()) {
             throw new ConfigException(INPUT_TOPICS, "", "give at least one input topic");
         }
+        if (EXACTLY_ONCE.equals(getString(PROCESSING_GUARANTEE))) {
+            Object timeout = producerOverrides().getOrDefault("transaction.timeout.ms", DEFAULT_TRANSACTION_TIMEOUT_MS);
+            long timeoutMs = Long.parseLong(String.valueOf(timeout));
+            if (commitInterval().toMillis() * 2 > timeoutMs) {
+                throw new ConfigException(COMMIT_INTERVAL_MS, commitInterval().toMillis(), "under exactly_once a "
+                        + "transaction stays open for the commit interval; keep it under half of "
+                        + "producer.transaction.timeout.ms (" + timeoutMs + " ms), or the broker aborts it");
+            }
+        }
         if (getLong(RETRY_BACKOFF_MAX_MS) < getLong(RETRY_BACKOFF_INITIAL_MS)) {
             throw new ConfigException(RETRY_BACKOFF_MAX_MS, getLong(RETRY_BACKOFF_MAX_MS), "must be at least "
                     + RETRY_BACKOFF_INITIAL_MS + "=" + getLong(RETRY_BACKOFF_INITIAL_MS));
         }
+    }
+
+    /** @return {@value #COMMIT_INTERVAL_MS}, or its default for the processing guarantee. */
+    public Duration commitInterval() {
+        Long ms = getLong(COMMIT_INTERVAL_MS);
+        if (ms == null) {
+            ms = EXACTLY_ONCE.equals(getString(PROCESSING_GUARANTEE)) ? EXACTLY_ONCE_COMMIT_INTERVAL_MS
+                    : AT_LEAST_ONCE_COMMIT_INTERVAL_MS;
+        }
+        return Duration.ofMillis(ms);
     }
 
     /** @return the definition of every key, with types, defaults, validators and docs. */

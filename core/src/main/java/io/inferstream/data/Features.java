@@ -83,13 +83,19 @@ public final class Features {
 
     /** Collects fields for a {@link Features} row. Not thread-safe; use one per row. */
     public static final class Builder {
-        private final Map<String, Tensor> values = new LinkedHashMap<>();
+        private Map<String, Tensor> values = new LinkedHashMap<>();
+        /** True once {@link #build} handed {@link #values} to a row: the next put copies it first. */
+        private boolean handedOver;
 
         private Builder() {
         }
 
         /** Sets a field; a later value for the same name replaces the earlier one. */
         public Builder put(String name, Tensor value) {
+            if (handedOver) {
+                values = new LinkedHashMap<>(values);
+                handedOver = false;
+            }
             values.put(Objects.requireNonNull(name, "field name"), Objects.requireNonNull(value, "value"));
             return this;
         }
@@ -107,7 +113,9 @@ public final class Features {
         }
 
         public Features build() {
-            return new Features(Collections.unmodifiableMap(new LinkedHashMap<>(values)));
+            // No copy per row (decoders build one row per record); a builder used again copies before changing.
+            handedOver = true;
+            return new Features(Collections.unmodifiableMap(values));
         }
     }
 }

@@ -204,7 +204,7 @@ public final class InferenceEngine implements AutoCloseable {
                 Duration.ofMillis(config.getLong(EngineConfig.POLL_TIMEOUT_MS)), topics.outputPartitions, exactlyOnce(),
                 topics.outputMaxBytes, topics.deadLetterMaxBytes,
                 new RetryBackoff(config.getLong(EngineConfig.RETRY_BACKOFF_INITIAL_MS),
-                        config.getLong(EngineConfig.RETRY_BACKOFF_MAX_MS)));
+                        config.getLong(EngineConfig.RETRY_BACKOFF_MAX_MS)), config.commitInterval());
         String group = config.getString(EngineConfig.GROUP_ID);
         try {
             for (int i = 0; i < workerCount; i++) {
@@ -461,7 +461,7 @@ public final class InferenceEngine implements AutoCloseable {
                     ? clientId + "-" + java.util.UUID.randomUUID()
                     : "inferstream-" + config.getString(EngineConfig.GROUP_ID) + "-" + instance + "-" + index);
             // A crashed instance's open transaction blocks readers until it times out: keep that short.
-            p.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
+            p.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, EngineConfig.DEFAULT_TRANSACTION_TIMEOUT_MS);
         }
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);

@@ -16,10 +16,8 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.Collection;
@@ -28,11 +26,9 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -44,8 +40,13 @@ import org.slf4j.LoggerFactory;
  * <p>Each poll is one micro-batch, scored by the {@link ScoringPipeline} against the deployment snapshot current when
  * the batch starts (so a swap never splits a batch): records are decoded, routed to a version, the good ones scored
  * in as few model calls as the batch size allows, and every record is written as a prediction or a dead letter in
- * poll order (so per-partition order holds); shadow predictions go to the shadow topic. Offsets are committed only after the producer has acknowledged every one of those writes: at-least-once,
- * and nothing is lost. A model-wide failure or a failed write ends the loop without committing that batch.
+ * poll order (so per-partition order holds); shadow predictions go to the shadow topic.
+ *
+ * <p>The worker does not wait for the broker after a batch: it polls the next one while the producer sends. Its
+ * {@link CommitPolicy} commits on an interval spanning many batches ({@code commit.interval.ms}), and only offsets
+ * whose every output the broker has acknowledged (or, under exactly-once, in the transaction that holds those
+ * outputs): at-least-once, and nothing is lost. A model-wide failure or a failed write ends the loop; what was
+ * acknowledged before it may still be committed, nothing after it is.
  *
  * <p>A model that cannot answer now ({@link RetriableInferenceException}) does not end the loop: the worker holds the
  * batch, pauses its partitions and keeps polling (paused partitions return nothing, but each poll keeps the member in
@@ -66,6 +67,11 @@ final class InferenceWorker implements Runnable {
     private final ScoringPipeline<byte[]> pipeline;
     private final WorkerSettings settings;
     private final DeadLetterRecords deadLetters;
+    private final CommitPolicy commits;
+    /** The first write that failed, set by the producer's callbacks; the worker stops when it sees it. */
+    private final AtomicReference<Exception> writeFailure = new AtomicReference<>();
+    /** Set once the loop has ended: the rebalance listener, which consumer.close() also runs, then does nothing. */
+    private boolean finished;
     private final EngineMetrics metrics;
     private final Host engine;
     private final ModelMonitor monitor;
@@ -100,10 +106,12 @@ final class InferenceWorker implements Runnable {
         final int outputMaxBytes;
         final int deadLetterMaxBytes;
         final RetryBackoff retryBackoff;
+        final Duration commitInterval;
 
         WorkerSettings(List<String> inputTopics, String outputTopic, String deadLetterTopic, String shadowTopic,
                 int maxBatchSize, int maxRecordBytes, Duration pollTimeout, int outputPartitions, boolean transactional,
-                int outputMaxBytes, int deadLetterMaxBytes, RetryBackoff retryBackoff) {
+                int outputMaxBytes, int deadLetterMaxBytes, RetryBackoff retryBackoff, Duration commitInterval) {
+            this.commitInterval = commitInterval;
             this.retryBackoff = retryBackoff;
             this.outputMaxBytes = outputMaxBytes;
             this.deadLetterMaxBytes = deadLetterMaxBytes;
@@ -147,6 +155,9 @@ final class InferenceWorker implements Runnable {
         this.deadLetters = new DeadLetterRecords(settings.deadLetterTopic, settings.deadLetterMaxBytes);
         this.metrics = metrics;
         this.engine = engine;
+        this.commits = settings.transactional
+                ? new TransactionalCommits(name, consumer, producer, settings.commitInterval, metrics, writeFailure)
+                : new AtLeastOnceCommits(name, consumer, producer, settings.commitInterval, metrics, writeFailure);
         // Only real clients have metrics to bind; mock ones in unit tests have none.
         // A worker's consumer and producer share one client.id: a tag tells their common meters (app-info) apart.
         if (consumer instanceof KafkaConsumer) {
@@ -171,11 +182,14 @@ final class InferenceWorker implements Runnable {
                 producer.initTransactions();
             }
             consumer.subscribe(settings.inputTopics, new ConsumerRebalanceListener() {
-                // Batches are committed before the next poll, so nothing is in flight when partitions move, except a
-                // batch held for a retry: it gives up the records of partitions it no longer owns.
+                // Everything written is committed before partitions move (a graceful rebalance repeats nothing),
+                // except a batch held for a retry: it gives up the records of partitions it no longer owns.
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                     metrics.assignedPartitionsCounter().addAndGet(-partitions.size());
+                    if (!finished && !partitions.isEmpty()) {
+                        commits.partitionsRevoked(partitions);
+                    }
                     dropHeld(partitions);
                 }
 
@@ -192,10 +206,16 @@ final class InferenceWorker implements Runnable {
                 @Override
                 public void onPartitionsLost(Collection<TopicPartition> partitions) {
                     metrics.assignedPartitionsCounter().addAndGet(-partitions.size());
+                    if (!finished && !partitions.isEmpty()) {
+                        Set<TopicPartition> kept = new HashSet<>(consumer.assignment());
+                        kept.removeAll(partitions);
+                        commits.partitionsLost(partitions, kept);
+                    }
                     dropHeld(partitions);
                 }
             });
             while (!engine.isStopping()) {
+                CommitPolicy.checkWrites(writeFailure);
                 ConsumerRecords<byte[], byte[]> records;
                 try {
                     records = consumer.poll(settings.pollTimeout);
@@ -203,22 +223,29 @@ final class InferenceWorker implements Runnable {
                     continue;
                 }
                 if (!records.isEmpty()) {
-                    processAndCommit(records);
+                    process(records);
                 }
+                commits.maybeCommit();
             }
+            // A graceful stop: wait for the outputs in flight and commit them, so a restart repeats nothing.
+            commits.commitAll();
         } catch (ModelFailureException e) {
             LOG.error("{}: the model failed, stopping without committing the current batch; its records will be "
                     + "consumed again after a restart: {}", name, e.getMessage(), e);
+            commits.abandon();
             engine.fail(e);
         } catch (RuntimeException e) {
             LOG.error("{}: stopping without committing the current batch: {}", name, e.toString(), e);
+            commits.abandon();
             engine.fail(e);
         } finally {
+            finished = true;
             closeQuietly();
         }
     }
 
-    private void processAndCommit(ConsumerRecords<byte[], byte[]> records) throws ModelFailureException {
+    /** Scores a polled batch and sends its outputs; the commit policy commits them once they are acknowledged. */
+    private void process(ConsumerRecords<byte[], byte[]> records) throws ModelFailureException {
         long polledAtNanos = System.nanoTime();
         List<ConsumerRecord<byte[], byte[]>> polled = new ArrayList<>(records.count());
         records.forEach(polled::add);
@@ -234,43 +261,25 @@ final class InferenceWorker implements Runnable {
             monitor.onScored(keys, scored);
         }
 
-        if (settings.transactional) {
-            producer.beginTransaction();
-        }
-        AtomicReference<Exception> sendFailure = new AtomicReference<>();
+        commits.beforeWrites();
+        AcknowledgedOffsets.Batch acks = commits.written(polled, polled.size() + scored.shadows().size());
         for (int i = 0; i < polled.size(); i++) {
             ConsumerRecord<byte[], byte[]> in = polled.get(i);
             ScoredRecord<byte[]> outcome = scored.outcomes().get(i);
             if (!outcome.ok()) {
-                sendDeadLetter(in, outcome.version(), outcome.stage(), outcome.error(), sendFailure);
+                sendDeadLetter(in, outcome.version(), outcome.stage(), outcome.error(), acks);
             } else if (tooLargeForOutput(in, outcome)) {
                 // A prediction the output topic would refuse would fail the batch on every retry: dead-letter it.
                 sendDeadLetter(in, outcome.version(), DeadLetterHeaders.STAGE_OUTPUT, new IllegalStateException(
                         "the prediction is " + outcome.output().length + " bytes, more than the output topic "
                         + settings.outputTopic + " accepts (" + settings.outputMaxBytes + " bytes with headers)"),
-                        sendFailure);
+                        acks);
             } else {
-                sendPrediction(in, outcome, polledAtNanos, sendFailure);
+                sendPrediction(in, outcome, polledAtNanos, acks);
             }
         }
         for (ScoredRecord<byte[]> shadow : scored.shadows()) {
-            sendShadow(polled.get(shadow.index()), shadow, sendFailure);
-        }
-        producer.flush();
-        if (sendFailure.get() != null) {
-            if (settings.transactional) {
-                producer.abortTransaction();
-            }
-            throw new KafkaException("a prediction or dead letter could not be written, so the batch is not "
-                    + "committed: " + sendFailure.get(), sendFailure.get());
-        }
-        if (settings.transactional) {
-            // Outputs and offsets commit or abort together: read_committed readers see each outcome once.
-            producer.sendOffsetsToTransaction(offsetsAfter(polled), consumer.groupMetadata());
-            producer.commitTransaction();
-            metrics.countCommit();
-        } else {
-            commit(polled);
+            sendShadow(polled.get(shadow.index()), shadow, acks);
         }
         metrics.countBatch(polled.size());
     }
@@ -317,6 +326,9 @@ final class InferenceWorker implements Runnable {
             metrics.countRetry(modelName);
             attempts++;
             if (attempts == 1) {
+                // What was written before this batch is complete: make it durable before a wait of unknown length
+                // (an open transaction would otherwise run into its timeout).
+                commits.commitAll();
                 heldSinceNanos = System.nanoTime();
                 held = polled;
                 consumer.pause(consumer.assignment());
@@ -401,7 +413,7 @@ final class InferenceWorker implements Runnable {
     }
 
     private void sendPrediction(ConsumerRecord<byte[], byte[]> in, ScoredRecord<byte[]> outcome, long polledAtNanos,
-            AtomicReference<Exception> failure) {
+            AcknowledgedOffsets.Batch acks) {
         DeployedVersion version = outcome.version();
         ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(settings.outputTopic, outputPartition(in), in.key(),
                 outcome.output(), KafkaHeaders.prediction(in.headers(), version));
@@ -410,9 +422,10 @@ final class InferenceWorker implements Runnable {
         String versionName = version.info().version();
         producer.send(out, (meta, e) -> {
             if (e != null) {
-                failure.compareAndSet(null, e);
+                writeFailure.compareAndSet(null, e);
                 return;
             }
+            acks.acknowledged();
             // Clock skew between the record's producer and this machine must not give a negative latency.
             metrics.countPrediction(modelName, versionName, System.nanoTime() - polledAtNanos,
                     timestamp > 0 ? Math.max(0, System.currentTimeMillis() - timestamp) : -1);
@@ -421,12 +434,13 @@ final class InferenceWorker implements Runnable {
 
     /** Shadow predictions follow the output's partitioning, so a shadow topic lines up with the output topic. */
     private void sendShadow(ConsumerRecord<byte[], byte[]> in, ScoredRecord<byte[]> shadow,
-            AtomicReference<Exception> failure) {
+            AcknowledgedOffsets.Batch acks) {
         producer.send(new ProducerRecord<>(settings.shadowTopic, outputPartition(in), in.key(), shadow.output(),
                 KafkaHeaders.prediction(in.headers(), shadow.version())), (meta, e) -> {
                     if (e != null) {
-                        failure.compareAndSet(null, e);
+                        writeFailure.compareAndSet(null, e);
                     } else {
+                        acks.acknowledged();
                         metrics.countShadowPrediction(shadow.version().info().name(),
                                 shadow.version().info().version());
                     }
@@ -445,7 +459,7 @@ final class InferenceWorker implements Runnable {
     }
 
     private void sendDeadLetter(ConsumerRecord<byte[], byte[]> in, DeployedVersion version, String stage,
-            Exception error, AtomicReference<Exception> failure) {
+            Exception error, AcknowledgedOffsets.Batch acks) {
         if (LOG.isDebugEnabled()) {
             LOG.debug("{}: {}-{}@{} to the dead-letter topic at stage {}: {}", name, in.topic(), in.partition(),
                     in.offset(), stage, error.getMessage());
@@ -454,36 +468,12 @@ final class InferenceWorker implements Runnable {
         String versionName = version.info().version();
         producer.send(deadLetters.of(in, stage, error, version.info()), (meta, e) -> {
             if (e != null) {
-                failure.compareAndSet(null, e);
+                writeFailure.compareAndSet(null, e);
             } else {
+                acks.acknowledged();
                 metrics.countDeadLetter(modelName, versionName, stage);
             }
         });
-    }
-
-    /** @return for each partition in the batch, the offset after its last record. */
-    private static Map<TopicPartition, OffsetAndMetadata> offsetsAfter(List<ConsumerRecord<byte[], byte[]>> polled) {
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : polled) {
-            offsets.merge(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1),
-                    (a, b) -> a.offset() >= b.offset() ? a : b);
-        }
-        return offsets;
-    }
-
-    private void commit(List<ConsumerRecord<byte[], byte[]>> polled) {
-        Map<TopicPartition, OffsetAndMetadata> offsets = offsetsAfter(polled);
-        while (true) {
-            try {
-                consumer.commitSync(offsets);
-                break;
-            } catch (WakeupException e) {
-                // close() or another worker's failure woke us mid-commit. The outputs are written, so the commit
-                // must still happen; retry until it does (each wake-up is spent by the exception it causes).
-                LOG.debug("{}: woken during commit, committing again", name);
-            }
-        }
-        metrics.countCommit();
     }
 
     /** Closes the Kafka clients of a worker whose thread never started (a failed engine start). */

@@ -66,8 +66,8 @@ class InferenceWorkerTest {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static MockConsumer<byte[], byte[]> consumerWith(TestHost host, String... values) {
-        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+    private static RecordingConsumer consumerWith(TestHost host, String... values) {
+        RecordingConsumer consumer = new RecordingConsumer();
         consumer.schedulePollTask(() -> {
             consumer.rebalance(List.of(TP));
             consumer.updateBeginningOffsets(Map.of(TP, 0L));
@@ -100,6 +100,13 @@ class InferenceWorkerTest {
     /** A worker on topic "in" with a fixed model, a 10 ms poll and a retry backoff of 1 to 5 ms. */
     static InferenceWorker worker(MockConsumer<byte[], byte[]> consumer, MockProducer<byte[], byte[]> producer,
             TestHost host, EngineMetrics metrics, boolean transactional, io.inferstream.model.Model model) {
+        return worker(consumer, producer, host, metrics, transactional, model, Duration.ZERO);
+    }
+
+    /** @param commitInterval zero: commit after every batch (what is acknowledged by then) */
+    static InferenceWorker worker(MockConsumer<byte[], byte[]> consumer, MockProducer<byte[], byte[]> producer,
+            TestHost host, EngineMetrics metrics, boolean transactional, io.inferstream.model.Model model,
+            Duration commitInterval) {
         DeploymentManager deployments = new DeploymentManager(new FixedModelSource("doubling", () -> model),
                 new DeploymentSettings(1, info -> new JsonRecordDecoder(info, Map.of(), false), List.of(), "", 0,
                         List.of(), false), new TrafficSample(4));
@@ -110,7 +117,8 @@ class InferenceWorkerTest {
         }
         managers.add(deployments);
         InferenceWorker.WorkerSettings settings = new InferenceWorker.WorkerSettings(List.of("in"), "out", "dlt", null,
-                100, 1 << 20, Duration.ofMillis(10), 1, transactional, 1 << 20, 1 << 20, new RetryBackoff(1, 5));
+                100, 1 << 20, Duration.ofMillis(10), 1, transactional, 1 << 20, 1 << 20, new RetryBackoff(1, 5),
+                commitInterval);
         return new InferenceWorker("test", consumer, producer, deployments, 0, settings, metrics, host);
     }
 
@@ -156,15 +164,118 @@ class InferenceWorkerTest {
     @Test
     void aFailedWriteStopsTheWorkerWithoutCommitting() {
         TestHost host = new TestHost();
-        MockConsumer<byte[], byte[]> consumer = consumerWith(host, "{\"x\":1}", "{\"x\":2}");
+        RecordingConsumer consumer = consumerWith(host, "{\"x\":1}", "{\"x\":2}");
         MockProducer<byte[], byte[]> producer = new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
         producer.flushException = new KafkaException("broker unreachable");
         EngineMetrics metrics = new EngineMetrics();
         worker(consumer, producer, host, metrics).run();
         assertNotNull(host.failure, "the worker reports the failure to the engine");
         assertEquals(0, metrics.commits(), "nothing committed");
-        assertNull(host.committedAtStop, "the worker stopped before polling again");
-        assertEquals(0, metrics.batches());
+        assertEquals(-1, consumer.committedOffset(TP), "no offset of the unacknowledged batch");
+        assertEquals(0, metrics.predictionsOut());
+    }
+
+    @Test
+    void onlyBatchesWhoseEveryWriteIsAcknowledgedAreCommitted() {
+        RecordingConsumer consumer = new RecordingConsumer();
+        MockProducer<byte[], byte[]> producer = new MockProducer<>(false, null, new ByteArraySerializer(),
+                new ByteArraySerializer());
+        TestHost host = new TestHost();
+        List<String> committedSeen = new java.util.ArrayList<>();
+        consumer.schedulePollTask(() -> {
+            consumer.rebalance(List.of(TP));
+            consumer.updateBeginningOffsets(Map.of(TP, 0L));
+            consumer.addRecord(new ConsumerRecord<>("in", 0, 0, utf8("k0"), utf8("{\"x\":1}")));
+            consumer.addRecord(new ConsumerRecord<>("in", 0, 1, utf8("k1"), utf8("{\"x\":2}")));
+        });
+        consumer.schedulePollTask(() -> {
+            producer.completeNext(); // one of the batch's two writes: nothing may be committed yet
+            consumer.addRecord(new ConsumerRecord<>("in", 0, 2, utf8("k2"), utf8("{\"x\":3}")));
+        });
+        consumer.schedulePollTask(() -> {
+            committedSeen.add(String.valueOf(consumer.committed(Set.of(TP)).get(TP)));
+            producer.completeNext(); // the first batch is complete, the second (offset 2) is not
+        });
+        consumer.schedulePollTask(() -> {
+            committedSeen.add(String.valueOf(consumer.committed(Set.of(TP)).get(TP).offset()));
+            producer.completeNext();
+            host.stopping = true;
+        });
+        EngineMetrics metrics = new EngineMetrics();
+        worker(consumer, producer, host, metrics, false, new BatchScorerTest.DoublingModel(
+                BatchScorerTest.Rejection.WITH_INDEX), Duration.ZERO).run();
+
+        assertNull(host.failure);
+        assertEquals(List.of("null", "2"), committedSeen, "the acknowledged prefix only, batch by batch");
+        assertEquals(3, consumer.committedOffset(TP), "everything, once the stop flushed");
+        assertEquals(3, metrics.predictionsOut());
+    }
+
+    @Test
+    void commitsSpanManyBatchesWithinTheIntervalAndAGracefulStopCommitsTheRest() {
+        RecordingConsumer consumer = consumerOf(List.of(TP), 0);
+        for (int batch = 0; batch < 5; batch++) {
+            int offset = batch;
+            consumer.schedulePollTask(() -> consumer.addRecord(new ConsumerRecord<>("in", 0, offset,
+                    utf8("k" + offset), utf8("{\"x\":" + offset + "}"))));
+        }
+        TestHost host = new TestHost();
+        consumer.schedulePollTask(() -> host.stopping = true);
+        EngineMetrics metrics = new EngineMetrics();
+        worker(consumer, producer(), host, metrics, false, new BatchScorerTest.DoublingModel(
+                BatchScorerTest.Rejection.WITH_INDEX), Duration.ofHours(1)).run();
+
+        assertNull(host.failure);
+        assertEquals(5, metrics.batches());
+        assertEquals(1, metrics.commits(), "one commit for five batches: the one at the stop");
+        assertEquals(5, consumer.committedOffset(TP));
+    }
+
+    @Test
+    void underExactlyOnceOneTransactionHoldsTheBatchesOfAnInterval() {
+        RecordingConsumer consumer = consumerOf(List.of(TP), 0);
+        for (int batch = 0; batch < 3; batch++) {
+            int offset = batch;
+            consumer.schedulePollTask(() -> consumer.addRecord(new ConsumerRecord<>("in", 0, offset,
+                    utf8("k" + offset), utf8("{\"x\":" + offset + "}"))));
+        }
+        TestHost host = new TestHost();
+        consumer.schedulePollTask(() -> host.stopping = true);
+        MockProducer<byte[], byte[]> producer = producer();
+        EngineMetrics metrics = new EngineMetrics();
+        worker(consumer, producer, host, metrics, true, new BatchScorerTest.DoublingModel(
+                BatchScorerTest.Rejection.WITH_INDEX), Duration.ofHours(1)).run();
+
+        assertNull(host.failure);
+        assertEquals(1, producer.commitCount(), "one transaction for the three batches");
+        assertEquals(List.of(Map.of(consumer.groupMetadata().groupId(), Map.of(TP, new OffsetAndMetadata(3)))),
+                producer.consumerGroupOffsetsHistory());
+        assertEquals(3, producer.history().size());
+    }
+
+    @Test
+    void aModelFailureStillCommitsTheEarlierAcknowledgedBatchesButNothingOfItsOwn() {
+        RecordingConsumer consumer = consumerOf(List.of(TP), 0);
+        consumer.schedulePollTask(() -> consumer.addRecord(new ConsumerRecord<>("in", 0, 0, utf8("k0"),
+                utf8("{\"x\":1}"))));
+        consumer.schedulePollTask(() -> consumer.addRecord(new ConsumerRecord<>("in", 0, 1, utf8("k1"),
+                utf8("{\"x\":2}"))));
+        TestHost host = new TestHost();
+        FlakyModel model = new FlakyModel(0) {
+            @Override
+            public List<io.inferstream.data.Prediction> predict(List<io.inferstream.data.Features> batch)
+                    throws io.inferstream.model.InferenceException {
+                if (batchSizes.size() == 1) {
+                    throw new io.inferstream.model.ModelFailureException("the model's file handle is gone");
+                }
+                return super.predict(batch);
+            }
+        };
+        EngineMetrics metrics = new EngineMetrics();
+        worker(consumer, producer(), host, metrics, false, model, Duration.ofHours(1)).run();
+
+        assertNotNull(host.failure);
+        assertEquals(1, consumer.committedOffset(TP), "the first batch, not the failed one");
     }
 
     @Test
@@ -184,7 +295,7 @@ class InferenceWorkerTest {
     }
 
     /** Doubles "x" like the batch tests' model, but cannot answer now for its first {@code failures} calls. */
-    static final class FlakyModel implements io.inferstream.model.Model {
+    static class FlakyModel implements io.inferstream.model.Model {
         final BatchScorerTest.DoublingModel answers = new BatchScorerTest.DoublingModel(BatchScorerTest.Rejection.WITH_INDEX);
         final java.util.concurrent.atomic.AtomicInteger failures;
         final List<Integer> batchSizes = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -231,8 +342,29 @@ class InferenceWorkerTest {
         };
     }
 
-    private static MockConsumer<byte[], byte[]> consumerOf(List<TopicPartition> partitions, int recordsEach) {
-        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+    /** A mock consumer that remembers its committed offsets when it is closed (a closed one cannot be asked). */
+    static final class RecordingConsumer extends MockConsumer<byte[], byte[]> {
+        volatile Map<TopicPartition, OffsetAndMetadata> committedAtClose = Map.of();
+
+        RecordingConsumer() {
+            super("earliest");
+        }
+
+        @Override
+        public synchronized void close(Duration timeout) {
+            committedAtClose = new java.util.HashMap<>(committed(assignment()));
+            super.close(timeout);
+        }
+
+        /** @return the offset committed for the partition when the worker closed its consumer, or -1. */
+        long committedOffset(TopicPartition tp) {
+            OffsetAndMetadata committed = committedAtClose.get(tp);
+            return committed == null ? -1 : committed.offset();
+        }
+    }
+
+    private static RecordingConsumer consumerOf(List<TopicPartition> partitions, int recordsEach) {
+        RecordingConsumer consumer = new RecordingConsumer();
         consumer.schedulePollTask(() -> {
             consumer.rebalance(partitions);
             for (TopicPartition tp : partitions) {
