@@ -108,22 +108,112 @@ final class InferenceWorker implements Runnable {
         final RetryBackoff retryBackoff;
         final Duration commitInterval;
 
-        WorkerSettings(List<String> inputTopics, String outputTopic, String deadLetterTopic, String shadowTopic,
-                int maxBatchSize, int maxRecordBytes, Duration pollTimeout, int outputPartitions, boolean transactional,
-                int outputMaxBytes, int deadLetterMaxBytes, RetryBackoff retryBackoff, Duration commitInterval) {
-            this.commitInterval = commitInterval;
-            this.retryBackoff = retryBackoff;
-            this.outputMaxBytes = outputMaxBytes;
-            this.deadLetterMaxBytes = deadLetterMaxBytes;
-            this.inputTopics = inputTopics;
-            this.outputTopic = outputTopic;
-            this.deadLetterTopic = deadLetterTopic;
-            this.shadowTopic = shadowTopic;
-            this.maxBatchSize = maxBatchSize;
-            this.maxRecordBytes = maxRecordBytes;
-            this.pollTimeout = pollTimeout;
-            this.outputPartitions = outputPartitions;
-            this.transactional = transactional;
+        private WorkerSettings(Builder b) {
+            this.inputTopics = List.copyOf(b.inputTopics);
+            this.outputTopic = b.outputTopic;
+            this.deadLetterTopic = b.deadLetterTopic;
+            this.shadowTopic = b.shadowTopic;
+            this.maxBatchSize = b.maxBatchSize;
+            this.maxRecordBytes = b.maxRecordBytes;
+            this.pollTimeout = b.pollTimeout;
+            this.outputPartitions = b.outputPartitions;
+            this.transactional = b.transactional;
+            this.outputMaxBytes = b.outputMaxBytes;
+            this.deadLetterMaxBytes = b.deadLetterMaxBytes;
+            this.retryBackoff = b.retryBackoff;
+            this.commitInterval = b.commitInterval;
+        }
+
+        /**
+         * @return a builder for the settings of these topics; the engine sets every other one from its configuration
+         *     (defaults live there, once), and {@link Builder#build()} refuses a missing one
+         */
+        static Builder builder(List<String> inputTopics, String outputTopic, String deadLetterTopic) {
+            return new Builder(inputTopics, outputTopic, deadLetterTopic);
+        }
+
+        /** Named settings instead of thirteen positional ones. Thread safety: not thread-safe; build on one thread. */
+        static final class Builder {
+            private final List<String> inputTopics;
+            private final String outputTopic;
+            private final String deadLetterTopic;
+            private String shadowTopic;
+            private int maxBatchSize;
+            private int maxRecordBytes;
+            private Duration pollTimeout;
+            private int outputPartitions;
+            private boolean transactional;
+            private int outputMaxBytes;
+            private int deadLetterMaxBytes;
+            private RetryBackoff retryBackoff;
+            private Duration commitInterval;
+
+            private Builder(List<String> inputTopics, String outputTopic, String deadLetterTopic) {
+                this.inputTopics = inputTopics;
+                this.outputTopic = outputTopic;
+                this.deadLetterTopic = deadLetterTopic;
+            }
+
+            /** The topic of shadow versions' predictions; null (the default) for none. */
+            Builder shadowTopic(String topic) {
+                this.shadowTopic = topic;
+                return this;
+            }
+
+            Builder maxBatchSize(int records) {
+                this.maxBatchSize = records;
+                return this;
+            }
+
+            /** Larger values are dead-lettered undecoded. */
+            Builder maxRecordBytes(int bytes) {
+                this.maxRecordBytes = bytes;
+                return this;
+            }
+
+            Builder pollTimeout(Duration timeout) {
+                this.pollTimeout = timeout;
+                return this;
+            }
+
+            /** Outputs go to the input's partition modulo this; 0 (the default) partitions by key. */
+            Builder outputPartitions(int partitions) {
+                this.outputPartitions = partitions;
+                return this;
+            }
+
+            /** Exactly-once: outputs and offsets in one transaction per commit interval. */
+            Builder transactional(boolean transactional) {
+                this.transactional = transactional;
+                return this;
+            }
+
+            /** The largest record the output and dead-letter topics (and the producer) accept. */
+            Builder maxBytes(int output, int deadLetter) {
+                this.outputMaxBytes = output;
+                this.deadLetterMaxBytes = deadLetter;
+                return this;
+            }
+
+            Builder retryBackoff(RetryBackoff backoff) {
+                this.retryBackoff = backoff;
+                return this;
+            }
+
+            Builder commitInterval(Duration interval) {
+                this.commitInterval = interval;
+                return this;
+            }
+
+            /** @throws IllegalStateException naming a setting that was not given */
+            WorkerSettings build() {
+                if (maxBatchSize < 1 || maxRecordBytes < 1 || outputMaxBytes < 1 || deadLetterMaxBytes < 1
+                        || pollTimeout == null || retryBackoff == null || commitInterval == null) {
+                    throw new IllegalStateException("worker settings need maxBatchSize, maxRecordBytes, maxBytes, "
+                            + "pollTimeout, retryBackoff and commitInterval");
+                }
+                return new WorkerSettings(this);
+            }
         }
     }
 

@@ -116,9 +116,10 @@ class InferenceWorkerTest {
             throw new AssertionError(e);
         }
         managers.add(deployments);
-        InferenceWorker.WorkerSettings settings = new InferenceWorker.WorkerSettings(List.of("in"), "out", "dlt", null,
-                100, 1 << 20, Duration.ofMillis(10), 1, transactional, 1 << 20, 1 << 20, new RetryBackoff(1, 5),
-                commitInterval);
+        InferenceWorker.WorkerSettings settings = InferenceWorker.WorkerSettings.builder(List.of("in"), "out", "dlt")
+                .maxBatchSize(100).maxRecordBytes(1 << 20).pollTimeout(Duration.ofMillis(10)).outputPartitions(1)
+                .transactional(transactional).maxBytes(1 << 20, 1 << 20).retryBackoff(new RetryBackoff(1, 5))
+                .commitInterval(commitInterval).build();
         return new InferenceWorker("test", consumer, producer, deployments, 0, settings, metrics, host);
     }
 
