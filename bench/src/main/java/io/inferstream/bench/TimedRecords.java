@@ -109,13 +109,21 @@ final class TimedRecords {
     }
 
     /** @return a Markdown row: label, p50, p99, max (ms) and the count. */
+    /** @return the 99th percentile of the latencies (sorting them), or -1 if there are none. */
+    static long p99(List<Long> latencies) {
+        if (latencies.isEmpty()) {
+            return -1;
+        }
+        Collections.sort(latencies);
+        return latencies.get((int) Math.min(latencies.size() - 1, Math.ceil(latencies.size() * 0.99) - 1));
+    }
+
     static String row(String label, List<Long> latencies) {
         Collections.sort(latencies);
         if (latencies.isEmpty()) {
             return "| " + label + " | - | - | - | 0 |";
         }
-        return String.format("| %s | %d | %d | %d | %,d |", label, latencies.get(latencies.size() / 2),
-                latencies.get((int) Math.min(latencies.size() - 1, Math.ceil(latencies.size() * 0.99) - 1)),
+        return String.format("| %s | %d | %d | %d | %,d |", label, latencies.get(latencies.size() / 2), p99(latencies),
                 latencies.get(latencies.size() - 1), latencies.size());
     }
 }

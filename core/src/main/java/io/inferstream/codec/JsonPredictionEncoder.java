@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.core.io.SerializedString;
 import io.inferstream.data.Prediction;
 import io.inferstream.data.Tensor;
 import io.inferstream.model.ModelInfo;
@@ -40,6 +41,15 @@ public final class JsonPredictionEncoder implements PredictionEncoder<byte[]> {
      * A thread's generator and buffer, kept across records: making and closing a generator per record (its
      * buffers taken from and given back to Jackson's recycler) cost as much as writing the record did.
      */
+    // Field names quoted and encoded once, not per record.
+    private static final SerializedString KEY = new SerializedString("key");
+    private static final SerializedString KEY_B64 = new SerializedString("key_b64");
+    private static final SerializedString MODEL = new SerializedString("model");
+    private static final SerializedString VERSION = new SerializedString("version");
+    private static final SerializedString OUTPUTS = new SerializedString("outputs");
+    private static final SerializedString LABEL = new SerializedString("label");
+    private static final SerializedString PROBABILITIES = new SerializedString("probabilities");
+
     private static final ThreadLocal<Writer> WRITERS = ThreadLocal.withInitial(Writer::new);
 
     private static final class Writer {
@@ -76,25 +86,27 @@ public final class JsonPredictionEncoder implements PredictionEncoder<byte[]> {
             g.writeStartObject();
             if (key != null) {
                 String text = utf8(key);
-                if (text != null) {
-                    g.writeStringField("key", text);
-                } else {
-                    g.writeStringField("key_b64", Base64.getEncoder().encodeToString(key));
-                }
+                g.writeFieldName(text != null ? KEY : KEY_B64);
+                g.writeString(text != null ? text : Base64.getEncoder().encodeToString(key));
             }
-            g.writeStringField("model", model.name());
-            g.writeStringField("version", model.version());
-            g.writeObjectFieldStart("outputs");
+            g.writeFieldName(MODEL);
+            g.writeString(model.name());
+            g.writeFieldName(VERSION);
+            g.writeString(model.version());
+            g.writeFieldName(OUTPUTS);
+            g.writeStartObject();
             for (Map.Entry<String, Tensor> e : prediction.outputs().entrySet()) {
                 g.writeFieldName(e.getKey());
                 writeTensor(g, e.getValue());
             }
             g.writeEndObject();
             if (prediction.label().isPresent()) {
-                g.writeStringField("label", prediction.label().get());
+                g.writeFieldName(LABEL);
+                g.writeString(prediction.label().get());
             }
             if (!prediction.probabilities().isEmpty()) {
-                g.writeObjectFieldStart("probabilities");
+                g.writeFieldName(PROBABILITIES);
+                g.writeStartObject();
                 for (Map.Entry<String, Double> e : prediction.probabilities().entrySet()) {
                     g.writeFieldName(e.getKey());
                     writeDouble(g, e.getValue()); // null when not finite, as for outputs (was the string "Infinity")

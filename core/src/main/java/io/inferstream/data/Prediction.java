@@ -77,14 +77,25 @@ public final class Prediction {
 
     /** Collects the parts of a {@link Prediction}. Not thread-safe; use one per row. */
     public static final class Builder {
-        private final Map<String, Tensor> outputs = new LinkedHashMap<>();
-        private final Map<String, Double> probabilities = new LinkedHashMap<>();
+        private Map<String, Tensor> outputs = new LinkedHashMap<>();
+        private Map<String, Double> probabilities = new LinkedHashMap<>();
         private String label;
+        /** True once {@link #build} handed the maps to a prediction: the next change copies them first. */
+        private boolean handedOver;
 
         private Builder() {
         }
 
+        private void ownMaps() {
+            if (handedOver) {
+                outputs = new LinkedHashMap<>(outputs);
+                probabilities = new LinkedHashMap<>(probabilities);
+                handedOver = false;
+            }
+        }
+
         public Builder output(String name, Tensor value) {
+            ownMaps();
             outputs.put(Objects.requireNonNull(name, "output name"), Objects.requireNonNull(value, "output value"));
             return this;
         }
@@ -100,13 +111,16 @@ public final class Prediction {
         }
 
         public Builder probability(String label, double probability) {
+            ownMaps();
             probabilities.put(Objects.requireNonNull(label, "class label"), probability);
             return this;
         }
 
         public Prediction build() {
-            return new Prediction(Collections.unmodifiableMap(new LinkedHashMap<>(outputs)), label,
-                    Collections.unmodifiableMap(new LinkedHashMap<>(probabilities)));
+            // No copies per prediction (adapters build one per record); a builder used again copies first.
+            handedOver = true;
+            return new Prediction(Collections.unmodifiableMap(outputs), label,
+                    probabilities.isEmpty() ? Map.of() : Collections.unmodifiableMap(probabilities));
         }
     }
 }

@@ -9,6 +9,7 @@ import io.inferstream.model.ModelFailureException;
 import io.inferstream.model.RetriableInferenceException;
 import io.inferstream.monitor.ModelMonitor;
 import io.inferstream.scoring.DeadLetterHeaders;
+import io.inferstream.scoring.OutputHeaders;
 import io.inferstream.scoring.ScoredBatch;
 import io.inferstream.scoring.ScoredRecord;
 import io.inferstream.scoring.ScoringPipeline;
@@ -31,6 +32,8 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.header.Headers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +75,9 @@ final class InferenceWorker implements Runnable {
     private final AtomicReference<Exception> writeFailure = new AtomicReference<>();
     /** Set once the loop has ended: the rebalance listener, which consumer.close() also runs, then does nothing. */
     private boolean finished;
+    /** The version whose headers {@link #versionHeaders} holds (a batch mostly goes to one version). */
+    private DeployedVersion headersVersion;
+    private Headers versionHeaders;
     private final EngineMetrics metrics;
     private final Host engine;
     private final ModelMonitor monitor;
@@ -506,7 +512,7 @@ final class InferenceWorker implements Runnable {
             AcknowledgedOffsets.Batch acks) {
         DeployedVersion version = outcome.version();
         ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(settings.outputTopic, outputPartition(in), in.key(),
-                outcome.output(), KafkaHeaders.prediction(in.headers(), version));
+                outcome.output(), predictionHeaders(in, version));
         long timestamp = in.timestamp();
         String modelName = version.info().name();
         String versionName = version.info().version();
@@ -526,7 +532,7 @@ final class InferenceWorker implements Runnable {
     private void sendShadow(ConsumerRecord<byte[], byte[]> in, ScoredRecord<byte[]> shadow,
             AcknowledgedOffsets.Batch acks) {
         producer.send(new ProducerRecord<>(settings.shadowTopic, outputPartition(in), in.key(), shadow.output(),
-                KafkaHeaders.prediction(in.headers(), shadow.version())), (meta, e) -> {
+                predictionHeaders(in, shadow.version())), (meta, e) -> {
                     if (e != null) {
                         writeFailure.compareAndSet(null, e);
                     } else {
@@ -540,12 +546,30 @@ final class InferenceWorker implements Runnable {
     private boolean tooLargeForOutput(ConsumerRecord<byte[], byte[]> in, ScoredRecord<byte[]> outcome) {
         // Cheap test first: almost every prediction is far below the limit.
         return outcome.output().length + (in.key() == null ? 0 : in.key().length) > settings.outputMaxBytes / 2
-                && KafkaHeaders.sizeOf(in.key(), outcome.output(), KafkaHeaders.prediction(in.headers(),
+                && KafkaHeaders.sizeOf(in.key(), outcome.output(), predictionHeaders(in,
                         outcome.version())) > settings.outputMaxBytes;
     }
 
     private Integer outputPartition(ConsumerRecord<byte[], byte[]> in) {
         return settings.outputPartitions > 0 ? in.partition() % settings.outputPartitions : null;
+    }
+
+    /**
+     * @return a prediction's headers by the shared policy ({@link OutputHeaders}: the input's, with the model's name
+     *     and version). An input without headers, the usual case, gets one instance per version: the producer copies
+     *     headers into its batch when a record is sent and makes them read-only, so predictions can share them
+     */
+    private Headers predictionHeaders(ConsumerRecord<byte[], byte[]> in, DeployedVersion version) {
+        if (in.headers().iterator().hasNext()) {
+            return KafkaHeaders.prediction(in.headers(), version);
+        }
+        if (version != headersVersion) {
+            Headers headers = new RecordHeaders();
+            OutputHeaders.addModelHeaders(version, headers::add);
+            headersVersion = version;
+            versionHeaders = headers;
+        }
+        return versionHeaders;
     }
 
     private void sendDeadLetter(ConsumerRecord<byte[], byte[]> in, DeployedVersion version, String stage,
