@@ -2,17 +2,18 @@ package io.inferstream.dl4j;
 
 import io.inferstream.data.DataType;
 import io.inferstream.data.Features;
-import io.inferstream.data.InputBatch;
 import io.inferstream.data.Prediction;
 import io.inferstream.data.Tensor;
 import io.inferstream.model.FieldSpec;
 import io.inferstream.model.InferenceException;
+import io.inferstream.model.InputBatch;
 import io.inferstream.model.InvalidInputException;
 import io.inferstream.model.LoaderOptions;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelFailureException;
 import io.inferstream.model.ModelInfo;
 import io.inferstream.model.ModelLoadException;
+import io.inferstream.model.OptionSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -117,6 +118,19 @@ public final class Dl4jModel implements Model {
             graph.close();
             throw e;
         }
+    }
+
+    /** @return the options both DL4J loaders (dl4j, keras) take: the workspace mode and the network's signature. */
+    static OptionSpec.Builder options() {
+        return OptionSpec.builder()
+                .string(WORKSPACE_MODE, "ENABLED", "DL4J's memory workspaces while scoring: ENABLED reuses memory "
+                        + "across calls; NONE allocates per call.", "ENABLED", "NONE")
+                .string(NetworkSignature.INPUT_NAME, NetworkSignature.DEFAULT_INPUT_NAME, "The input's name for a "
+                        + "MultiLayerNetwork, which has none of its own (a Keras model's own name is used when it has one).")
+                .string(NetworkSignature.OUTPUT_NAME, null, "The output's name for a MultiLayerNetwork; by default its "
+                        + "output layer's name.")
+                .prefix(NetworkSignature.INPUT_SHAPE_PREFIX, OptionSpec.Type.LIST, "The per-record "
+                        + "shape of an input when the network does not tell it (e.g. input.shape.pixels=28,28,1).");
     }
 
     private static WorkspaceMode workspaceMode(LoaderOptions options, String name) throws ModelLoadException {

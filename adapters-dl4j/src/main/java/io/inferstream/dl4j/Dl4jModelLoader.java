@@ -5,6 +5,7 @@ import io.inferstream.model.Model;
 import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelLoader;
 import io.inferstream.model.ModelSource;
+import io.inferstream.model.OptionSpec;
 import java.io.ByteArrayInputStream;
 import java.io.File;
 import java.io.IOException;
@@ -50,6 +51,11 @@ public final class Dl4jModelLoader implements ModelLoader {
     @Override
     public String description() {
         return "Deeplearning4j " + DL4J_VERSION + " MultiLayerNetwork/ComputationGraph zips (ModelSerializer)";
+    }
+
+    @Override
+    public OptionSpec options() {
+        return Dl4jModel.options().build();
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.inferstream.model.Model;
 import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelLoader;
 import io.inferstream.model.ModelSource;
+import io.inferstream.model.OptionSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,6 +52,13 @@ public final class KerasModelLoader implements ModelLoader {
     @Override
     public String description() {
         return "Keras HDF5 models (Sequential and functional) via Deeplearning4j " + Dl4jModelLoader.DL4J_VERSION;
+    }
+
+    @Override
+    public OptionSpec options() {
+        return Dl4jModel.options().bool(ENFORCE_TRAINING_CONFIG, false, "Fail when the Keras training "
+                + "configuration (loss, optimizer) is missing or unsupported; by default it is not needed to score.")
+                .build();
     }
 
     @Override

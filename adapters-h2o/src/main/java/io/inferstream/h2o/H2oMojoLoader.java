@@ -18,6 +18,7 @@ import io.inferstream.model.ModelInfo;
 import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelLoader;
 import io.inferstream.model.ModelSource;
+import io.inferstream.model.OptionSpec;
 import java.io.ByteArrayInputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -76,6 +77,20 @@ public final class H2oMojoLoader implements ModelLoader {
     @Override
     public String description() {
         return "H2O-3 MOJO (.zip) scored with h2o-genmodel " + GENMODEL_VERSION;
+    }
+
+    @Override
+    public OptionSpec options() {
+        return OptionSpec.builder()
+                .string(UNKNOWN_CATEGORICAL, ValuePolicy.MISSING.optionValue(), "A categorical level the model never "
+                        + "saw: missing scores it as NA (the trees and GLM have a learnt treatment for missing values); "
+                        + "reject dead-letters the record, naming the level and the known ones.",
+                        ValuePolicy.MISSING.optionValue(), ValuePolicy.REJECT.optionValue())
+                .string(UNPARSABLE_NUMBER, ValuePolicy.REJECT.optionValue(), "Text that is not a number in a numeric "
+                        + "column: reject dead-letters the record (the producer's schema drifted); missing makes it NA, "
+                        + "like H2O's CSV parser. An empty string is always missing.",
+                        ValuePolicy.MISSING.optionValue(), ValuePolicy.REJECT.optionValue())
+                .build();
     }
 
     @Override

@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inferstream.codec.RecordCodecs;
 import io.inferstream.config.EngineConfig;
-import io.inferstream.engine.DeadLetterHeaders;
-import io.inferstream.engine.RecordScorer;
+import io.inferstream.data.Prediction;
 import io.inferstream.h2o.fixtures.MojoFixtures;
 import io.inferstream.model.Model;
+import io.inferstream.scoring.DeadLetterHeaders;
+import io.inferstream.scoring.RecordScorer;
+import io.inferstream.scoring.ScoredRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 class H2oJsonRecordsTest {
 
-    private static List<RecordScorer.Result> score(Map<String, String> options, String... json) throws Exception {
+    private static List<ScoredRecord<Prediction>> score(Map<String, String> options, String... json) throws Exception {
         try (Model model = new H2oMojoLoader().load(MojoFixtures.source("gbm_binomial"), options)) {
             EngineConfig config = new EngineConfig(Map.of(EngineConfig.BOOTSTRAP_SERVERS, "127.0.0.1:9",
                     EngineConfig.GROUP_ID, "h2o-json", EngineConfig.INPUT_TOPICS, "in", EngineConfig.OUTPUT_TOPIC, "out", EngineConfig.DEAD_LETTER_TOPIC, "dlt"));
@@ -38,12 +40,12 @@ class H2oJsonRecordsTest {
 
     @Test
     void jsonFieldsReachTheColumnsAsH2oExpects() throws Exception {
-        List<RecordScorer.Result> r = score(Map.of(),
+        List<ScoredRecord<Prediction>> r = score(Map.of(),
                 "{\"x1\":0.5,\"x2\":0.25,\"colour\":\"red\",\"cyl\":\"6\"}",
                 "{\"x1\":\"0.5\",\"x2\":0.25,\"colour\":\"red\",\"cyl\":6}",
                 "{\"x1\":null,\"x2\":0.25,\"colour\":\"purple\"}",
                 "{\"x2\":0.25}");
-        for (RecordScorer.Result x : r) {
+        for (ScoredRecord<Prediction> x : r) {
             assertTrue(x.ok(), () -> "rejected: " + x.error());
         }
         assertEquals(r.get(0).prediction(), r.get(1).prediction(), "6 and \"6\", 0.5 and \"0.5\" are the same");
@@ -55,7 +57,7 @@ class H2oJsonRecordsTest {
 
     @Test
     void aRejectedRecordIsSetAsideAndTheRestAreScored() throws Exception {
-        List<RecordScorer.Result> r = score(Map.of("unknown.categorical", "reject"),
+        List<ScoredRecord<Prediction>> r = score(Map.of("unknown.categorical", "reject"),
                 "{\"x1\":0.5,\"x2\":0.25,\"colour\":\"red\",\"cyl\":6}",
                 "{\"x1\":0.5,\"x2\":0.25,\"colour\":\"purple\",\"cyl\":6}",
                 "{\"x1\":\"lots\",\"x2\":0.25,\"colour\":\"red\",\"cyl\":6}",

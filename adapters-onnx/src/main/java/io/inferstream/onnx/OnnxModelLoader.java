@@ -11,6 +11,7 @@ import io.inferstream.model.ModelInfo;
 import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelLoader;
 import io.inferstream.model.ModelSource;
+import io.inferstream.model.OptionSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,6 +52,16 @@ public final class OnnxModelLoader implements ModelLoader {
     @Override
     public String description() {
         return "ONNX models on ONNX Runtime (CPU)";
+    }
+
+    @Override
+    public OptionSpec options() {
+        return OptionSpec.builder()
+                .integer(INTRA_OP_THREADS, 1, 0, 1024, "Threads ONNX Runtime may use inside one run. The engine "
+                        + "already runs one worker per thread, so more only pays for a large model served by few "
+                        + "workers; 0 lets ONNX Runtime pick (one per core).")
+                .string(OPTIMIZATION, "all", "Graph optimisation level.", "none", "basic", "extended", "all")
+                .build();
     }
 
     @Override

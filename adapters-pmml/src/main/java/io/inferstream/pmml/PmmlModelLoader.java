@@ -6,6 +6,7 @@ import io.inferstream.model.ModelInfo;
 import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelLoader;
 import io.inferstream.model.ModelSource;
+import io.inferstream.model.OptionSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -89,6 +90,18 @@ public final class PmmlModelLoader implements ModelLoader {
     @Override
     public String description() {
         return "PMML 4.x documents on the JPMML evaluator (AGPL-3.0)";
+    }
+
+    @Override
+    public OptionSpec options() {
+        return OptionSpec.builder()
+                .string(MODEL, null, "The modelName of the model to serve when the document holds several top-level "
+                        + "models; by default the first.")
+                .string(VALIDATE, "warn", "How the document is held to the PMML 4.4 schema: warn loads what JPMML "
+                        + "reads without loss and keeps the findings as warnings; strict fails on any violation; none "
+                        + "skips the schema (true and false are the old spellings of strict and none).",
+                        "strict", "warn", "none", "true", "false")
+                .build();
     }
 
     @Override

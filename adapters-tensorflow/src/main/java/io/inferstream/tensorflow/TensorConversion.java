@@ -2,9 +2,9 @@ package io.inferstream.tensorflow;
 
 import io.inferstream.data.DataType;
 import io.inferstream.data.Features;
-import io.inferstream.data.InputBatch;
 import io.inferstream.data.Tensor;
 import io.inferstream.model.FieldSpec;
+import io.inferstream.model.InputBatch;
 import io.inferstream.model.InvalidInputException;
 import io.inferstream.model.ModelFailureException;
 import java.nio.charset.StandardCharsets;

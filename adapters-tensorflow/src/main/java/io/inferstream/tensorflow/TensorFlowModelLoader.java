@@ -8,6 +8,7 @@ import io.inferstream.model.ModelInfo;
 import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelLoader;
 import io.inferstream.model.ModelSource;
+import io.inferstream.model.OptionSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -86,6 +87,24 @@ public final class TensorFlowModelLoader implements ModelLoader {
     @Override
     public String description() {
         return "TensorFlow SavedModel (directory, .zip, .tar.gz) via TensorFlow Java";
+    }
+
+    @Override
+    public OptionSpec options() {
+        return OptionSpec.builder()
+                .list(TAGS, DEFAULT_TAGS, "The meta graph tags to load.")
+                .string(SIGNATURE, DEFAULT_SIGNATURE, "The signature to serve.")
+                .list(EXAMPLE_FEATURES, null, "For a signature whose one input is a string of serialized tf.Examples "
+                        + "(TF Serving's classify and regress): the features a record gives by name, each name:type or "
+                        + "name:type[n] with type float, int64, string or bytes (e.g. age:float,income:float,"
+                        + "city:string); the adapter writes each record's tf.Example. Without it, a record gives the "
+                        + "serialized example itself.")
+                .string(ARCHIVE_MAX_BYTES, "4GiB", "The most bytes an archive (.zip, .tar.gz) may unpack to, as a "
+                        + "whole number of bytes or with a binary suffix (512MiB, 8GiB): guards the disk against zip "
+                        + "and gzip bombs.")
+                .integer(ARCHIVE_MAX_FILES, 10_000, 1, Integer.MAX_VALUE,
+                        "The most files and folders an archive may unpack to.")
+                .build();
     }
 
     @Override

@@ -16,11 +16,12 @@ import io.inferstream.data.DataType;
 import io.inferstream.data.Features;
 import io.inferstream.data.Prediction;
 import io.inferstream.data.Tensor;
-import io.inferstream.engine.RecordScorer;
 import io.inferstream.model.FieldSpec;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelSource;
+import io.inferstream.scoring.RecordScorer;
+import io.inferstream.scoring.ScoredRecord;
 import io.inferstream.tensorflow.fixtures.SavedModelFixtures;
 import io.inferstream.tensorflow.fixtures.ServingApisSavedModel;
 import io.inferstream.testkit.contract.ReferenceClassifier;
@@ -239,17 +240,17 @@ class ServingApisTest {
                 ServingApisSavedModel.REGRESS_UNKNOWN_RANK)) {
             try (Model model = load(signature, Map.of())) {
                 RecordScorer scorer = scorer(model);
-                List<RecordScorer.Result> results = scorer.score(utf8(json));
+                List<ScoredRecord<Prediction>> results = scorer.score(utf8(json));
                 assertEquals(2, scorer.modelCallsAndReset(), "200 records at batch size 100 are 2 model calls");
                 for (int i = 0; i < rows.size(); i++) {
-                    RecordScorer.Result r = results.get(i);
+                    ScoredRecord<Prediction> r = results.get(i);
                     assertTrue(r.ok(), () -> signature + " rejected: " + r.error());
                     assertMatches(rows.get(i), r.prediction(), signature, signature + " record " + i);
                 }
 
                 // Two examples in one record are ambiguous (which one is the record?): a validation error.
                 String two = "{\"b64\": \"" + b64.encodeToString(rows.get(0).example()) + "\"}";
-                List<RecordScorer.Result> bad = scorer.score(utf8(List.of(json.get(0),
+                List<ScoredRecord<Prediction>> bad = scorer.score(utf8(List.of(json.get(0),
                         "{\"inputs\": [" + two + ", " + two + "]}", "{\"inputs\": []}", json.get(1))));
                 assertTrue(bad.get(0).ok() && bad.get(3).ok());
                 for (int i = 1; i <= 2; i++) {
@@ -272,7 +273,7 @@ class ServingApisTest {
                 .putFeature(INCOME, Feature.newBuilder().setFloatList(FloatList.newBuilder().addValue(1f)).build())).build();
         json.set(7, "{\"inputs\": {\"b64\": \"" + Base64.getEncoder().encodeToString(noAge.toByteArray()) + "\"}}");
         try (Model model = load(ServingApisSavedModel.REGRESS_UNKNOWN_RANK, Map.of())) {
-            List<RecordScorer.Result> results = scorer(model).score(utf8(json));
+            List<ScoredRecord<Prediction>> results = scorer(model).score(utf8(json));
             for (int i = 0; i < rows.size(); i++) {
                 if (i == 7) {
                     assertEquals("predict", results.get(i).stage());
@@ -302,10 +303,10 @@ class ServingApisTest {
                 assertEquals("age:float,income:float,city:string,kids:int64",
                         model.info().properties().get(TensorFlowModelLoader.EXAMPLE_FEATURES));
                 RecordScorer scorer = scorer(model);
-                List<RecordScorer.Result> results = scorer.score(utf8(json));
+                List<ScoredRecord<Prediction>> results = scorer.score(utf8(json));
                 assertEquals(3, scorer.modelCallsAndReset(), "250 records at batch size 100 are 3 model calls");
                 for (int i = 0; i < rows.size(); i++) {
-                    RecordScorer.Result r = results.get(i);
+                    ScoredRecord<Prediction> r = results.get(i);
                     String record = json.get(i);
                     assertTrue(r.ok(), () -> signature + " rejected " + record + ": " + r.error());
                     assertMatches(rows.get(i), r.prediction(), signature, signature + " record " + i + " " + json.get(i));
@@ -323,7 +324,7 @@ class ServingApisTest {
         json.set(3, "{\"age\": \"forty\"}");                // text for a float_list
         json.set(5, "{\"income\": 3.5, \"city\": \"lima\"}"); // no age, which the graph requires
         try (Model model = load(ServingApisSavedModel.CLASSIFY, FEATURES_OPTION)) {
-            List<RecordScorer.Result> results = scorer(model).score(utf8(json));
+            List<ScoredRecord<Prediction>> results = scorer(model).score(utf8(json));
             for (int i : List.of(1, 3, 5)) {
                 assertFalse(results.get(i).ok(), "record " + i);
                 String message = results.get(i).error().getMessage();

@@ -6,17 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.inferstream.codec.RecordCodecs;
 import io.inferstream.config.EngineConfig;
 import io.inferstream.data.DataType;
 import io.inferstream.data.Features;
 import io.inferstream.data.Prediction;
 import io.inferstream.data.Tensor;
-import io.inferstream.engine.RecordScorer;
-import io.inferstream.codec.RecordCodecs;
 import io.inferstream.model.FieldSpec;
 import io.inferstream.model.InvalidInputException;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelSource;
+import io.inferstream.scoring.RecordScorer;
+import io.inferstream.scoring.ScoredRecord;
 import io.inferstream.tensorflow.fixtures.Tf1StyleSavedModel;
 import io.inferstream.testkit.contract.ReferenceClassifier;
 import java.nio.charset.StandardCharsets;
@@ -107,10 +108,10 @@ class Tf1StyleModelTest {
                 String b64 = Base64.getEncoder().encodeToString(Tf1StyleSavedModel.example(x));
                 values.add(("{\"inputs\": {\"b64\": \"" + b64 + "\"}}").getBytes(StandardCharsets.UTF_8));
             }
-            List<RecordScorer.Result> results = scorer.score(values);
+            List<ScoredRecord<Prediction>> results = scorer.score(values);
             assertEquals(4, scorer.modelCallsAndReset(), "200 records at batch size 64 are 4 model calls");
             for (int i = 0; i < inputs.length; i++) {
-                RecordScorer.Result r = results.get(i);
+                ScoredRecord<Prediction> r = results.get(i);
                 assertTrue(r.ok(), () -> "rejected: " + r.error());
                 assertReference(inputs[i], r.prediction(), "record " + i);
             }

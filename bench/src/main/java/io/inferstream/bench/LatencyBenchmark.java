@@ -3,7 +3,7 @@ package io.inferstream.bench;
 import io.inferstream.config.EngineConfig;
 import io.inferstream.engine.EngineMetrics;
 import io.inferstream.engine.InferenceEngine;
-import io.inferstream.engine.ModelProvider;
+import io.inferstream.model.ModelProvider;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
 import io.inferstream.testkit.fixtures.DenseNetwork;

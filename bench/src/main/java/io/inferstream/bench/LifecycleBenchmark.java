@@ -5,7 +5,7 @@ import io.inferstream.config.EngineConfig;
 import io.inferstream.deploy.Deployment;
 import io.inferstream.deploy.DeploymentManager;
 import io.inferstream.deploy.DeploymentSettings;
-import io.inferstream.deploy.ScoringPipeline;
+import io.inferstream.scoring.ScoringPipeline;
 import io.inferstream.deploy.TrafficSample;
 import io.inferstream.deploy.VersionedDirectorySource;
 import io.inferstream.deploy.DeploymentSource;
@@ -153,7 +153,7 @@ public final class LifecycleBenchmark {
 
     private static double pipelineRate(DeploymentManager manager, List<byte[]> keys, List<byte[]> values)
             throws Exception {
-        ScoringPipeline pipeline = new ScoringPipeline(0, 500, 1 << 20, null);
+        ScoringPipeline<byte[]> pipeline = ScoringPipeline.json(0, 500, 1 << 20, null);
         long records = 0;
         long start = System.nanoTime();
         long end = start + 3_000_000_000L;

@@ -6,7 +6,8 @@ import io.inferstream.deploy.Deployment;
 import io.inferstream.deploy.DeploymentManager;
 import io.inferstream.deploy.DeploymentSettings;
 import io.inferstream.deploy.FixedModelSource;
-import io.inferstream.deploy.ScoringPipeline;
+import io.inferstream.scoring.ScoredBatch;
+import io.inferstream.scoring.ScoringPipeline;
 import io.inferstream.monitor.DriftMonitor;
 import io.inferstream.monitor.LabelJoin;
 import io.inferstream.monitor.ModelMonitor;
@@ -215,7 +216,7 @@ public final class MonitoringBenchmark {
     private static double[] pipelineRate(DeploymentManager manager, List<List<byte[]>> keys, List<byte[]> values,
             ModelMonitor monitor) throws Exception {
         java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
-        ScoringPipeline pipeline = new ScoringPipeline(0, 500, 1 << 20, null);
+        ScoringPipeline<byte[]> pipeline = ScoringPipeline.json(0, 500, 1 << 20, null);
         long records = 0;
         long monitorNanos = 0;
         int batch = 0;
@@ -225,7 +226,7 @@ public final class MonitoringBenchmark {
             List<byte[]> batchKeys = keys.get(batch++ % keys.size());
             Deployment d = manager.acquire();
             try {
-                ScoringPipeline.Result result = pipeline.score(d, batchKeys, values);
+                ScoredBatch<byte[]> result = pipeline.score(d, batchKeys, values);
                 if (monitor != null) {
                     long t = cpu.getCurrentThreadCpuTime();
                     monitor.onScored(batchKeys, result);

@@ -5,9 +5,11 @@ import io.inferstream.codec.JsonRecordDecoder;
 import io.inferstream.codec.RecordDecoder;
 import io.inferstream.config.EngineConfig;
 import io.inferstream.data.Features;
+import io.inferstream.data.Prediction;
 import io.inferstream.codec.JsonPredictionEncoder;
 import io.inferstream.engine.EngineMetrics;
-import io.inferstream.engine.RecordScorer;
+import io.inferstream.scoring.RecordScorer;
+import io.inferstream.scoring.ScoredRecord;
 import io.inferstream.engine.InferenceEngine;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelInfo;
@@ -298,7 +300,7 @@ public final class PipelineBenchmark {
             }
             byte[] key = "r12345".getBytes(StandardCharsets.UTF_8);
             Work pipeline = () -> {
-                for (RecordScorer.Result r : scorer.score(values)) {
+                for (ScoredRecord<Prediction> r : scorer.score(values)) {
                     encoder.encode(r.prediction(), model.info(), key);
                 }
             };

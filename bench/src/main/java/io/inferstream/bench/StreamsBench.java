@@ -2,7 +2,7 @@ package io.inferstream.bench;
 
 import io.inferstream.codec.JsonPredictionEncoder;
 import io.inferstream.codec.RecordDecoder;
-import io.inferstream.engine.ModelProvider;
+import io.inferstream.model.ModelProvider;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelInfo;
 import io.inferstream.streams.Inference;

@@ -3,7 +3,7 @@ package io.inferstream.cli;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import io.inferstream.engine.DeadLetterHeaders;
+import io.inferstream.scoring.DeadLetterHeaders;
 import io.inferstream.testkit.fixtures.DenseNetwork;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

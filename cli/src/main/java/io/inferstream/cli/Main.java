@@ -133,7 +133,7 @@ public final class Main implements Callable<Integer> {
 
     /** {@code config-reference}: the run command's configuration keys as Markdown. */
     @Command(name = "config-reference", mixinStandardHelpOptions = true,
-            description = "Print the run command's configuration keys as a Markdown table.")
+            description = "Print the run command's configuration keys and every model loader's options as Markdown.")
     static final class ConfigReferenceCommand extends Subcommand {
         ConfigReferenceCommand(PrintStream out, PrintStream err) {
             super(out, err);
@@ -141,7 +141,7 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            out.print(io.inferstream.config.EngineConfig.toMarkdownTable());
+            out.print(ConfigReference.markdown(io.inferstream.model.ModelRegistry.discover()));
             return 0;
         }
     }

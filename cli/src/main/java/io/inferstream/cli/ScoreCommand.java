@@ -4,11 +4,13 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.inferstream.codec.JsonPredictionEncoder;
 import io.inferstream.codec.JsonRecordDecoder;
-import io.inferstream.engine.RecordScorer;
+import io.inferstream.data.Prediction;
 import io.inferstream.model.ClassLabelledModel;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelFailureException;
 import io.inferstream.model.ModelLoadException;
+import io.inferstream.scoring.RecordScorer;
+import io.inferstream.scoring.ScoredRecord;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -126,9 +128,9 @@ final class ScoreCommand extends Subcommand {
         if (values.isEmpty()) {
             return;
         }
-        List<RecordScorer.Result> results = scorer.score(values);
+        List<ScoredRecord<Prediction>> results = scorer.score(values);
         for (int i = 0; i < results.size(); i++) {
-            RecordScorer.Result r = results.get(i);
+            ScoredRecord<Prediction> r = results.get(i);
             if (r.ok()) {
                 out.println(new String(encoder.encode(r.prediction(), model.info(), null), StandardCharsets.UTF_8));
                 counts[0]++;
@@ -141,7 +143,7 @@ final class ScoreCommand extends Subcommand {
         lineNumbers.clear();
     }
 
-    private static String errorLine(long lineNumber, RecordScorer.Result r) throws IOException {
+    private static String errorLine(long lineNumber, ScoredRecord<Prediction> r) throws IOException {
         StringWriter w = new StringWriter();
         try (JsonGenerator g = JSON.createGenerator(w)) {
             g.writeStartObject();

@@ -6,7 +6,13 @@ import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import io.inferstream.data.Prediction;
+import io.inferstream.data.Tensor;
+import io.inferstream.model.ModelInfo;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,7 +24,8 @@ import java.util.Map;
  * functions, the Kafka Streams serde) and for tests' assertions. {@link #values()} keeps each output as written
  * (a number a Double, a string a String, a boolean a Boolean, null for a non-finite number, a tensor nested Lists
  * following its shape); {@link #outputs()} gives the same flattened in row-major order. Fields of a later format are
- * skipped, so a reader keeps up with a writer that adds some.
+ * skipped, so a reader keeps up with a writer that adds some. {@link #of} makes the same view straight from a
+ * {@link Prediction}, with no JSON in between: a {@link PredictionEncoder} for hosts that hand these views on.
  *
  * <p>Thread safety: immutable after parsing.
  */
@@ -83,6 +90,65 @@ public final class PredictionJson {
                     + new String(value, 0, Math.min(value.length, 200), StandardCharsets.UTF_8), e);
         }
         return p;
+    }
+
+    /**
+     * The view {@link #parse} gives of {@link JsonPredictionEncoder}'s bytes for this prediction, made without writing
+     * or parsing them: numbers as Doubles (a float as the decimal JSON would show), non-finite numbers as null (NaN
+     * for a probability), bytes as base64 text, a key that is not UTF-8 as no key.
+     */
+    public static PredictionJson of(Prediction prediction, ModelInfo model, byte[] key) {
+        PredictionJson p = new PredictionJson();
+        p.key = key == null ? null : utf8OrNull(key);
+        p.model = model.name();
+        p.version = model.version();
+        for (Map.Entry<String, Tensor> e : prediction.outputs().entrySet()) {
+            Tensor t = e.getValue();
+            List<Object> flat = new ArrayList<>(t.size());
+            for (int i = 0; i < t.size(); i++) {
+                flat.add(element(t, i));
+            }
+            p.values.put(e.getKey(), t.isScalar() ? flat.get(0) : nest(flat, t.shape(), 0, new int[] {0}));
+            p.outputs.put(e.getKey(), flat);
+        }
+        p.label = prediction.label().orElse(null);
+        prediction.probabilities().forEach((label, probability) ->
+                p.probabilities.put(label, Double.isFinite(probability) ? probability : Double.NaN));
+        return p;
+    }
+
+    private static Object element(Tensor t, int i) {
+        switch (t.type()) {
+            case FLOAT: {
+                float f = t.asFloats()[i];
+                return Float.isFinite(f) ? Double.parseDouble(Float.toString(f)) : null;
+            }
+            case DOUBLE: {
+                double d = t.asDoubles()[i];
+                return Double.isFinite(d) ? d : null;
+            }
+            case INT32: return (double) t.asInts()[i];
+            case INT64: return (double) t.asLongs()[i];
+            case BOOL: return t.asBooleans()[i];
+            case STRING: return t.asStrings()[i];
+            default: return Base64.getEncoder().encodeToString(t.asBytes()[i]);
+        }
+    }
+
+    private static List<Object> nest(List<Object> flat, long[] shape, int dim, int[] next) {
+        List<Object> out = new ArrayList<>((int) shape[dim]);
+        for (long k = 0; k < shape[dim]; k++) {
+            out.add(dim == shape.length - 1 ? flat.get(next[0]++) : nest(flat, shape, dim + 1, next));
+        }
+        return out;
+    }
+
+    private static String utf8OrNull(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
     }
 
     /** @return the value at the parser's current token {@code t}, arrays as nested Lists. */

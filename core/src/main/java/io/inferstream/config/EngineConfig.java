@@ -1,5 +1,6 @@
 package io.inferstream.config;
 
+import io.inferstream.model.OptionSpec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,7 +22,9 @@ import org.apache.kafka.common.config.ConfigException;
  * {@link #definition()}, from which the README's reference table is generated ({@link #toMarkdownTable()}).
  *
  * <p>Keys starting with {@value #CONSUMER_PREFIX} or {@value #PRODUCER_PREFIX} pass through, prefix removed,
- * to the Kafka consumer or producer; {@value #MODEL_CONFIG_PREFIX} keys go to the model loader; and
+ * to the Kafka consumer or producer; {@value #MODEL_CONFIG_PREFIX} keys go to the model loader (which declares and
+ * checks them, see {@code ModelLoader.options()}); {@value #REMOTE_PREFIX} keys go, prefix kept, to a remote
+ * model's loader; and
  * {@value #INPUT_CONCAT_PREFIX}{@code <input>=f1,f2,...} joins scalar fields into one tensor input. Any other
  * unknown key is an error naming the key and the nearest known one, so a typo fails before anything starts.
  *
@@ -69,15 +72,11 @@ public final class EngineConfig extends AbstractConfig {
     public static final String INSTANCE_ID = "instance.id";
     public static final String METRICS_PORT = "metrics.port";
     public static final String METRICS_HOST = "metrics.host";
-    /** Prefix of the keys that tune the client of a remote model server; they reach its loader with the prefix. */
+    /**
+     * Prefix of the keys that tune the client of a remote model server: they reach its loader with the prefix, and
+     * the remote module declares and checks them (its loaders' {@code options()}).
+     */
     public static final String REMOTE_PREFIX = "remote.";
-    public static final String REMOTE_TIMEOUT_MS = "remote.timeout.ms";
-    public static final String REMOTE_CONNECT_TIMEOUT_MS = "remote.connect.timeout.ms";
-    public static final String REMOTE_RETRIES = "remote.retries";
-    public static final String REMOTE_RETRY_BACKOFF_MS = "remote.retry.backoff.ms";
-    public static final String REMOTE_MAX_IN_FLIGHT = "remote.max.in.flight";
-    public static final String REMOTE_BREAKER_FAILURES = "remote.breaker.failures";
-    public static final String REMOTE_BREAKER_OPEN_MS = "remote.breaker.open.ms";
     public static final String MONITOR_LABELS_TOPIC = "monitor.labels.topic";
     public static final String MONITOR_WINDOW_MS = "monitor.window.ms";
     public static final String MONITOR_PENDING_MAX = "monitor.pending.max";
@@ -245,29 +244,6 @@ public final class EngineConfig extends AbstractConfig {
             .define(METRICS_HOST, Type.STRING, "127.0.0.1", new ConfigDef.NonEmptyString(), Importance.LOW,
                     "Address the metrics.port endpoint listens on; 0.0.0.0 for every interface (e.g. for a "
                     + "Prometheus or Kubernetes probe on another host).")
-            .define(REMOTE_TIMEOUT_MS, Type.LONG, 10_000L, ConfigDef.Range.between(1, 3_600_000), Importance.MEDIUM,
-                    "With a remote model: longest wait for the server's answer to one request (one request carries a "
-                            + "whole batch). A timeout is transient: it is retried, and never dead-letters a record.")
-            .define(REMOTE_CONNECT_TIMEOUT_MS, Type.LONG, 2_000L, ConfigDef.Range.between(1, 600_000), Importance.LOW,
-                    "With a remote model: longest wait to open a connection to the server.")
-            .define(REMOTE_RETRIES, Type.INT, 2, ConfigDef.Range.between(0, 100), Importance.LOW,
-                    "With a remote model: attempts after the first at one request that failed transiently "
-                            + "(connection refused or reset, timeout, HTTP 429/502/503/504, gRPC UNAVAILABLE, "
-                            + "DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED). When they are spent the batch is held and "
-                            + "retried by the engine (retry.backoff.*), with its partitions paused: nothing is "
-                            + "dead-lettered or committed.")
-            .define(REMOTE_RETRY_BACKOFF_MS, Type.LONG, 50L, ConfigDef.Range.between(1, 60_000), Importance.LOW,
-                    "With a remote model: the first wait between two attempts at one request, doubling per "
-                            + "attempt, with jitter (a random point in the upper half of each step).")
-            .define(REMOTE_MAX_IN_FLIGHT, Type.INT, 4, ConfigDef.Range.between(1, 1024), Importance.LOW,
-                    "With a remote model: most requests this engine has open at the server at once (a worker sends "
-                            + "one request per batch and waits for it, so this caps the workers that call at once).")
-            .define(REMOTE_BREAKER_FAILURES, Type.INT, 5, ConfigDef.Range.between(1, 10_000), Importance.LOW,
-                    "With a remote model: consecutive transient failures that open the circuit breaker. While open, "
-                            + "calls fail at once without reaching the server (the engine holds its batches); after "
-                            + "remote.breaker.open.ms one probe request goes through, and its success closes it.")
-            .define(REMOTE_BREAKER_OPEN_MS, Type.LONG, 5_000L, ConfigDef.Range.between(1, 3_600_000), Importance.LOW,
-                    "With a remote model: how long the circuit breaker stays open before a probe request.")
             .define(MONITOR_LABELS_TOPIC, Type.STRING, "", Importance.MEDIUM,
                     "Topic of true labels, keyed like the input records; the value is the class label or the number "
                     + "(plain text, or JSON: \"fraud\", 12.5, {\"label\": ...}). Each label is joined with the "
@@ -347,47 +323,17 @@ public final class EngineConfig extends AbstractConfig {
             String key = String.valueOf(k);
             boolean passThrough = key.startsWith(CONSUMER_PREFIX) || key.startsWith(PRODUCER_PREFIX)
                     || CLIENT_SECURITY_PREFIXES.stream().anyMatch(key::startsWith)
-                    || key.startsWith(MODEL_CONFIG_PREFIX) || key.startsWith(INPUT_CONCAT_PREFIX);
+                    || key.startsWith(MODEL_CONFIG_PREFIX) || key.startsWith(INPUT_CONCAT_PREFIX)
+                    || key.startsWith(REMOTE_PREFIX);
             if (!known.contains(key) && !passThrough) {
-                throw new ConfigException("Unknown configuration key '" + key + "'" + suggestion(key, known)
+                throw new ConfigException("Unknown configuration key '" + key + "'" + OptionSpec.didYouMean(key, known)
                         + ". Known keys: " + new TreeSet<>(known) + "; prefixes security.*, ssl.*, sasl.*, "
                         + CONSUMER_PREFIX + "*, "
-                        + PRODUCER_PREFIX + "*, " + MODEL_CONFIG_PREFIX + "*, " + INPUT_CONCAT_PREFIX + "<input>.");
+                        + PRODUCER_PREFIX + "*, " + MODEL_CONFIG_PREFIX + "*, " + REMOTE_PREFIX + "*, " + INPUT_CONCAT_PREFIX
+                        + "<input>.");
             }
         }
         return properties;
-    }
-
-    private static String suggestion(String key, Set<String> known) {
-        String best = null;
-        int bestDistance = Integer.MAX_VALUE;
-        for (String k : known) {
-            int d = editDistance(key.toLowerCase(Locale.ROOT), k);
-            if (d < bestDistance) {
-                bestDistance = d;
-                best = k;
-            }
-        }
-        return bestDistance <= 3 ? " (did you mean '" + best + "'?)" : "";
-    }
-
-    private static int editDistance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 
     /**
@@ -428,16 +374,16 @@ public final class EngineConfig extends AbstractConfig {
     }
 
     /**
-     * @return the {@value #REMOTE_PREFIX} keys with their values (defaults included), prefix kept: the options a
-     *     remote model's loader reads, next to {@link #modelOptions()}
+     * @return the {@value #REMOTE_PREFIX} keys given, prefix kept: the options a remote model's loader reads (and
+     *     checks, with their defaults) next to {@link #modelOptions()}
      */
     public Map<String, Object> remoteOptions() {
         Map<String, Object> out = new LinkedHashMap<>();
-        for (String key : DEFINITION.names()) {
+        originals().forEach((key, value) -> {
             if (key.startsWith(REMOTE_PREFIX)) {
-                out.put(key, get(key));
+                out.put(key, value);
             }
-        }
+        });
         return out;
     }
 
@@ -486,7 +432,10 @@ public final class EngineConfig extends AbstractConfig {
                 + "`security.protocol=SASL_SSL`, `ssl.truststore.location`, `sasl.jaas.config`), given once for every "
                 + "client the engine makes: consumers, producers, the admin client and the model topic's reader and "
                 + "writer. `consumer.`/`producer.` keys win for their client. |\n");
-        sb.append("| `model.config.*` | | | | Passed to the model loader, prefix removed (e.g. `model.config.version`). |\n");
+        sb.append("| `model.config.*` | | | | Passed to the model loader, prefix removed (e.g. `model.config.version`); "
+                + "each loader's options are listed below. |\n");
+        sb.append("| `remote.*` | | | | With a remote model: passed to its loader, prefix kept; listed below with the "
+                + "remote loaders' options. |\n");
         sb.append("| `input.concat.<input>` | list | | | Scalar fields joined, in this order, into the tensor input "
                 + "`<input>` (e.g. `input.concat.features=f0,f1,f2,f3`). |\n");
         return sb.toString();

@@ -1,6 +1,6 @@
 package io.inferstream.deploy;
 
-import io.inferstream.engine.ModelProvider;
+import io.inferstream.model.ModelProvider;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;

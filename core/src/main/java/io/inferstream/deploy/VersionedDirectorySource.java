@@ -1,7 +1,7 @@
 package io.inferstream.deploy;
 
-import io.inferstream.engine.ModelProvider;
 import io.inferstream.model.ModelLoadException;
+import io.inferstream.model.ModelProvider;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -8,8 +8,8 @@
  * {@link io.inferstream.deploy.Deployment} snapshot: it loads, checks and warms new versions off the workers'
  * threads, rejects any that fail (the serving versions keep serving), and publishes the next snapshot with one
  * atomic write. Workers take the current snapshot once per batch; a version is closed only when the last batch
- * that used it has ended. The {@link io.inferstream.deploy.ScoringPipeline} is the per-batch work on a snapshot:
- * decode → route → predict → encode. {@link io.inferstream.deploy.ScoringOptions} holds what every host of the
+ * that used it has ended. The per-batch work on a snapshot (decode → route → predict → encode) belongs to the
+ * scoring package one layer up, which imports this one and never the reverse. {@link io.inferstream.deploy.ScoringOptions} holds what every host of the
  * pipeline inside another stream processor shares (batching, decoding, class labels, warm-up).
  */
 package io.inferstream.deploy;

@@ -235,9 +235,7 @@ public final class EngineMetrics {
      * call per worker) finds its meters already registered.
      */
     void bindModel(io.inferstream.model.Model model) {
-        if (model instanceof io.micrometer.core.instrument.binder.MeterBinder) {
-            ((io.micrometer.core.instrument.binder.MeterBinder) model).bindTo(meters);
-        }
+        model.unwrap(io.micrometer.core.instrument.binder.MeterBinder.class).ifPresent(binder -> binder.bindTo(meters));
     }
 
     /** @return the refresh interval for {@link #bindClient}'s binders. */

@@ -11,6 +11,7 @@ import io.inferstream.deploy.TrafficSample;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelInfo;
 import io.inferstream.model.ModelLoadException;
+import io.inferstream.model.ModelProvider;
 import io.inferstream.monitor.DriftMonitor;
 import io.inferstream.monitor.DriftReference;
 import io.inferstream.monitor.LabelJoin;
@@ -196,14 +197,20 @@ public final class InferenceEngine implements AutoCloseable {
                 deployments.peek().map(Deployment::describe).orElse("?"), workerCount,
                 config.getList(EngineConfig.INPUT_TOPICS), config.getString(EngineConfig.OUTPUT_TOPIC),
                 config.getString(EngineConfig.DEAD_LETTER_TOPIC), config.getInt(EngineConfig.MAX_BATCH_SIZE));
-        InferenceWorker.WorkerSettings settings = new InferenceWorker.WorkerSettings(
-                config.getList(EngineConfig.INPUT_TOPICS), config.getString(EngineConfig.OUTPUT_TOPIC),
-                config.getString(EngineConfig.DEAD_LETTER_TOPIC), shadowTopic, config.getInt(EngineConfig.MAX_BATCH_SIZE),
-                config.getInt(EngineConfig.INPUT_MAX_RECORD_BYTES),
-                Duration.ofMillis(config.getLong(EngineConfig.POLL_TIMEOUT_MS)), topics.outputPartitions, exactlyOnce(),
-                topics.outputMaxBytes, topics.deadLetterMaxBytes,
-                new RetryBackoff(config.getLong(EngineConfig.RETRY_BACKOFF_INITIAL_MS),
-                        config.getLong(EngineConfig.RETRY_BACKOFF_MAX_MS)), config.commitInterval());
+        InferenceWorker.WorkerSettings settings = InferenceWorker.WorkerSettings.builder(
+                        config.getList(EngineConfig.INPUT_TOPICS), config.getString(EngineConfig.OUTPUT_TOPIC),
+                        config.getString(EngineConfig.DEAD_LETTER_TOPIC))
+                .shadowTopic(shadowTopic)
+                .maxBatchSize(config.getInt(EngineConfig.MAX_BATCH_SIZE))
+                .maxRecordBytes(config.getInt(EngineConfig.INPUT_MAX_RECORD_BYTES))
+                .pollTimeout(Duration.ofMillis(config.getLong(EngineConfig.POLL_TIMEOUT_MS)))
+                .outputPartitions(topics.outputPartitions)
+                .transactional(exactlyOnce())
+                .maxBytes(topics.outputMaxBytes, topics.deadLetterMaxBytes)
+                .retryBackoff(new RetryBackoff(config.getLong(EngineConfig.RETRY_BACKOFF_INITIAL_MS),
+                        config.getLong(EngineConfig.RETRY_BACKOFF_MAX_MS)))
+                .commitInterval(config.commitInterval())
+                .build();
         String group = config.getString(EngineConfig.GROUP_ID);
         try {
             for (int i = 0; i < workerCount; i++) {

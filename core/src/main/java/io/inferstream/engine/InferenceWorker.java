@@ -3,10 +3,16 @@ package io.inferstream.engine;
 import io.inferstream.deploy.DeployedVersion;
 import io.inferstream.deploy.Deployment;
 import io.inferstream.deploy.DeploymentManager;
-import io.inferstream.deploy.ScoringPipeline;
+import io.inferstream.codec.JsonPredictionEncoder;
+import io.inferstream.kafka.KafkaHeaders;
 import io.inferstream.model.ModelFailureException;
 import io.inferstream.model.RetriableInferenceException;
 import io.inferstream.monitor.ModelMonitor;
+import io.inferstream.scoring.DeadLetterHeaders;
+import io.inferstream.scoring.OutputHeaders;
+import io.inferstream.scoring.ScoredBatch;
+import io.inferstream.scoring.ScoredRecord;
+import io.inferstream.scoring.ScoringPipeline;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
@@ -26,8 +32,8 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.header.Headers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,7 +67,7 @@ final class InferenceWorker implements Runnable {
     private final Consumer<byte[], byte[]> consumer;
     private final Producer<byte[], byte[]> producer;
     private final DeploymentManager deployments;
-    private final ScoringPipeline pipeline;
+    private final ScoringPipeline<byte[]> pipeline;
     private final WorkerSettings settings;
     private final DeadLetterRecords deadLetters;
     private final CommitPolicy commits;
@@ -108,22 +114,112 @@ final class InferenceWorker implements Runnable {
         final RetryBackoff retryBackoff;
         final Duration commitInterval;
 
-        WorkerSettings(List<String> inputTopics, String outputTopic, String deadLetterTopic, String shadowTopic,
-                int maxBatchSize, int maxRecordBytes, Duration pollTimeout, int outputPartitions, boolean transactional,
-                int outputMaxBytes, int deadLetterMaxBytes, RetryBackoff retryBackoff, Duration commitInterval) {
-            this.commitInterval = commitInterval;
-            this.retryBackoff = retryBackoff;
-            this.outputMaxBytes = outputMaxBytes;
-            this.deadLetterMaxBytes = deadLetterMaxBytes;
-            this.inputTopics = inputTopics;
-            this.outputTopic = outputTopic;
-            this.deadLetterTopic = deadLetterTopic;
-            this.shadowTopic = shadowTopic;
-            this.maxBatchSize = maxBatchSize;
-            this.maxRecordBytes = maxRecordBytes;
-            this.pollTimeout = pollTimeout;
-            this.outputPartitions = outputPartitions;
-            this.transactional = transactional;
+        private WorkerSettings(Builder b) {
+            this.inputTopics = List.copyOf(b.inputTopics);
+            this.outputTopic = b.outputTopic;
+            this.deadLetterTopic = b.deadLetterTopic;
+            this.shadowTopic = b.shadowTopic;
+            this.maxBatchSize = b.maxBatchSize;
+            this.maxRecordBytes = b.maxRecordBytes;
+            this.pollTimeout = b.pollTimeout;
+            this.outputPartitions = b.outputPartitions;
+            this.transactional = b.transactional;
+            this.outputMaxBytes = b.outputMaxBytes;
+            this.deadLetterMaxBytes = b.deadLetterMaxBytes;
+            this.retryBackoff = b.retryBackoff;
+            this.commitInterval = b.commitInterval;
+        }
+
+        /**
+         * @return a builder for the settings of these topics; the engine sets every other one from its configuration
+         *     (defaults live there, once), and {@link Builder#build()} refuses a missing one
+         */
+        static Builder builder(List<String> inputTopics, String outputTopic, String deadLetterTopic) {
+            return new Builder(inputTopics, outputTopic, deadLetterTopic);
+        }
+
+        /** Named settings instead of thirteen positional ones. Thread safety: not thread-safe; build on one thread. */
+        static final class Builder {
+            private final List<String> inputTopics;
+            private final String outputTopic;
+            private final String deadLetterTopic;
+            private String shadowTopic;
+            private int maxBatchSize;
+            private int maxRecordBytes;
+            private Duration pollTimeout;
+            private int outputPartitions;
+            private boolean transactional;
+            private int outputMaxBytes;
+            private int deadLetterMaxBytes;
+            private RetryBackoff retryBackoff;
+            private Duration commitInterval;
+
+            private Builder(List<String> inputTopics, String outputTopic, String deadLetterTopic) {
+                this.inputTopics = inputTopics;
+                this.outputTopic = outputTopic;
+                this.deadLetterTopic = deadLetterTopic;
+            }
+
+            /** The topic of shadow versions' predictions; null (the default) for none. */
+            Builder shadowTopic(String topic) {
+                this.shadowTopic = topic;
+                return this;
+            }
+
+            Builder maxBatchSize(int records) {
+                this.maxBatchSize = records;
+                return this;
+            }
+
+            /** Larger values are dead-lettered undecoded. */
+            Builder maxRecordBytes(int bytes) {
+                this.maxRecordBytes = bytes;
+                return this;
+            }
+
+            Builder pollTimeout(Duration timeout) {
+                this.pollTimeout = timeout;
+                return this;
+            }
+
+            /** Outputs go to the input's partition modulo this; 0 (the default) partitions by key. */
+            Builder outputPartitions(int partitions) {
+                this.outputPartitions = partitions;
+                return this;
+            }
+
+            /** Exactly-once: outputs and offsets in one transaction per commit interval. */
+            Builder transactional(boolean transactional) {
+                this.transactional = transactional;
+                return this;
+            }
+
+            /** The largest record the output and dead-letter topics (and the producer) accept. */
+            Builder maxBytes(int output, int deadLetter) {
+                this.outputMaxBytes = output;
+                this.deadLetterMaxBytes = deadLetter;
+                return this;
+            }
+
+            Builder retryBackoff(RetryBackoff backoff) {
+                this.retryBackoff = backoff;
+                return this;
+            }
+
+            Builder commitInterval(Duration interval) {
+                this.commitInterval = interval;
+                return this;
+            }
+
+            /** @throws IllegalStateException naming a setting that was not given */
+            WorkerSettings build() {
+                if (maxBatchSize < 1 || maxRecordBytes < 1 || outputMaxBytes < 1 || deadLetterMaxBytes < 1
+                        || pollTimeout == null || retryBackoff == null || commitInterval == null) {
+                    throw new IllegalStateException("worker settings need maxBatchSize, maxRecordBytes, maxBytes, "
+                            + "pollTimeout, retryBackoff and commitInterval");
+                }
+                return new WorkerSettings(this);
+            }
         }
     }
 
@@ -146,8 +242,8 @@ final class InferenceWorker implements Runnable {
         this.consumer = consumer;
         this.producer = producer;
         this.deployments = deployments;
-        this.pipeline = new ScoringPipeline(slot, settings.maxBatchSize, settings.maxRecordBytes, deployments.traffic(),
-                model -> {
+        this.pipeline = new ScoringPipeline<>(slot, settings.maxBatchSize, settings.maxRecordBytes, deployments.traffic(),
+                new JsonPredictionEncoder(), model -> {
                     metrics.bindModel(model); // a remote model's retries and breaker join the engine's meters
                     return new TimedModel(model, metrics.modelCallTimer(model.info().name(), model.info().version()));
                 });
@@ -251,7 +347,7 @@ final class InferenceWorker implements Runnable {
         records.forEach(polled::add);
         metrics.countRecordsIn(polled.size());
 
-        ScoringPipeline.Result scored = scoreUntilAnswered(polled);
+        ScoredBatch<byte[]> scored = scoreUntilAnswered(polled);
         if (scored == null) {
             return; // given up uncommitted: the engine is stopping, or every partition of the batch moved away
         }
@@ -265,20 +361,20 @@ final class InferenceWorker implements Runnable {
         AcknowledgedOffsets.Batch acks = commits.written(polled, polled.size() + scored.shadows().size());
         for (int i = 0; i < polled.size(); i++) {
             ConsumerRecord<byte[], byte[]> in = polled.get(i);
-            ScoringPipeline.Outcome outcome = scored.outcomes().get(i);
+            ScoredRecord<byte[]> outcome = scored.outcomes().get(i);
             if (!outcome.ok()) {
                 sendDeadLetter(in, outcome.version(), outcome.stage(), outcome.error(), acks);
             } else if (tooLargeForOutput(in, outcome)) {
                 // A prediction the output topic would refuse would fail the batch on every retry: dead-letter it.
                 sendDeadLetter(in, outcome.version(), DeadLetterHeaders.STAGE_OUTPUT, new IllegalStateException(
-                        "the prediction is " + outcome.prediction().length + " bytes, more than the output topic "
+                        "the prediction is " + outcome.output().length + " bytes, more than the output topic "
                         + settings.outputTopic + " accepts (" + settings.outputMaxBytes + " bytes with headers)"),
                         acks);
             } else {
                 sendPrediction(in, outcome, polledAtNanos, acks);
             }
         }
-        for (ScoringPipeline.ShadowOutcome shadow : scored.shadows()) {
+        for (ScoredRecord<byte[]> shadow : scored.shadows()) {
             sendShadow(polled.get(shadow.index()), shadow, acks);
         }
         metrics.countBatch(polled.size());
@@ -290,7 +386,7 @@ final class InferenceWorker implements Runnable {
      * @param polled the batch; records of partitions revoked while it is held are removed from it
      * @return the scored batch (of the records still in {@code polled}), or null if it was given up
      */
-    private ScoringPipeline.Result scoreUntilAnswered(List<ConsumerRecord<byte[], byte[]>> polled)
+    private ScoredBatch<byte[]> scoreUntilAnswered(List<ConsumerRecord<byte[], byte[]>> polled)
             throws ModelFailureException {
         long heldSinceNanos = 0;
         int attempts = 0;
@@ -307,7 +403,7 @@ final class InferenceWorker implements Runnable {
             String modelName = deployment.serving().get(0).info().name();
             RetriableInferenceException notNow;
             try {
-                ScoringPipeline.Result scored = pipeline.scoreOrRetryLater(deployment, keys, values);
+                ScoredBatch<byte[]> scored = pipeline.scoreOrRetryLater(deployment, keys, values);
                 metrics.countModelCalls(pipeline.modelCallsAndReset());
                 metrics.countShadowFailures(modelName, scored.shadowFailures());
                 if (attempts > 0) {
@@ -412,11 +508,11 @@ final class InferenceWorker implements Runnable {
         consumer.resume(paused);
     }
 
-    private void sendPrediction(ConsumerRecord<byte[], byte[]> in, ScoringPipeline.Outcome outcome, long polledAtNanos,
+    private void sendPrediction(ConsumerRecord<byte[], byte[]> in, ScoredRecord<byte[]> outcome, long polledAtNanos,
             AcknowledgedOffsets.Batch acks) {
         DeployedVersion version = outcome.version();
         ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(settings.outputTopic, outputPartition(in), in.key(),
-                outcome.prediction(), modelHeaders(version));
+                outcome.output(), predictionHeaders(in, version));
         long timestamp = in.timestamp();
         String modelName = version.info().name();
         String versionName = version.info().version();
@@ -433,10 +529,10 @@ final class InferenceWorker implements Runnable {
     }
 
     /** Shadow predictions follow the output's partitioning, so a shadow topic lines up with the output topic. */
-    private void sendShadow(ConsumerRecord<byte[], byte[]> in, ScoringPipeline.ShadowOutcome shadow,
+    private void sendShadow(ConsumerRecord<byte[], byte[]> in, ScoredRecord<byte[]> shadow,
             AcknowledgedOffsets.Batch acks) {
-        producer.send(new ProducerRecord<>(settings.shadowTopic, outputPartition(in), in.key(), shadow.prediction(),
-                modelHeaders(shadow.version())), (meta, e) -> {
+        producer.send(new ProducerRecord<>(settings.shadowTopic, outputPartition(in), in.key(), shadow.output(),
+                predictionHeaders(in, shadow.version())), (meta, e) -> {
                     if (e != null) {
                         writeFailure.compareAndSet(null, e);
                     } else {
@@ -447,11 +543,11 @@ final class InferenceWorker implements Runnable {
                 });
     }
 
-    private boolean tooLargeForOutput(ConsumerRecord<byte[], byte[]> in, ScoringPipeline.Outcome outcome) {
+    private boolean tooLargeForOutput(ConsumerRecord<byte[], byte[]> in, ScoredRecord<byte[]> outcome) {
         // Cheap test first: almost every prediction is far below the limit.
-        return outcome.prediction().length + (in.key() == null ? 0 : in.key().length) > settings.outputMaxBytes / 2
-                && DeadLetterRecords.sizeOf(in.key(), outcome.prediction(), modelHeaders(outcome.version()))
-                        > settings.outputMaxBytes;
+        return outcome.output().length + (in.key() == null ? 0 : in.key().length) > settings.outputMaxBytes / 2
+                && KafkaHeaders.sizeOf(in.key(), outcome.output(), predictionHeaders(in,
+                        outcome.version())) > settings.outputMaxBytes;
     }
 
     private Integer outputPartition(ConsumerRecord<byte[], byte[]> in) {
@@ -459,14 +555,17 @@ final class InferenceWorker implements Runnable {
     }
 
     /**
-     * @return the name and version headers of a prediction, one instance per version: the producer copies headers
-     *     into its batch when a record is sent and makes them read-only, so predictions can share them
+     * @return a prediction's headers by the shared policy ({@link OutputHeaders}: the input's, with the model's name
+     *     and version). An input without headers, the usual case, gets one instance per version: the producer copies
+     *     headers into its batch when a record is sent and makes them read-only, so predictions can share them
      */
-    private Headers modelHeaders(DeployedVersion version) {
+    private Headers predictionHeaders(ConsumerRecord<byte[], byte[]> in, DeployedVersion version) {
+        if (in.headers().iterator().hasNext()) {
+            return KafkaHeaders.prediction(in.headers(), version);
+        }
         if (version != headersVersion) {
             Headers headers = new RecordHeaders();
-            headers.add(DeadLetterHeaders.MODEL_NAME, version.nameHeader());
-            headers.add(DeadLetterHeaders.MODEL_VERSION, version.versionHeader());
+            OutputHeaders.addModelHeaders(version, headers::add);
             headersVersion = version;
             versionHeaders = headers;
         }
@@ -481,7 +580,7 @@ final class InferenceWorker implements Runnable {
         }
         String modelName = version.info().name();
         String versionName = version.info().version();
-        producer.send(deadLetters.of(in, stage, error, version.nameHeader(), version.versionHeader()), (meta, e) -> {
+        producer.send(deadLetters.of(in, stage, error, version.info()), (meta, e) -> {
             if (e != null) {
                 writeFailure.compareAndSet(null, e);
             } else {

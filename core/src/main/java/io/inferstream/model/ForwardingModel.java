@@ -2,32 +2,28 @@ package io.inferstream.model;
 
 import io.inferstream.data.Features;
 import io.inferstream.data.Prediction;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A model that passes every call to another one; subclasses override what they change (e.g. add class labels,
- * count or reshape calls). Closing it closes the wrapped model. A wrapped model that publishes meters of its own (a
- * {@link MeterBinder}, e.g. a remote model's retries and circuit breaker) stays reachable through the wrapper: binding
- * the wrapper binds it.
+ * count or reshape calls). Closing it closes the wrapped model. What the wrapped model can do besides scoring (e.g.
+ * publish a remote model's own meters) stays reachable through the wrapper with {@link #unwrap}.
  *
  * <p>Thread safety: as thread-safe as the wrapped model, unless a subclass adds state.
  */
-public abstract class ForwardingModel implements Model, MeterBinder {
+public abstract class ForwardingModel implements Model {
     private final Model delegate;
 
     protected ForwardingModel(Model delegate) {
         this.delegate = Objects.requireNonNull(delegate, "delegate");
     }
 
-    /** Binds the wrapped model's own meters, if it has any; a model without meters binds nothing. */
+    /** @return this wrapper as the given type if it is one, else what the wrapped model answers. */
     @Override
-    public void bindTo(MeterRegistry registry) {
-        if (delegate instanceof MeterBinder) {
-            ((MeterBinder) delegate).bindTo(registry);
-        }
+    public <T> Optional<T> unwrap(Class<T> type) {
+        return type.isInstance(this) ? Optional.of(type.cast(this)) : delegate.unwrap(type);
     }
 
     /** @return the wrapped model. */

@@ -3,6 +3,7 @@ package io.inferstream.model;
 import io.inferstream.data.Features;
 import io.inferstream.data.Prediction;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A loaded model, whatever framework it came from, or a remote model server behind the same interface.
@@ -38,6 +39,17 @@ public interface Model extends AutoCloseable {
      * @throws InferenceException for any other failure, treated as a model failure
      */
     List<Prediction> predict(List<Features> batch) throws InferenceException;
+
+    /**
+     * Finds a capability of this model or of a model it wraps, the way JDBC's {@code Wrapper.unwrap} does: a host
+     * asks e.g. for Micrometer's {@code MeterBinder} to publish a remote model's own meters, without this SPI naming
+     * any metrics library. Wrappers ({@link ForwardingModel}) look at themselves first, then at the wrapped model.
+     *
+     * @return this model as the given type, or the first wrapped model that is one; empty if none is
+     */
+    default <T> Optional<T> unwrap(Class<T> type) {
+        return type.isInstance(this) ? Optional.of(type.cast(this)) : Optional.empty();
+    }
 
     /** Releases native memory and files. Idempotent; logs problems and never throws. */
     @Override

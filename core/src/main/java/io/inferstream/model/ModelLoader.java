@@ -33,6 +33,14 @@ public interface ModelLoader {
      */
     Model load(ModelSource source, Map<String, ?> config) throws ModelLoadException;
 
+    /**
+     * @return the options {@link #load} takes, with types, defaults and documentation; {@link ModelRegistry#load}
+     *     rejects any other key. The default, for loaders written before options were declared, checks nothing.
+     */
+    default OptionSpec options() {
+        return OptionSpec.undeclared();
+    }
+
     /** @return a one-line description for listings, e.g. the framework and its version. */
     default String description() {
         return format();

@@ -3,7 +3,8 @@ package io.inferstream.monitor;
 import io.inferstream.data.Features;
 import io.inferstream.data.Prediction;
 import io.inferstream.deploy.DeployedVersion;
-import io.inferstream.deploy.ScoringPipeline;
+import io.inferstream.scoring.ScoredBatch;
+import io.inferstream.scoring.ScoredRecord;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -47,23 +48,23 @@ public final class ModelMonitor {
      * @param keys the batch's record keys, in the order of the result's outcomes
      * @param scored the scoring pipeline's result for the batch
      */
-    public void onScored(List<byte[]> keys, ScoringPipeline.Result scored) {
-        List<ScoringPipeline.Outcome> outcomes = scored.outcomes();
+    public void onScored(List<byte[]> keys, ScoredBatch<?> scored) {
+        List<? extends ScoredRecord<?>> outcomes = scored.outcomes();
         List<LabelJoin.Scored> remembered = labels == null ? null : new ArrayList<>(outcomes.size());
         Map<DeployedVersion, Rows> byVersion = drift == null ? null : new IdentityHashMap<>(4);
         for (int i = 0; i < outcomes.size(); i++) {
-            ScoringPipeline.Outcome o = outcomes.get(i);
+            ScoredRecord<?> o = outcomes.get(i);
             if (!o.ok()) {
                 continue;
             }
             if (remembered != null && keys.get(i) != null) {
                 remembered.add(new LabelJoin.Scored(keys.get(i), o.version().info().name(), o.version().info().version(),
-                        o.predicted()));
+                        o.prediction()));
             }
             if (byVersion != null) {
                 Rows rows = byVersion.computeIfAbsent(o.version(), v -> new Rows());
                 rows.features.add(o.features());
-                rows.predictions.add(o.predicted());
+                rows.predictions.add(o.prediction());
             }
         }
         if (remembered != null && !remembered.isEmpty()) {

@@ -6,6 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.inferstream.data.DataType;
+import io.inferstream.data.Prediction;
+import io.inferstream.data.Tensor;
+import io.inferstream.model.FieldSpec;
+import io.inferstream.model.ModelInfo;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -61,5 +66,34 @@ class PredictionJsonTest {
         String longValue = "{\"model\":" + "9".repeat(5000);
         e = assertThrows(UncheckedIOException.class, () -> parse(longValue));
         assertTrue(e.getMessage().length() < 600, "quotes the start only: " + e.getMessage().length());
+    }
+
+    @Test
+    void theViewMadeFromAPredictionIsTheViewParsedFromItsJson() {
+        Prediction prediction = Prediction.builder()
+                .output("probs", Tensor.ofFloats(new float[] {0.1f, 0.7f, Float.NaN, 0.2f}, 2, 2))
+                .output("ids", Tensor.ofLongs(new long[] {3, Long.MAX_VALUE / 1024}))
+                .output("count", Tensor.ofInts(new int[] {-4}, 1))
+                .output("score", Tensor.scalar(2.5e-7))
+                .output("flags", Tensor.ofBooleans(new boolean[] {true, false}))
+                .output("words", Tensor.ofStrings(new String[] {"é", "b"}))
+                .output("raw", Tensor.ofBytes(new byte[][] {{1, 2, (byte) 255}}))
+                .label("cat").probability("cat", 0.7).probability("dog", Double.POSITIVE_INFINITY).build();
+        ModelInfo model = ModelInfo.builder("java").name("m").version("7").input(FieldSpec.scalar("x", DataType.DOUBLE))
+                .output(FieldSpec.scalar("y", DataType.DOUBLE)).build();
+        JsonPredictionEncoder json = new JsonPredictionEncoder();
+        for (byte[] key : new byte[][] {null, "user-1".getBytes(StandardCharsets.UTF_8), {(byte) 0xff, 0}}) {
+            PredictionJson parsed = PredictionJson.parse(json.encode(prediction, model, key));
+            PredictionJson made = PredictionJson.of(prediction, model, key);
+            assertEquals(parsed.key(), made.key());
+            assertEquals(parsed.model(), made.model());
+            assertEquals(parsed.version(), made.version());
+            assertEquals(parsed.label(), made.label());
+            assertEquals(parsed.values(), made.values());
+            assertEquals(parsed.outputs(), made.outputs());
+            assertEquals(parsed.probabilities(), made.probabilities());
+        }
+        assertEquals(Arrays.asList(Arrays.asList(0.1, 0.7), Arrays.asList(null, 0.2)),
+                PredictionJson.of(prediction, model, null).values().get("probs"), "independent of the parser too");
     }
 }

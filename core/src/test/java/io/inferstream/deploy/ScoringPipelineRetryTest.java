@@ -16,6 +16,9 @@ import io.inferstream.model.Model;
 import io.inferstream.model.ModelFailureException;
 import io.inferstream.model.ModelInfo;
 import io.inferstream.model.RetriableInferenceException;
+import io.inferstream.scoring.ScoredBatch;
+import io.inferstream.scoring.ScoredRecord;
+import io.inferstream.scoring.ScoringPipeline;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,11 +83,11 @@ class ScoringPipelineRetryTest {
         Deployment deployment = new Deployment(1, RoutingSpec.parse("1=100", "2", true),
                 Map.of("1", deployed(serving), "2", deployed(shadow)));
         try {
-            ScoringPipeline pipeline = new ScoringPipeline(0, 100, 1 << 20, null);
+            ScoringPipeline<byte[]> pipeline = ScoringPipeline.json(0, 100, 1 << 20, null);
             List<byte[]> values = values("{\"x\":1}", "{\"x\":2}", "{\"x\":3}");
             List<byte[]> keys = values("a", "b", "c");
-            ScoringPipeline.Result result = pipeline.scoreOrRetryLater(deployment, keys, values);
-            assertTrue(result.outcomes().stream().allMatch(ScoringPipeline.Outcome::ok), "every record served");
+            ScoredBatch<byte[]> result = pipeline.scoreOrRetryLater(deployment, keys, values);
+            assertTrue(result.outcomes().stream().allMatch(ScoredRecord::ok), "every record served");
             assertEquals(3, result.shadowFailures());
             assertEquals(0, result.shadows().size());
             assertEquals(1, shadow.calls, "the shadow's batch is not split record by record either");
@@ -98,7 +101,7 @@ class ScoringPipelineRetryTest {
         RemoteLike serving = new RemoteLike("1", true);
         Deployment deployment = new Deployment(1, RoutingSpec.single("1"), Map.of("1", deployed(serving)));
         try {
-            ScoringPipeline pipeline = new ScoringPipeline(0, 100, 1 << 20, null);
+            ScoringPipeline<byte[]> pipeline = ScoringPipeline.json(0, 100, 1 << 20, null);
             List<byte[]> values = values("{\"x\":1}", "{\"x\":2}");
             List<byte[]> keys = values("a", "b");
             assertThrows(RetriableInferenceException.class, () -> pipeline.scoreOrRetryLater(deployment, keys, values));
@@ -109,7 +112,7 @@ class ScoringPipelineRetryTest {
             assertInstanceOf(RetriableInferenceException.class, e.getCause());
             serving.down = false;
             assertTrue(pipeline.scoreOrRetryLater(deployment, keys, values).outcomes().stream()
-                    .allMatch(ScoringPipeline.Outcome::ok), "the same batch scores once the model answers");
+                    .allMatch(ScoredRecord::ok), "the same batch scores once the model answers");
         } finally {
             deployment.release();
         }

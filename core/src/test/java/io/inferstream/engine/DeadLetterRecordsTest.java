@@ -6,6 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inferstream.codec.MalformedRecordException;
+import io.inferstream.data.DataType;
+import io.inferstream.kafka.KafkaHeaders;
+import io.inferstream.model.FieldSpec;
+import io.inferstream.model.ModelInfo;
+import io.inferstream.scoring.DeadLetterHeaders;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Optional;
@@ -17,8 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /** Dead letters always fit their topic: whole when they can be, cut (and saying so) when they cannot. */
 class DeadLetterRecordsTest {
-    private static final byte[] NAME = "m".getBytes(StandardCharsets.UTF_8);
-    private static final byte[] VERSION = "1".getBytes(StandardCharsets.UTF_8);
+    private static final ModelInfo MODEL = ModelInfo.builder("java").name("m").version("1")
+            .input(FieldSpec.scalar("x", DataType.DOUBLE)).output(FieldSpec.scalar("y", DataType.DOUBLE)).build();
 
     private static ConsumerRecord<byte[], byte[]> record(int valueBytes) {
         byte[] value = new byte[valueBytes];
@@ -38,13 +43,15 @@ class DeadLetterRecordsTest {
     void aDeadLetterThatFitsKeepsEverything() {
         ConsumerRecord<byte[], byte[]> in = record(1000);
         ProducerRecord<byte[], byte[]> out = new DeadLetterRecords("dlt", 1 << 20)
-                .of(in, DeadLetterHeaders.STAGE_DECODE, new MalformedRecordException("not JSON"), NAME, VERSION);
+                .of(in, DeadLetterHeaders.STAGE_DECODE, new MalformedRecordException("not JSON"), MODEL);
         assertArrayEquals(in.value(), out.value());
         assertEquals("abc", header(out, "trace"), "original headers kept");
         assertEquals("in", header(out, DeadLetterHeaders.TOPIC));
         assertEquals("3", header(out, DeadLetterHeaders.PARTITION));
         assertEquals("42", header(out, DeadLetterHeaders.OFFSET));
         assertNull(header(out, DeadLetterHeaders.TRUNCATED));
+        assertEquals("m", header(out, DeadLetterHeaders.MODEL_NAME));
+        assertEquals("1", header(out, DeadLetterHeaders.MODEL_VERSION));
     }
 
     @Test
@@ -52,8 +59,8 @@ class DeadLetterRecordsTest {
         int limit = 64 * 1024;
         ConsumerRecord<byte[], byte[]> in = record(1_000_000);
         ProducerRecord<byte[], byte[]> out = new DeadLetterRecords("dlt", limit)
-                .of(in, DeadLetterHeaders.STAGE_DECODE, new MalformedRecordException("x".repeat(10_000)), NAME, VERSION);
-        assertTrue(DeadLetterRecords.sizeOf(out.key(), out.value(), out.headers()) <= limit, "fits the topic");
+                .of(in, DeadLetterHeaders.STAGE_DECODE, new MalformedRecordException("x".repeat(10_000)), MODEL);
+        assertTrue(KafkaHeaders.sizeOf(out.key(), out.value(), out.headers()) <= limit, "fits the topic");
         assertTrue(out.value().length > 60_000, "keeps as much of the value as fits: " + out.value().length);
         assertEquals("1000000", header(out, DeadLetterHeaders.VALUE_ORIGINAL_BYTES));
         assertTrue(header(out, DeadLetterHeaders.TRUNCATED).contains("limit of 65536 bytes"));

@@ -2,6 +2,7 @@ package io.inferstream.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.inferstream.scoring.DeadLetterHeaders;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;

@@ -11,12 +11,19 @@ import io.inferstream.deploy.DeploymentSettings;
 import io.inferstream.deploy.FixedModelSource;
 import io.inferstream.deploy.TrafficSample;
 import io.inferstream.model.ModelLoadException;
+import io.inferstream.scoring.BatchScorerTest;
+import io.inferstream.scoring.DeadLetterHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.MockProducer;
@@ -65,7 +72,11 @@ class InferenceWorkerTest {
             consumer.rebalance(List.of(TP));
             consumer.updateBeginningOffsets(Map.of(TP, 0L));
             for (int i = 0; i < values.length; i++) {
-                consumer.addRecord(new ConsumerRecord<>("in", 0, i, utf8("k" + i), values[i] == null ? null : utf8(values[i])));
+                // Every input carries a tracing header, and a stale model header from an earlier scoring step.
+                RecordHeaders headers = new RecordHeaders();
+                headers.add("trace-id", utf8("t" + i)).add(DeadLetterHeaders.MODEL_NAME, utf8("upstream-model"));
+                consumer.addRecord(new ConsumerRecord<>("in", 0, i, 0L, TimestampType.CREATE_TIME, -1, -1, utf8("k" + i),
+                        values[i] == null ? null : utf8(values[i]), headers, Optional.empty()));
             }
         });
         consumer.schedulePollTask(() -> {
@@ -105,9 +116,10 @@ class InferenceWorkerTest {
             throw new AssertionError(e);
         }
         managers.add(deployments);
-        InferenceWorker.WorkerSettings settings = new InferenceWorker.WorkerSettings(List.of("in"), "out", "dlt", null,
-                100, 1 << 20, Duration.ofMillis(10), 1, transactional, 1 << 20, 1 << 20, new RetryBackoff(1, 5),
-                commitInterval);
+        InferenceWorker.WorkerSettings settings = InferenceWorker.WorkerSettings.builder(List.of("in"), "out", "dlt")
+                .maxBatchSize(100).maxRecordBytes(1 << 20).pollTimeout(Duration.ofMillis(10)).outputPartitions(1)
+                .transactional(transactional).maxBytes(1 << 20, 1 << 20).retryBackoff(new RetryBackoff(1, 5))
+                .commitInterval(commitInterval).build();
         return new InferenceWorker("test", consumer, producer, deployments, 0, settings, metrics, host);
     }
 
@@ -131,6 +143,17 @@ class InferenceWorkerTest {
         List<ProducerRecord<byte[], byte[]>> sent = producer.history();
         assertEquals(List.of("out", "dlt", "dlt", "out", "dlt"), sent.stream().map(ProducerRecord::topic).toList());
         assertTrue(new String(sent.get(3).value(), StandardCharsets.UTF_8).contains("\"y\":6.0"));
+        // The header policy: outputs keep the input's headers; the model headers name the model that scored them.
+        for (int i : new int[] {0, 3}) {
+            Headers out = sent.get(i).headers();
+            assertEquals("t" + i, new String(out.lastHeader("trace-id").value(), StandardCharsets.UTF_8));
+            List<Header> names = new java.util.ArrayList<>();
+            out.headers(DeadLetterHeaders.MODEL_NAME).forEach(names::add);
+            assertEquals(1, names.size(), "the input's model header is replaced, not repeated");
+            assertEquals("doubler", new String(names.get(0).value(), StandardCharsets.UTF_8));
+        }
+        assertEquals("t1", new String(sent.get(1).headers().lastHeader("trace-id").value(), StandardCharsets.UTF_8),
+                "dead letters keep the input's headers too");
         assertEquals(2, metrics.predictionsOut());
         assertEquals(3, metrics.deadLetters());
         assertEquals(5, host.committedAtStop.offset(), "committed past the last record of the batch");

@@ -57,7 +57,7 @@ class ModelSourcesTest {
         for (String key : new String[] {EngineConfig.MODEL_PATH, EngineConfig.MODEL_URL}) {
             Map<String, Object> p = minimal();
             p.put(key, "http://127.0.0.1:8000/v2/models/fraud/versions/2");
-            p.put(EngineConfig.REMOTE_TIMEOUT_MS, "1500");
+            p.put("remote.timeout.ms", "1500");
             p.put(EngineConfig.MODEL_CONFIG_PREFIX + "version", "7");
             RecordingLoader loader = new RecordingLoader();
             DeploymentSource source = ModelSources.fromConfig(new EngineConfig(p),
@@ -66,8 +66,8 @@ class ModelSourcesTest {
                     () -> source.initial(Duration.ofSeconds(1)).versions().values().iterator().next().provider().load());
             assertEquals("fraud", loader.source.name(), key);
             assertTrue(loader.source.isRemote(), key);
-            assertEquals(1500L, loader.options.get(EngineConfig.REMOTE_TIMEOUT_MS), key);
-            assertEquals(5, loader.options.get(EngineConfig.REMOTE_BREAKER_FAILURES), "defaults too");
+            assertEquals("1500", loader.options.get("remote.timeout.ms"), key);
+            assertEquals(null, loader.options.get("remote.breaker.failures"), "defaults are the remote loader's own");
             assertEquals("7", loader.options.get("version"), "model.config.* keys as before");
         }
         Map<String, Object> bad = minimal();

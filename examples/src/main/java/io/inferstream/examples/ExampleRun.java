@@ -1,10 +1,10 @@
 package io.inferstream.examples;
 
 import io.inferstream.config.EngineConfig;
-import io.inferstream.engine.DeadLetterHeaders;
 import io.inferstream.engine.InferenceEngine;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
+import io.inferstream.scoring.DeadLetterHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inferstream.data.Prediction;
 import io.inferstream.dl4j.fixtures.Dl4jFixtures;
-import io.inferstream.engine.DeadLetterHeaders;
 import io.inferstream.model.ClassLabelledModel;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
+import io.inferstream.scoring.DeadLetterHeaders;
 import io.inferstream.streams.Inference;
 import io.inferstream.streams.InferenceSerdes;
 import io.inferstream.streams.ScoredPrediction;

@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import io.inferstream.data.Prediction;
-import io.inferstream.engine.DeadLetterHeaders;
 import io.inferstream.h2o.fixtures.MojoFixtures;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
+import io.inferstream.scoring.DeadLetterHeaders;
 import io.inferstream.streams.Inference;
 import java.nio.file.Path;
 import java.util.List;

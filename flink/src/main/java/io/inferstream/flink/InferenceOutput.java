@@ -7,7 +7,7 @@ import java.util.Map;
 /**
  * A prediction or a dead letter, ready to write (e.g. with {@link InferenceKafka#serializer(String)}). A prediction's
  * value is Inferstream's prediction JSON and its headers say which model version scored it; a dead letter keeps the
- * input's key and value and adds the engine's reason headers ({@link io.inferstream.engine.DeadLetterHeaders}). A
+ * input's key and value and adds the engine's reason headers ({@link io.inferstream.scoring.DeadLetterHeaders}). A
  * Flink POJO.
  *
  * <p>Thread safety: mutable, not thread-safe, as Flink records are.
@@ -47,6 +47,6 @@ public class InferenceOutput {
     @Override
     public String toString() {
         return (deadLetter ? "DeadLetter{" : "Prediction{") + (key == null ? "" : new String(key, StandardCharsets.UTF_8))
-                + " " + (deadLetter ? header(io.inferstream.engine.DeadLetterHeaders.ERROR_MESSAGE) : valueText()) + "}";
+                + " " + (deadLetter ? header(io.inferstream.scoring.DeadLetterHeaders.ERROR_MESSAGE) : valueText()) + "}";
     }
 }

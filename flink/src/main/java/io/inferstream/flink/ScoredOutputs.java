@@ -3,11 +3,14 @@ package io.inferstream.flink;
 import io.inferstream.deploy.DeployedVersion;
 import io.inferstream.deploy.Deployment;
 import io.inferstream.deploy.DeploymentManager;
-import io.inferstream.deploy.ScoringPipeline;
-import io.inferstream.engine.DeadLetterHeaders;
 import io.inferstream.model.ModelFailureException;
 import io.inferstream.model.RetriableInferenceException;
-import java.nio.charset.StandardCharsets;
+import io.inferstream.scoring.DeadLetters;
+import io.inferstream.scoring.HeaderField;
+import io.inferstream.scoring.OutputHeaders;
+import io.inferstream.scoring.ScoredBatch;
+import io.inferstream.scoring.ScoredRecord;
+import io.inferstream.scoring.ScoringPipeline;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,18 +18,19 @@ import java.util.Map;
 
 /**
  * Scores one batch of {@link InferenceInput}s on the current deployment and turns every outcome into an
- * {@link InferenceOutput} in input order: a prediction with the model's headers, or a dead letter with the same
- * headers the engine writes. Shared by the batching operator and the async function, so both treat bad input alike.
+ * {@link InferenceOutput} in input order: a prediction with the model's headers, or a dead letter built as the engine
+ * builds it (cut to Kafka's default record limit, since a Flink sink's limit is not known here). Shared by the batching operator and the async function, so both treat bad input alike.
  *
  * <p>Thread safety: not thread-safe; one per scoring thread (it owns a {@link ScoringPipeline}).
  */
 final class ScoredOutputs {
     private final DeploymentManager deployments;
-    private final ScoringPipeline pipeline;
+    private final ScoringPipeline<byte[]> pipeline;
+    private final DeadLetters deadLetters = new DeadLetters(DeadLetters.KAFKA_DEFAULT_MAX_BYTES);
 
     ScoredOutputs(DeploymentManager deployments, int slot, InferenceOptions options) {
         this.deployments = deployments;
-        this.pipeline = new ScoringPipeline(slot, options.maxBatchSize(), options.maxRecordBytes(),
+        this.pipeline = ScoringPipeline.json(slot, options.maxBatchSize(), options.maxRecordBytes(),
                 deployments.traffic());
     }
 
@@ -43,7 +47,7 @@ final class ScoredOutputs {
         }
         // One snapshot for the whole batch; released once scored, so a retired version closes after this batch.
         Deployment deployment = deployments.acquire();
-        ScoringPipeline.Result scored;
+        ScoredBatch<byte[]> scored;
         try {
             scored = pipeline.scoreOrRetryLater(deployment, keys, values);
         } finally {
@@ -53,39 +57,30 @@ final class ScoredOutputs {
         List<InferenceOutput> out = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             InferenceInput in = batch.get(i);
-            ScoringPipeline.Outcome outcome = scored.outcomes().get(i);
+            ScoredRecord<byte[]> outcome = scored.outcomes().get(i);
             out.add(outcome.ok()
-                    ? new InferenceOutput(in.key, outcome.prediction(), modelHeaders(in, outcome.version()), false)
-                    : new InferenceOutput(in.key, in.value, deadLetterHeaders(in, outcome), true));
+                    ? new InferenceOutput(in.key, outcome.output(), predictionHeaders(in, outcome.version()), false)
+                    : deadLetter(in, outcome));
         }
         return out;
     }
 
-    /** Predictions keep the input's headers (tracing, etc.) and say which model version scored them. */
-    private static Map<String, byte[]> modelHeaders(InferenceInput in, DeployedVersion version) {
+    /** A prediction's headers, by the shared policy: the input's, with the scoring model's name and version. */
+    private static Map<String, byte[]> predictionHeaders(InferenceInput in, DeployedVersion version) {
         Map<String, byte[]> headers = new LinkedHashMap<>(in.headers);
-        headers.put(DeadLetterHeaders.MODEL_NAME, version.nameHeader());
-        headers.put(DeadLetterHeaders.MODEL_VERSION, version.versionHeader());
+        OutputHeaders.addModelHeaders(version, headers::put);
         return headers;
     }
 
-    /** The same headers the engine writes on a dead letter, after the record's own. */
-    private static Map<String, byte[]> deadLetterHeaders(InferenceInput in, ScoringPipeline.Outcome outcome) {
-        Map<String, byte[]> headers = new LinkedHashMap<>(in.headers);
-        if (in.topic != null) {
-            headers.put(DeadLetterHeaders.TOPIC, utf8(in.topic));
-            headers.put(DeadLetterHeaders.PARTITION, utf8(Integer.toString(in.partition)));
-            headers.put(DeadLetterHeaders.OFFSET, utf8(Long.toString(in.offset)));
-        }
-        headers.put(DeadLetterHeaders.STAGE, utf8(outcome.stage()));
-        headers.put(DeadLetterHeaders.ERROR_CLASS, utf8(outcome.error().getClass().getName()));
-        headers.put(DeadLetterHeaders.ERROR_MESSAGE, utf8(String.valueOf(outcome.error().getMessage())));
-        headers.put(DeadLetterHeaders.MODEL_NAME, outcome.version().nameHeader());
-        headers.put(DeadLetterHeaders.MODEL_VERSION, outcome.version().versionHeader());
-        return headers;
-    }
-
-    private static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
+    /** The dead letter every host writes ({@link DeadLetters}), as the output Flink's sinks take. */
+    private InferenceOutput deadLetter(InferenceInput in, ScoredRecord<byte[]> outcome) {
+        List<HeaderField> inputHeaders = new ArrayList<>(in.headers.size());
+        in.headers.forEach((name, value) -> inputHeaders.add(new HeaderField(name, value)));
+        DeadLetters.DeadLetter letter = deadLetters.of(in.topic == null ? null
+                : new DeadLetters.Origin(in.topic, in.partition, in.offset), in.key, in.value, inputHeaders,
+                outcome.stage(), outcome.error(), outcome.version().info());
+        Map<String, byte[]> headers = new LinkedHashMap<>();
+        letter.headers().forEach(h -> headers.put(h.name(), h.value()));
+        return new InferenceOutput(letter.key(), letter.value(), headers, true);
     }
 }

@@ -10,14 +10,15 @@ import io.inferstream.deploy.Deployment;
 import io.inferstream.deploy.DeploymentManager;
 import io.inferstream.deploy.DeploymentSettings;
 import io.inferstream.deploy.FixedModelSource;
-import io.inferstream.deploy.ScoringPipeline;
 import io.inferstream.deploy.TrafficSample;
 import io.inferstream.dl4j.fixtures.Dl4jFixtures;
-import io.inferstream.engine.ModelProvider;
 import io.inferstream.h2o.fixtures.MojoFixtures;
+import io.inferstream.model.ModelProvider;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
 import io.inferstream.pmml.fixtures.PmmlFixtures;
+import io.inferstream.scoring.ScoredRecord;
+import io.inferstream.scoring.ScoringPipeline;
 import io.inferstream.tensorflow.fixtures.SavedModelFixtures;
 import io.inferstream.testkit.contract.PredictionJson;
 import io.inferstream.testkit.contract.ReferenceClassifier;
@@ -168,15 +169,15 @@ final class ContractModels {
                         config.getString(EngineConfig.MODEL_CLASS_OUTPUT), 8, List.of(), false),
                 new TrafficSample(16))) {
             manager.start(Duration.ofMinutes(2));
-            ScoringPipeline pipeline = new ScoringPipeline(0, BATCH, 1 << 20, manager.traffic());
+            ScoringPipeline<byte[]> pipeline = ScoringPipeline.json(0, BATCH, 1 << 20, manager.traffic());
             for (int from = 0; from < ROWS; from += BATCH) {
                 int to = Math.min(ROWS, from + BATCH);
                 Deployment deployment = manager.acquire();
                 try {
-                    for (ScoringPipeline.Outcome o : pipeline.score(deployment, rows.keys().subList(from, to),
+                    for (ScoredRecord<byte[]> o : pipeline.score(deployment, rows.keys().subList(from, to),
                             rows.values().subList(from, to)).outcomes()) {
                         assertTrue(o.ok(), () -> m + ": the engine rejected a row: " + o.error());
-                        engine.add(o.prediction());
+                        engine.add(o.output());
                     }
                 } finally {
                     deployment.release();

@@ -4,8 +4,6 @@ import static io.inferstream.it.ContractModels.BATCH;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inferstream.config.EngineConfig;
-import io.inferstream.deploy.ScoringPipeline;
-import io.inferstream.engine.ModelProvider;
 import io.inferstream.flink.FlinkInference;
 import io.inferstream.flink.InferenceInput;
 import io.inferstream.flink.InferenceOptions;
@@ -14,6 +12,8 @@ import io.inferstream.flink.LocalFlink;
 import io.inferstream.flink.ModelDeployment;
 import io.inferstream.it.ContractModels.ContractModel;
 import io.inferstream.it.ContractModels.Rows;
+import io.inferstream.model.ModelProvider;
+import io.inferstream.scoring.ScoringPipeline;
 import io.inferstream.testkit.contract.ReferenceClassifier;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inferstream.codec.RecordCodecs;
 import io.inferstream.config.EngineConfig;
-import io.inferstream.deploy.ScoringPipeline;
-import io.inferstream.engine.ModelProvider;
 import io.inferstream.it.ContractModels.ContractModel;
 import io.inferstream.it.ContractModels.Rows;
+import io.inferstream.model.ModelProvider;
+import io.inferstream.scoring.ScoringPipeline;
 import io.inferstream.streams.Inference;
 import io.inferstream.streams.InferenceOptions;
 import io.inferstream.testkit.contract.ReferenceClassifier;

@@ -1,18 +1,19 @@
 package io.inferstream.streams;
 
-import io.inferstream.deploy.DeployedVersion;
 import io.inferstream.deploy.Deployment;
 import io.inferstream.deploy.DeploymentManager;
-import io.inferstream.deploy.ScoringPipeline;
-import io.inferstream.engine.DeadLetterHeaders;
+import io.inferstream.kafka.KafkaHeaders;
 import io.inferstream.model.ModelFailureException;
+import io.inferstream.scoring.DeadLetters;
+import io.inferstream.scoring.ScoredBatch;
+import io.inferstream.scoring.ScoredRecord;
+import io.inferstream.scoring.ScoringPipeline;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsException;
@@ -63,7 +64,8 @@ final class BatchingInferenceProcessor implements FixedKeyProcessor<byte[], byte
     private boolean exactlyOnce;
     private FixedKeyProcessorContext<byte[], byte[]> context;
     private KeyValueStore<Bytes, byte[]> store;
-    private ScoringPipeline pipeline;
+    private ScoringPipeline<byte[]> pipeline;
+    private DeadLetters deadLetters;
     private Cancellable punctuation;
     private Thread thread;
     private long nextSequence;
@@ -102,7 +104,8 @@ final class BatchingInferenceProcessor implements FixedKeyProcessor<byte[], byte
                 .startsWith("exactly_once");
         this.thread = Thread.currentThread();
         int slot = slots.acquire(thread, servingIsThreadSafe());
-        this.pipeline = new ScoringPipeline(slot, options.maxBatchSize(), options.maxRecordBytes(),
+        this.deadLetters = new DeadLetters(producerLimit(context.appConfigs()));
+        this.pipeline = ScoringPipeline.json(slot, options.maxBatchSize(), options.maxRecordBytes(),
                 deployments.traffic());
         restoreBuffer();
         this.punctuation = context.schedule(options.maxBatchDelay(), PunctuationType.WALL_CLOCK_TIME,
@@ -169,7 +172,7 @@ final class BatchingInferenceProcessor implements FixedKeyProcessor<byte[], byte
             keys.add(p.record.key);
             values.add(p.record.value);
         }
-        ScoringPipeline.Result scored;
+        ScoredBatch<byte[]> scored;
         // One snapshot for the whole batch; released once scored, so a retired version closes after this batch.
         Deployment deployment;
         try {
@@ -190,19 +193,23 @@ final class BatchingInferenceProcessor implements FixedKeyProcessor<byte[], byte
         pipeline.modelCallsAndReset();
         for (int i = 0; i < pending.size(); i++) {
             Pending p = pending.get(i);
-            ScoringPipeline.Outcome outcome = scored.outcomes().get(i);
+            ScoredRecord<byte[]> outcome = scored.outcomes().get(i);
             if (outcome.ok()) {
-                Headers headers = modelHeaders(copy(p.record.headers), outcome.version());
-                context.forward(recordOf(p, outcome.prediction(), headers), options.predictionChild());
+                context.forward(recordOf(p, outcome.output(), KafkaHeaders.prediction(p.record.headers,
+                        outcome.version())), options.predictionChild());
             } else {
-                context.forward(recordOf(p, p.record.value, deadLetterHeaders(p.record, outcome)),
+                BufferedRecord r = p.record;
+                DeadLetters.DeadLetter letter = deadLetters.of(r.topic == null ? null
+                        : new DeadLetters.Origin(r.topic, r.partition, r.offset), r.key, r.value,
+                        KafkaHeaders.fields(r.headers), outcome.stage(), outcome.error(), outcome.version().info());
+                context.forward(recordOf(p, letter.value(), KafkaHeaders.of(letter.headers())),
                         options.deadLetterChild());
             }
         }
         if (options.shadowChild() != null) {
-            for (ScoringPipeline.ShadowOutcome shadow : scored.shadows()) {
+            for (ScoredRecord<byte[]> shadow : scored.shadows()) {
                 Pending p = pending.get(shadow.index());
-                context.forward(recordOf(p, shadow.prediction(), modelHeaders(copy(p.record.headers),
+                context.forward(recordOf(p, shadow.output(), KafkaHeaders.prediction(p.record.headers,
                         shadow.version())), options.shadowChild());
             }
         }
@@ -251,37 +258,16 @@ final class BatchingInferenceProcessor implements FixedKeyProcessor<byte[], byte
         return InternalFixedKeyRecordFactory.create(new Record<>(p.record.key, value, p.record.timestamp, headers));
     }
 
-    private static Headers copy(Headers headers) {
-        return new RecordHeaders(headers.toArray());
-    }
-
-    /** Predictions keep the input's headers (tracing, etc.) and say which model version scored them. */
-    private static Headers modelHeaders(Headers headers, DeployedVersion version) {
-        headers.remove(DeadLetterHeaders.MODEL_NAME);
-        headers.remove(DeadLetterHeaders.MODEL_VERSION);
-        headers.add(DeadLetterHeaders.MODEL_NAME, version.nameHeader());
-        headers.add(DeadLetterHeaders.MODEL_VERSION, version.versionHeader());
-        return headers;
-    }
-
-    /** The same headers the engine writes on a dead letter, after the record's own. */
-    private static Headers deadLetterHeaders(BufferedRecord r, ScoringPipeline.Outcome outcome) {
-        Headers headers = copy(r.headers);
-        if (r.topic != null) {
-            headers.add(DeadLetterHeaders.TOPIC, utf8(r.topic));
-            headers.add(DeadLetterHeaders.PARTITION, utf8(Integer.toString(r.partition)));
-            headers.add(DeadLetterHeaders.OFFSET, utf8(Long.toString(r.offset)));
+    /**
+     * @return the largest record this application's producer sends ({@code max.request.size}, producer-prefixed or
+     *     not), which dead letters are cut to fit; Kafka's default when unset
+     */
+    static int producerLimit(Map<String, Object> appConfigs) {
+        Object limit = appConfigs.get(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG));
+        if (limit == null) {
+            limit = appConfigs.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
         }
-        headers.add(DeadLetterHeaders.STAGE, utf8(outcome.stage()));
-        headers.add(DeadLetterHeaders.ERROR_CLASS, utf8(outcome.error().getClass().getName()));
-        headers.add(DeadLetterHeaders.ERROR_MESSAGE, utf8(String.valueOf(outcome.error().getMessage())));
-        headers.add(DeadLetterHeaders.MODEL_NAME, outcome.version().nameHeader());
-        headers.add(DeadLetterHeaders.MODEL_VERSION, outcome.version().versionHeader());
-        return headers;
-    }
-
-    private static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
+        return limit == null ? DeadLetters.KAFKA_DEFAULT_MAX_BYTES : Integer.parseInt(limit.toString().trim());
     }
 
     /**

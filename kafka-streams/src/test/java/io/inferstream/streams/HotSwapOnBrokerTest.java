@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.inferstream.deploy.kafka.ModelPublisher;
-import io.inferstream.engine.DeadLetterHeaders;
 import io.inferstream.model.ModelRegistry;
+import io.inferstream.scoring.DeadLetterHeaders;
 import io.inferstream.streams.example.EmbedModelInKafkaStreams;
 import io.inferstream.testkit.fixtures.DenseNetwork;
 import io.inferstream.testkit.kafka.EmbeddedKafkaExtension;

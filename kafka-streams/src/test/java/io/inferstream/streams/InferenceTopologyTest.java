@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.inferstream.engine.DeadLetterHeaders;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
+import io.inferstream.scoring.DeadLetterHeaders;
 import io.inferstream.streams.example.EmbedModelInKafkaStreams;
 import io.inferstream.testkit.fixtures.DenseNetwork;
 import io.inferstream.testkit.onnx.OnnxModelWriter;

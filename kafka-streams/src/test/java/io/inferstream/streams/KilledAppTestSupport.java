@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.inferstream.engine.DeadLetterHeaders;
+import io.inferstream.scoring.DeadLetterHeaders;
 import io.inferstream.testkit.fixtures.DenseNetwork;
 import io.inferstream.testkit.kafka.EmbeddedKafkaExtension;
 import io.inferstream.testkit.kafka.KafkaRecords;

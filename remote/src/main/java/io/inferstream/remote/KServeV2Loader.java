@@ -3,6 +3,7 @@ package io.inferstream.remote;
 import io.inferstream.model.LoaderOptions;
 import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelSource;
+import io.inferstream.model.OptionSpec;
 import java.net.URI;
 
 /**
@@ -34,6 +35,12 @@ public final class KServeV2Loader extends RemoteLoader {
     @Override
     public boolean accepts(ModelSource source) {
         return source.uri().map(u -> RemoteAddress.looksLikeV2(u) || RemoteAddress.isGrpc(u)).orElse(false);
+    }
+
+    @Override
+    void declareOptions(OptionSpec.Builder options) {
+        options.string(RemoteAddress.SERVER_MODEL_OPTION, null, "For a gRPC URL without a path "
+                + "(grpc://host:8001): the model's name on the server.");
     }
 
     @Override

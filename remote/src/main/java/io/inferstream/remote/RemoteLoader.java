@@ -6,6 +6,7 @@ import io.inferstream.model.ModelInfo;
 import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelLoader;
 import io.inferstream.model.ModelSource;
+import io.inferstream.model.OptionSpec;
 import java.net.URI;
 import java.util.Map;
 
@@ -27,6 +28,19 @@ abstract class RemoteLoader implements ModelLoader {
 
     /** @return the address the transport talks to, for the name and version. */
     abstract RemoteAddress address(URI uri, LoaderOptions options) throws ModelLoadException;
+
+    /** Declares the options of one kind of server besides the client's ({@link RemoteSettings#OPTIONS}). */
+    void declareOptions(OptionSpec.Builder options) {
+    }
+
+    /** @return {@code name}, {@code version}, the client's {@code remote.*} settings and this server kind's own. */
+    @Override
+    public final OptionSpec options() {
+        OptionSpec.Builder options = OptionSpec.builder();
+        RemoteSettings.OPTIONS.options().forEach(options::option);
+        declareOptions(options);
+        return options.build();
+    }
 
     @Override
     public final Model load(ModelSource source, Map<String, ?> config) throws ModelLoadException {

@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inferstream.model.InvalidInputException;
+import io.inferstream.model.LoaderOptions;
 import io.inferstream.model.ModelFailureException;
 import io.inferstream.model.ModelLoadException;
+import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
 import java.net.URI;
 import org.junit.jupiter.api.Test;
@@ -62,5 +64,24 @@ class RejectionsAndAddressTest {
         ModelLoadException notAServer = assertThrows(ModelLoadException.class,
                 () -> v2Loader.load(ModelSource.of(new byte[] {1}, "m.onnx"), java.util.Map.of()));
         assertTrue(notAServer.getMessage().contains("URL"), notAServer.getMessage());
+    }
+
+    @Test
+    void remoteKeysAreDeclaredOnceAndCheckedBeforeAnyConnection() throws Exception {
+        ModelRegistry registry = ModelRegistry.discover();
+        ModelSource server = ModelSource.of(URI.create("http://127.0.0.1:9/v2/models/m"));
+        ModelLoadException typo = assertThrows(ModelLoadException.class,
+                () -> registry.load(server, KServeV2Loader.FORMAT, java.util.Map.of("remote.timout.ms", "500")));
+        assertTrue(typo.getMessage().contains("did you mean 'remote.timeout.ms'"), typo.getMessage());
+        ModelLoadException negative = assertThrows(ModelLoadException.class,
+                () -> registry.load(server, TfServingLoader.FORMAT, java.util.Map.of(RemoteSettings.RETRIES, "-1")));
+        assertTrue(negative.getMessage().contains("'remote.retries' must be a whole number in [0,...,100]"),
+                negative.getMessage());
+        assertThrows(ModelLoadException.class, () -> RemoteSettings.from(
+                LoaderOptions.of(java.util.Map.of(RemoteSettings.MAX_IN_FLIGHT, "0"))), "the same bounds, read directly");
+        RemoteSettings defaults = RemoteSettings.from(LoaderOptions.of(java.util.Map.of(RemoteSettings.TIMEOUT_MS, 750)));
+        assertEquals(750, defaults.timeout().toMillis());
+        assertEquals(2, defaults.retries(), "an absent key takes its declared default");
+        assertEquals(4, defaults.maxInFlight());
     }
 }

@@ -3,12 +3,13 @@ package io.inferstream.flink.sql;
 import io.inferstream.codec.PredictionJson;
 import io.inferstream.deploy.Deployment;
 import io.inferstream.deploy.DeploymentManager;
-import io.inferstream.deploy.ScoringPipeline;
 import io.inferstream.flink.InferenceOptions;
 import io.inferstream.flink.ModelDeployment;
 import io.inferstream.model.FieldSpec;
 import io.inferstream.model.ModelFailureException;
 import io.inferstream.model.ModelLoadException;
+import io.inferstream.scoring.ScoredRecord;
+import io.inferstream.scoring.ScoringPipeline;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -32,7 +33,7 @@ final class SqlModels implements Serializable {
     private final Map<String, ModelDeployment> models;
     private final InferenceOptions options;
     private transient Map<String, DeploymentManager> started;
-    private transient Map<String, ScoringPipeline> pipelines;
+    private transient Map<String, ScoringPipeline<PredictionJson>> pipelines;
 
     /** One row's outcome: a prediction, or why the row was rejected. */
     static final class Scored {
@@ -57,10 +58,11 @@ final class SqlModels implements Serializable {
      */
     Scored score(String model, Object[] features) throws ModelLoadException, ModelFailureException {
         DeploymentManager deployments = deployments(model);
-        ScoringPipeline pipeline = pipelines.computeIfAbsent(model,
-                m -> new ScoringPipeline(0, 1, options.maxRecordBytes(), deployments.traffic()));
+        // Rows become prediction views straight from the model's answer: no JSON is written or parsed on the way.
+        ScoringPipeline<PredictionJson> pipeline = pipelines.computeIfAbsent(model,
+                m -> new ScoringPipeline<>(0, 1, options.maxRecordBytes(), deployments.traffic(), PredictionJson::of));
         Deployment deployment = deployments.acquire();
-        ScoringPipeline.Outcome outcome;
+        ScoredRecord<PredictionJson> outcome;
         try {
             byte[] record = record(deployment.serving().get(0).info().inputs(), features);
             outcome = pipeline.score(deployment, java.util.Collections.singletonList(null), List.of(record))
@@ -70,7 +72,7 @@ final class SqlModels implements Serializable {
         }
         pipeline.modelCallsAndReset();
         if (outcome.ok()) {
-            return new Scored(PredictionJson.parse(outcome.prediction()), null);
+            return new Scored(outcome.output(), null);
         }
         String reason = outcome.stage() + ": " + outcome.error().getMessage();
         LOG.warn("Model {} rejected a row ({}); the function returns no prediction for it", model, reason);

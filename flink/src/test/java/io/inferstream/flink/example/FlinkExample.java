@@ -1,12 +1,12 @@
 package io.inferstream.flink.example;
 
-import io.inferstream.engine.DeadLetterHeaders;
 import io.inferstream.flink.ChildBroker;
 import io.inferstream.flink.FlinkInference;
 import io.inferstream.flink.InferenceOptions;
 import io.inferstream.flink.InferenceOutput;
 import io.inferstream.flink.LocalFlink;
 import io.inferstream.flink.ModelDeployment;
+import io.inferstream.scoring.DeadLetterHeaders;
 import io.inferstream.testkit.fixtures.DenseNetwork;
 import io.inferstream.testkit.fixtures.ScratchDirectory;
 import io.inferstream.testkit.onnx.OnnxModelWriter;

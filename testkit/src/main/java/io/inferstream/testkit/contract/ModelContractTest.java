@@ -5,13 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inferstream.codec.RecordCodecs;
 import io.inferstream.config.EngineConfig;
+import io.inferstream.data.Prediction;
 import io.inferstream.engine.EngineState;
 import io.inferstream.engine.InferenceEngine;
-import io.inferstream.engine.RecordScorer;
 import io.inferstream.model.ClassLabelledModel;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
+import io.inferstream.scoring.RecordScorer;
+import io.inferstream.scoring.ScoredRecord;
 import io.inferstream.testkit.kafka.EmbeddedKafkaExtension;
 import io.inferstream.testkit.kafka.KafkaRecords;
 import java.nio.charset.StandardCharsets;
@@ -112,9 +114,9 @@ public abstract class ModelContractTest {
             for (double[] x : inputs) {
                 values.add(ReferenceClassifier.toJson(x).getBytes(StandardCharsets.UTF_8));
             }
-            List<RecordScorer.Result> results = scorer.score(values);
+            List<ScoredRecord<Prediction>> results = scorer.score(values);
             for (int i = 0; i < inputs.length; i++) {
-                RecordScorer.Result r = results.get(i);
+                ScoredRecord<Prediction> r = results.get(i);
                 assertTrue(r.ok(), () -> "row rejected: " + r.error());
                 assertMatchesReference(inputs[i], r.prediction().label().orElse(null), r.prediction().probabilities(),
                         "row " + i);

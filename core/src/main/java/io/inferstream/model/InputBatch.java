@@ -1,7 +1,8 @@
-package io.inferstream.data;
+package io.inferstream.model;
 
-import io.inferstream.model.FieldSpec;
-import io.inferstream.model.InvalidInputException;
+import io.inferstream.data.DataType;
+import io.inferstream.data.Features;
+import io.inferstream.data.Tensor;
 import java.util.List;
 
 /**

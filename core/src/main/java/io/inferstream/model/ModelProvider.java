@@ -1,7 +1,5 @@
-package io.inferstream.engine;
+package io.inferstream.model;
 
-import io.inferstream.model.Model;
-import io.inferstream.model.ModelLoadException;
 
 /**
  * Makes model instances for the engine: one in all when the model is thread-safe, one per worker thread when it

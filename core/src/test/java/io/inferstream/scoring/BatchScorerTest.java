@@ -1,4 +1,4 @@
-package io.inferstream.engine;
+package io.inferstream.scoring;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -20,14 +20,14 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The isolation logic with a tiny Java model: doubles "x", rejects negatives in one of several ways. */
-class BatchScorerTest {
-    enum Rejection { WITH_INDEX, WITHOUT_INDEX, RUNTIME, MODEL_DOWN }
+public class BatchScorerTest {
+    public enum Rejection { WITH_INDEX, WITHOUT_INDEX, RUNTIME, MODEL_DOWN }
 
-    static final class DoublingModel implements Model {
+    public static final class DoublingModel implements Model {
         final Rejection rejection;
-        final List<Integer> batchSizes = new ArrayList<>();
+        public final List<Integer> batchSizes = new ArrayList<>();
 
-        DoublingModel(Rejection rejection) {
+        public DoublingModel(Rejection rejection) {
             this.rejection = rejection;
         }
 
@@ -75,32 +75,32 @@ class BatchScorerTest {
     void goodBatchIsOneCall() throws Exception {
         DoublingModel m = new DoublingModel(Rejection.WITH_INDEX);
         BatchScorer s = new BatchScorer(m);
-        List<BatchScorer.Outcome> out = s.score(rows(1, 2, 3));
+        List<ScoredRecord<Prediction>> out = s.score(rows(1, 2, 3));
         assertEquals(List.of(3), m.batchSizes);
-        assertEquals(6.0, out.get(2).prediction.output("y").asDoubles()[0]);
+        assertEquals(6.0, out.get(2).prediction().output("y").asDoubles()[0]);
     }
 
     @Test
     void indexedRejectionsAreSetAsideAndTheRestRescored() throws Exception {
         DoublingModel m = new DoublingModel(Rejection.WITH_INDEX);
-        List<BatchScorer.Outcome> out = new BatchScorer(m).score(rows(1, -1, 2, -2, 3));
+        List<ScoredRecord<Prediction>> out = new BatchScorer(m).score(rows(1, -1, 2, -2, 3));
         assertEquals(List.of(5, 4, 3), m.batchSizes, "one call, then one more per bad record");
-        assertInstanceOf(InvalidInputException.class, out.get(1).error);
-        assertInstanceOf(InvalidInputException.class, out.get(3).error);
-        assertEquals(2.0, out.get(0).prediction.output("y").asDoubles()[0]);
-        assertEquals(6.0, out.get(4).prediction.output("y").asDoubles()[0]);
-        assertNull(out.get(2).error);
+        assertInstanceOf(InvalidInputException.class, out.get(1).error());
+        assertInstanceOf(InvalidInputException.class, out.get(3).error());
+        assertEquals(2.0, out.get(0).prediction().output("y").asDoubles()[0]);
+        assertEquals(6.0, out.get(4).prediction().output("y").asDoubles()[0]);
+        assertNull(out.get(2).error());
     }
 
     @Test
     void unindexedOrUnexpectedErrorsFallBackToOneByOne() throws Exception {
         for (Rejection r : new Rejection[] {Rejection.WITHOUT_INDEX, Rejection.RUNTIME}) {
             DoublingModel m = new DoublingModel(r);
-            List<BatchScorer.Outcome> out = new BatchScorer(m).score(rows(1, -1, 2));
+            List<ScoredRecord<Prediction>> out = new BatchScorer(m).score(rows(1, -1, 2));
             assertEquals(List.of(3, 1, 1, 1), m.batchSizes, r.name());
-            assertEquals(4.0, out.get(2).prediction.output("y").asDoubles()[0]);
+            assertEquals(4.0, out.get(2).prediction().output("y").asDoubles()[0]);
             assertEquals(r == Rejection.RUNTIME ? IllegalStateException.class : InvalidInputException.class,
-                    out.get(1).error.getClass());
+                    out.get(1).error().getClass());
         }
     }
 

@@ -1,4 +1,4 @@
-package io.inferstream.engine;
+package io.inferstream.scoring;
 
 import io.inferstream.data.Features;
 import io.inferstream.data.Prediction;
@@ -29,17 +29,6 @@ final class BatchScorer {
         this.model = model;
     }
 
-    /** One record's outcome: a prediction or the reason it could not be scored. */
-    static final class Outcome {
-        final Prediction prediction;
-        final Exception error;
-
-        private Outcome(Prediction prediction, Exception error) {
-            this.prediction = prediction;
-            this.error = error;
-        }
-    }
-
     /** Counts the model calls made, for the metrics. */
     private int calls;
 
@@ -50,12 +39,14 @@ final class BatchScorer {
     }
 
     /**
-     * @return one outcome per row, in order
+     * @return one outcome per row, in order: scored (the output is the prediction itself) or rejected at stage
+     *     {@link DeadLetterHeaders#STAGE_PREDICT}
      * @throws ModelFailureException if the model cannot score at all
      * @throws RetriableInferenceException if the model could not answer now; no outcome of the batch is decided
      */
-    List<Outcome> score(List<Features> rows) throws ModelFailureException, RetriableInferenceException {
-        Outcome[] outcomes = new Outcome[rows.size()];
+    List<ScoredRecord<Prediction>> score(List<Features> rows) throws ModelFailureException, RetriableInferenceException {
+        @SuppressWarnings("unchecked")
+        ScoredRecord<Prediction>[] outcomes = new ScoredRecord[rows.size()];
         List<Integer> pending = new ArrayList<>(rows.size());
         for (int i = 0; i < rows.size(); i++) {
             pending.add(i);
@@ -66,13 +57,14 @@ final class BatchScorer {
             try {
                 List<Prediction> predictions = call(batch);
                 for (int j = 0; j < pending.size(); j++) {
-                    outcomes[pending.get(j)] = new Outcome(predictions.get(j), null);
+                    outcomes[pending.get(j)] = scored(rows, pending.get(j), predictions.get(j));
                 }
                 break;
             } catch (InvalidInputException e) {
                 int bad = e.recordIndex();
                 if (bad >= 0 && bad < pending.size()) {
-                    outcomes[pending.remove(bad)] = new Outcome(null, e);
+                    int index = pending.remove(bad);
+                    outcomes[index] = rejected(index, e);
                     continue;
                 }
                 scoreOneByOne(rows, pending, outcomes, e);
@@ -84,11 +76,15 @@ final class BatchScorer {
                 break;
             }
         }
-        List<Outcome> out = new ArrayList<>(outcomes.length);
-        for (Outcome o : outcomes) {
-            out.add(o);
-        }
-        return out;
+        return List.of(outcomes);
+    }
+
+    private static ScoredRecord<Prediction> scored(List<Features> rows, int index, Prediction prediction) {
+        return ScoredRecord.scored(index, null, rows.get(index), prediction, prediction);
+    }
+
+    private static ScoredRecord<Prediction> rejected(int index, Exception error) {
+        return ScoredRecord.rejected(index, null, DeadLetterHeaders.STAGE_PREDICT, error);
     }
 
     private List<Prediction> call(List<Features> batch) throws InferenceException {
@@ -102,17 +98,18 @@ final class BatchScorer {
         return predictions;
     }
 
-    private void scoreOneByOne(List<Features> rows, List<Integer> pending, Outcome[] outcomes, Exception batchError)
+    private void scoreOneByOne(List<Features> rows, List<Integer> pending, ScoredRecord<Prediction>[] outcomes,
+            Exception batchError)
             throws ModelFailureException, RetriableInferenceException {
         int failures = 0;
         Exception last = batchError;
         for (int i : pending) {
             try {
-                outcomes[i] = new Outcome(call(List.of(rows.get(i))).get(0), null);
+                outcomes[i] = scored(rows, i, call(List.of(rows.get(i))).get(0));
             } catch (ModelFailureException | RetriableInferenceException e) {
                 throw e;
             } catch (InferenceException | RuntimeException e) {
-                outcomes[i] = new Outcome(null, e);
+                outcomes[i] = rejected(i, e);
                 failures++;
                 last = e;
             }

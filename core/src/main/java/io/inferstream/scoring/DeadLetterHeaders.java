@@ -1,4 +1,4 @@
-package io.inferstream.engine;
+package io.inferstream.scoring;
 
 /**
  * Header names on dead-letter records (values are UTF-8 text) and on predictions.

@@ -1,4 +1,4 @@
-package io.inferstream.engine;
+package io.inferstream.scoring;
 
 import io.inferstream.codec.MalformedRecordException;
 import io.inferstream.codec.RecordDecoder;
@@ -13,7 +13,8 @@ import java.util.List;
 
 /**
  * Decodes and scores a batch of raw record values: the engine's work on one poll, minus Kafka. Every value ends
- * as a {@link Result}: a prediction, or the stage and reason it was rejected. The engine and the offline
+ * as a {@link ScoredRecord}: a prediction (its output is the {@link Prediction} itself: this class does not encode),
+ * or the stage and reason it was rejected. The engine and the offline
  * {@code inferstream score} command both use it, so both treat bad input the same way.
  *
  * <p>Thread safety: not thread-safe (it counts model calls); use one per thread. The model must be usable from
@@ -24,46 +25,6 @@ public final class RecordScorer {
     private final BatchScorer scorer;
     private final int maxBatchSize;
     private final int maxRecordBytes;
-
-    /** One value's outcome. */
-    public static final class Result {
-        private final Features features;
-        private final Prediction prediction;
-        private final String stage;
-        private final Exception error;
-
-        private Result(Features features, Prediction prediction, String stage, Exception error) {
-            this.features = features;
-            this.prediction = prediction;
-            this.stage = stage;
-            this.error = error;
-        }
-
-        /** @return the decoded row that was scored (for monitoring: drift of the inputs), or null if rejected. */
-        public Features features() {
-            return features;
-        }
-
-        /** @return true if the value was scored. */
-        public boolean ok() {
-            return prediction != null;
-        }
-
-        /** @return the prediction, or null if rejected. */
-        public Prediction prediction() {
-            return prediction;
-        }
-
-        /** @return the {@link DeadLetterHeaders} stage of a rejection, or null. */
-        public String stage() {
-            return stage;
-        }
-
-        /** @return why the value was rejected, or null. */
-        public Exception error() {
-            return error;
-        }
-    }
 
     /**
      * @param model the model to score with
@@ -85,7 +46,7 @@ public final class RecordScorer {
      *     {@link RetriableInferenceException}, its cause: this method is for callers that do not wait and retry);
      *     nothing of the batch should be committed
      */
-    public List<Result> score(List<byte[]> values) throws ModelFailureException {
+    public List<ScoredRecord<Prediction>> score(List<byte[]> values) throws ModelFailureException {
         try {
             return scoreOrRetryLater(values);
         } catch (RetriableInferenceException e) {
@@ -99,9 +60,10 @@ public final class RecordScorer {
      * @throws RetriableInferenceException if the model could not answer now: no record of the batch has an outcome
      *     (none is rejected); score the same values again later
      */
-    public List<Result> scoreOrRetryLater(List<byte[]> values)
+    public List<ScoredRecord<Prediction>> scoreOrRetryLater(List<byte[]> values)
             throws ModelFailureException, RetriableInferenceException {
-        Result[] results = new Result[values.size()];
+        @SuppressWarnings("unchecked")
+        ScoredRecord<Prediction>[] results = new ScoredRecord[values.size()];
         List<Integer> decodedIndex = new ArrayList<>(values.size());
         List<Features> rows = new ArrayList<>(values.size());
         for (int i = 0; i < values.size(); i++) {
@@ -117,19 +79,17 @@ public final class RecordScorer {
                 rows.add(decoder.decode(value));
                 decodedIndex.add(i);
             } catch (MalformedRecordException e) {
-                results[i] = new Result(null, null, DeadLetterHeaders.STAGE_DECODE, e);
+                results[i] = ScoredRecord.rejected(i, null, DeadLetterHeaders.STAGE_DECODE, e);
             } catch (InvalidInputException e) {
-                results[i] = new Result(null, null, DeadLetterHeaders.STAGE_VALIDATE, e);
+                results[i] = ScoredRecord.rejected(i, null, DeadLetterHeaders.STAGE_VALIDATE, e);
             }
         }
         for (int from = 0; from < rows.size(); from += maxBatchSize) {
             int to = Math.min(rows.size(), from + maxBatchSize);
-            List<BatchScorer.Outcome> outcomes = scorer.score(rows.subList(from, to));
+            List<ScoredRecord<Prediction>> outcomes = scorer.score(rows.subList(from, to));
             for (int j = 0; j < outcomes.size(); j++) {
-                BatchScorer.Outcome o = outcomes.get(j);
-                results[decodedIndex.get(from + j)] = o.prediction != null
-                        ? new Result(rows.get(from + j), o.prediction, null, null)
-                        : new Result(null, null, DeadLetterHeaders.STAGE_PREDICT, o.error);
+                int i = decodedIndex.get(from + j);
+                results[i] = outcomes.get(j).as(i, null, outcomes.get(j).prediction());
             }
         }
         return List.of(results);
