@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inferstream.config.EngineConfig;
-import io.inferstream.engine.DeadLetterHeaders;
 import io.inferstream.engine.EngineState;
 import io.inferstream.engine.InferenceEngine;
 import io.inferstream.lightgbm.fixtures.LightGbmFixtures;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
+import io.inferstream.scoring.DeadLetterHeaders;
 import io.inferstream.testkit.contract.PredictionJson;
 import io.inferstream.testkit.kafka.EmbeddedKafkaExtension;
 import io.inferstream.testkit.kafka.KafkaRecords;
