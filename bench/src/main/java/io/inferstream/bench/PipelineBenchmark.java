@@ -487,14 +487,15 @@ public final class PipelineBenchmark {
         return measured.containsKey(key) ? Stats.of(measured.get(key)).format("%,.0f") : "–";
     }
 
-    /** @return the ratio of two rows taken round by round, as "median (min–max)" over the rounds. */
-    private String ratio(java.util.function.ToDoubleFunction<Map<String, Double>> perRoundRatio) {
+    /**
+     * @return {@code ratio(x, y)} of two rows taken round by round, as "median (min–max)" over the rounds that
+     *     measured both ("–" when a row was left out with --rows)
+     */
+    private String ratio(String x, String y, java.util.function.DoubleBinaryOperator ratio) {
         List<Double> ratios = new ArrayList<>();
         for (Map<String, Double> round : perRound.values()) {
-            try {
-                ratios.add(perRoundRatio.applyAsDouble(round));
-            } catch (NullPointerException e) {
-                // a row left out with --rows
+            if (round.containsKey(x) && round.containsKey(y)) {
+                ratios.add(ratio.applyAsDouble(round.get(x), round.get(y)));
             }
         }
         return ratios.isEmpty() ? "–" : Stats.of(ratios).format("%.2f");
@@ -539,11 +540,11 @@ public final class PipelineBenchmark {
             double a = best(s.name + " a");
             double p = best(s.name + " p");
             System.out.printf("| %s | %s | %s | %s%s |%n", s.description,
-                    ratio(r -> r.get(c) / r.get(s.name + " d")),
-                    ratio(r -> r.get(c) / Math.min(a, r.get(s.payload + " b"))),
-                    ratio(r -> r.get(c) / cpuCeiling(r.get(s.payload + " b"), p)),
-                    withStreams ? " | " + ratio(r -> r.get(c) / r.get(s.name + " f")) + " | "
-                            + ratio(r -> r.get(s.name + " e") / r.get(c)) : "");
+                    ratio(c, s.name + " d", (engine, perRecord) -> engine / perRecord),
+                    ratio(c, s.payload + " b", (engine, pipe) -> engine / Math.min(a, pipe)),
+                    ratio(c, s.payload + " b", (engine, pipe) -> engine / cpuCeiling(pipe, p)),
+                    withStreams ? " | " + ratio(c, s.name + " f", (engine, streams) -> engine / streams) + " | "
+                            + ratio(s.name + " e", c, (processor, engine) -> processor / engine) : "");
         }
         System.out.println();
         for (String payload : PAYLOADS) {

@@ -67,6 +67,9 @@ class ChaosSuiteTest {
     private static final int KILLS = 5;
     private static final int KILL_RECORDS = 30_000;
     private static final int KILL_RATE = 1_000;
+    /** Every engine's max.batch.size and worker.threads (engineConfig): the batches a kill can catch in flight. */
+    private static final int MAX_BATCH_SIZE = 200;
+    private static final int WORKERS = 2;
     /** Exactly-once restarts must resume well within the producer's transaction timeout (10 s by default). */
     private static final Duration MAX_EXACTLY_ONCE_STALL = Duration.ofSeconds(15);
     private static final String ENGINE_MAIN = "io.inferstream.cli.Main";
@@ -404,7 +407,8 @@ class ChaosSuiteTest {
             if (!exactlyOnce) {
                 // A kill repeats the records read since the last commit: at most one commit interval's worth at
                 // the feed rate, plus the batches each worker had in flight.
-                long bound = kills * (KILL_RATE * EngineConfig.AT_LEAST_ONCE_COMMIT_INTERVAL_MS / 1000 + 2L * 200);
+                long bound = kills * (KILL_RATE * EngineConfig.AT_LEAST_ONCE_COMMIT_INTERVAL_MS / 1000
+                        + (long) WORKERS * MAX_BATCH_SIZE);
                 assertTrue(duplicates <= bound, duplicates + " duplicates after " + kills + " kills, more than the "
                         + "commit interval bounds (" + bound + ")");
             }
@@ -650,8 +654,8 @@ class ChaosSuiteTest {
         p.put("output.topic", name + "-out");
         p.put("dead.letter.topic", name + "-dlt");
         p.put("model.path", model.toString());
-        p.put("max.batch.size", "200");
-        p.put("worker.threads", "2");
+        p.put("max.batch.size", Integer.toString(MAX_BATCH_SIZE));
+        p.put("worker.threads", Integer.toString(WORKERS));
         p.put("producer.linger.ms", "5");
         p.putAll(settings);
         p.values().removeIf(String::isEmpty);
