@@ -39,6 +39,21 @@ class EngineConfigTest {
     }
 
     @Test
+    void theCommitIntervalDefaultsByGuaranteeAndATransactionMustNotOutliveItsTimeout() {
+        Map<String, Object> p = minimal();
+        assertEquals(java.time.Duration.ofSeconds(1), new EngineConfig(p).commitInterval());
+        p.put(EngineConfig.PROCESSING_GUARANTEE, EngineConfig.EXACTLY_ONCE);
+        assertEquals(java.time.Duration.ofMillis(100), new EngineConfig(p).commitInterval());
+        p.put(EngineConfig.COMMIT_INTERVAL_MS, "6000"); // over half of the 10 s transaction timeout set by default
+        ConfigException e = assertThrows(ConfigException.class, () -> new EngineConfig(p));
+        assertTrue(e.getMessage().contains("commit.interval.ms") && e.getMessage().contains("10000"), e.getMessage());
+        p.put("producer.transaction.timeout.ms", "60000");
+        assertEquals(java.time.Duration.ofSeconds(6), new EngineConfig(p).commitInterval());
+        p.put(EngineConfig.COMMIT_INTERVAL_MS, "-1");
+        assertThrows(ConfigException.class, () -> new EngineConfig(p));
+    }
+
+    @Test
     void missingRequiredKeyIsNamed() {
         Map<String, Object> p = minimal();
         p.remove("output.topic");
