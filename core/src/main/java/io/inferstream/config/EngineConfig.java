@@ -207,11 +207,11 @@ public final class EngineConfig extends AbstractConfig {
                             + "the output's partition count), which keeps per-partition order even for records "
                             + "without keys; key: Kafka's default partitioner on the key.")
             .define(PROCESSING_GUARANTEE, Type.STRING, AT_LEAST_ONCE, ValidString.in(AT_LEAST_ONCE, EXACTLY_ONCE),
-                    Importance.MEDIUM, "at_least_once: offsets are committed after every prediction and dead letter of "
-                            + "a batch is acknowledged; a failure can repeat a batch. exactly_once: each batch's outputs "
-                            + "and its offsets are committed in one transaction, so readers with "
-                            + "isolation.level=read_committed see every record's outcome exactly once (one "
-                            + "transaction spans the batches of a commit.interval.ms).")
+                    Importance.MEDIUM, "at_least_once: an offset is committed only once every prediction and dead "
+                            + "letter of the records below it is acknowledged; a crash can repeat the records read "
+                            + "since the last commit (see commit.interval.ms). exactly_once: outputs and offsets are "
+                            + "committed in one transaction per commit.interval.ms, so readers with "
+                            + "isolation.level=read_committed see every record's outcome exactly once.")
             .define(COMMIT_INTERVAL_MS, Type.LONG, null, ConfigDef.LambdaValidator.with((name, value) -> {
                 if (value != null) {
                     ConfigDef.Range.between(0, 3_600_000).ensureValid(name, value);
