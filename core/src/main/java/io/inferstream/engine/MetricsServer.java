@@ -75,7 +75,7 @@ final class MetricsServer implements AutoCloseable {
                             () -> reason.isEmpty() ? "{\"status\":\"UP\"}" : "{\"status\":\"DOWN\",\"reason\":\""
                                     + new String(JsonStringEncoder.getInstance().quoteAsString(reason.get())) + "\"}");
                 default:
-                    JsonErrors.send(response, callback, 404, "not found");
+                    JsonErrors.send(request, response, callback, 404, "not found");
                     return true;
             }
         };
@@ -108,7 +108,7 @@ final class MetricsServer implements AutoCloseable {
         String method = request.getMethod();
         if (!"GET".equals(method) && !"HEAD".equals(method)) {
             response.getHeaders().put(HttpHeader.ALLOW, "GET, HEAD");
-            JsonErrors.send(response, callback, 405, "method not allowed");
+            JsonErrors.send(request, response, callback, 405, "method not allowed");
             return true;
         }
         byte[] bytes;
@@ -116,7 +116,7 @@ final class MetricsServer implements AutoCloseable {
             bytes = body.get().getBytes(StandardCharsets.UTF_8);
         } catch (RuntimeException e) {
             LOG.warn("metrics endpoint: {}", e.toString());
-            JsonErrors.send(response, callback, 500, "internal error");
+            JsonErrors.send(request, response, callback, 500, "internal error");
             return true;
         }
         response.setStatus(status);

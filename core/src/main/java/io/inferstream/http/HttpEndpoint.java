@@ -99,7 +99,7 @@ public final class HttpEndpoint implements AutoCloseable {
                 if (!security.admits(request.getHttpURI().getPath(),
                         request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
                     response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
-                    JsonErrors.send(response, callback, 401, "unauthenticated");
+                    JsonErrors.send(request, response, callback, 401, "unauthenticated");
                     return true;
                 }
                 return handler.handle(request, response, callback);

@@ -26,10 +26,18 @@ public final class JsonErrors implements Request.Handler {
                 .getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Answers a request with a status and an error body; completes the callback. */
-    public static void send(Response response, Callback callback, int status, String message) {
+    /**
+     * Answers a request with a status and an error body; completes the callback. An error often comes before the
+     * request's body is read (a 401, a 413, an unknown model): Jetty then closes the connection after answering, so
+     * the answer says {@code Connection: close} and a client does not reuse a socket that is about to be closed
+     * under its next request.
+     */
+    public static void send(Request request, Response response, Callback callback, int status, String message) {
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, JSON);
+        if (!request.consumeAvailable()) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        }
         response.write(true, ByteBuffer.wrap(body(message)), callback);
     }
 
@@ -42,7 +50,7 @@ public final class JsonErrors implements Request.Handler {
         }
         Object message = request.getAttribute(ErrorHandler.ERROR_MESSAGE);
         String reason = HttpStatus.getMessage(code);
-        send(response, callback, code, message == null || message.toString().isBlank() || message.equals(reason)
+        send(request, response, callback, code, message == null || message.toString().isBlank() || message.equals(reason)
                 ? reason : reason + ": " + message);
         return true;
     }

@@ -73,7 +73,7 @@ final class RestApi implements Request.Handler {
         }
         reply.whenCompleteAsync((body, failure) -> {
             if (failure != null) {
-                fail(response, callback, method, path, failure);
+                fail(request, response, callback, method, path, failure);
             } else if (body == null) {
                 response.setStatus(200);
                 response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0L);
@@ -88,7 +88,8 @@ final class RestApi implements Request.Handler {
         return true;
     }
 
-    private static void fail(Response response, Callback callback, String method, String path, Throwable failure) {
+    private static void fail(Request request, Response response, Callback callback, String method, String path,
+            Throwable failure) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
         int status;
@@ -104,7 +105,7 @@ final class RestApi implements Request.Handler {
             status = error instanceof MethodNotAllowed ? 405 : error.kind().http;
             message = error.getMessage();
         }
-        JsonErrors.send(response, callback, status, message);
+        JsonErrors.send(request, response, callback, status, message);
     }
 
     /** @return completes with the response body, or null for an empty 200 */
