@@ -48,7 +48,7 @@ final class BenchEngines {
         props.put(EngineConfig.INPUT_TOPICS, input);
         props.put(EngineConfig.OUTPUT_TOPIC, output);
         props.put(EngineConfig.DEAD_LETTER_TOPIC, output + "-dlt");
-        props.put(EngineConfig.WORKER_THREADS, 2);
+        props.putIfAbsent(EngineConfig.WORKER_THREADS, 2);
         return props;
     }
 }

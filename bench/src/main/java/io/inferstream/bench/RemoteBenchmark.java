@@ -100,7 +100,7 @@ public final class RemoteBenchmark {
                     for (Row row : rows) {
                         row.latencies = TimedRecords.openLoop(broker, "remote-latency-" + (++run), PARTITIONS,
                                 Map.of(EngineConfig.MAX_BATCH_SIZE, 50, "producer.linger.ms", 0), row.provider, pool,
-                                rate, seconds);
+                                rate, seconds).latencies();
                         System.out.printf("  %s, %s at %,.0f records/s: %s%n", s.name, row.label, rate,
                                 TimedRecords.row("", row.latencies));
                     }

@@ -34,6 +34,9 @@ final class TimedRecords {
     static void produce(String bootstrap, String topic, byte[][] pool, int n, int offset, Double rate) {
         Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.LINGER_MS_CONFIG, rate == null ? 10 : 0,
+                // As fast as possible: batches of many records (the default 16 KB holds one 8 KB image), so the
+                // generator is not what limits a measured maximum.
+                ProducerConfig.BATCH_SIZE_CONFIG, rate == null ? 1 << 20 : 16_384,
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         long start = System.nanoTime();
@@ -60,30 +63,59 @@ final class TimedRecords {
      * @return the steady-state latencies (ms): records sent in the run's first 2 s, which warm its clients and
      *     connections, are left out
      */
-    static List<Long> openLoop(EmbeddedKafkaBroker broker, String name, int partitions, Map<String, Object> settings,
+    static OpenLoopRun openLoop(EmbeddedKafkaBroker broker, String name, int partitions, Map<String, Object> settings,
             ModelProvider provider, byte[][] pool, double rate, int seconds) throws Exception {
         String input = name + "-in";
         broker.createTopic(input, partitions);
         Map<String, Object> props = BenchEngines.properties(broker, input, name + "-out", partitions, settings);
         int n = (int) (rate * seconds);
+        double recordsPerBatch;
+        String pauses;
         try (InferenceEngine engine = InferenceEngine.start(new EngineConfig(props), provider)) {
             while (engine.metrics().assignedPartitions() < partitions) {
                 Thread.sleep(5);
             }
-            produce(broker.bootstrapServers(), input, pool, n, 0, rate);
-            while (engine.metrics().predictionsOut() < n) {
-                Thread.sleep(5);
+            try (GcPauses gc = new GcPauses()) {
+                produce(broker.bootstrapServers(), input, pool, n, 0, rate);
+                while (engine.metrics().predictionsOut() < n) {
+                    Thread.sleep(5);
+                }
+                pauses = gc.summary();
             }
+            recordsPerBatch = engine.metrics().recordsIn() / (double) Math.max(1, engine.metrics().batches());
         }
         List<long[]> all = latencies(broker, (String) props.get(EngineConfig.OUTPUT_TOPIC), partitions, n);
         long first = all.stream().mapToLong(r -> r[0]).min().orElse(0);
         List<Long> steady = new ArrayList<>();
+        long[] worstPerSecond = new long[seconds + 2];
         for (long[] r : all) {
             if (r[0] >= first + 2_000) {
                 steady.add(r[1]);
             }
+            int second = (int) Math.min(worstPerSecond.length - 1, (r[0] - first) / 1000);
+            worstPerSecond[second] = Math.max(worstPerSecond[second], r[1]);
         }
-        return steady;
+        if (Boolean.getBoolean("inferstream.bench.timeline")) {
+            System.out.println("  worst latency per second of " + name + " from " + java.time.Instant.ofEpochMilli(first)
+                    + ": " + java.util.Arrays.toString(worstPerSecond));
+        }
+        return new OpenLoopRun(steady, recordsPerBatch, pauses);
+    }
+
+    /**
+     * One open-loop run's outcome.
+     *
+     * @param latencies the steady-state latencies (ms)
+     * @param recordsPerBatch the engine's mean records per polled batch over the run
+     * @param gcPauses this JVM's collection pauses while the records were produced and scored: "count / total ms /
+     *     longest ms"
+     */
+    record OpenLoopRun(List<Long> latencies, double recordsPerBatch, String gcPauses) {
+        /** @return a Markdown row: label, p50, p99, max (ms), the count, records per batch and the GC pauses */
+        String row(String label) {
+            String base = TimedRecords.row(label, latencies);
+            return base + String.format(" %.1f | %s |", recordsPerBatch, gcPauses);
+        }
     }
 
     /** @return {send time ms, latency ms} of each of up to {@code n} predictions in the output topic. */
@@ -108,7 +140,6 @@ final class TimedRecords {
         return out;
     }
 
-    /** @return a Markdown row: label, p50, p99, max (ms) and the count. */
     /** @return the 99th percentile of the latencies (sorting them), or -1 if there are none. */
     static long p99(List<Long> latencies) {
         if (latencies.isEmpty()) {
@@ -118,6 +149,7 @@ final class TimedRecords {
         return latencies.get((int) Math.min(latencies.size() - 1, Math.ceil(latencies.size() * 0.99) - 1));
     }
 
+    /** @return a Markdown row: label, p50, p99, max (ms) and the count. */
     static String row(String label, List<Long> latencies) {
         Collections.sort(latencies);
         if (latencies.isEmpty()) {

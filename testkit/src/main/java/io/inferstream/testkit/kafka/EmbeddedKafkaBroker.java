@@ -69,6 +69,9 @@ import org.apache.kafka.metadata.storage.Formatter;
  * <p>Thread safety: every method may be called from any thread; {@link #close()} is idempotent.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
+    /** System property: the folder the brokers' temporary data folders are made in (default: java.io.tmpdir). */
+    public static final String DATA_PARENT_PROPERTY = "inferstream.broker.data.parent";
+
 
     /** Name of the client (broker) listener. */
     private static final String CLIENT_LISTENER = "PLAINTEXT";
@@ -192,13 +195,24 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private static EmbeddedKafkaBroker startOnce(Map<String, String> overrides) {
         int[] ports = freeLoopbackPorts(2);
-        Path dataDir;
+        return launch(newDataDir(), true, ports[0], ports[1], overrides, null, null);
+    }
+
+    /**
+     * A fresh temporary data folder, under the folder named by the system property {@value #DATA_PARENT_PROPERTY}
+     * if it is set (a benchmark puts the log in memory, {@code /dev/shm}, so that a virtual disk's writeback stalls
+     * are not charged to what it measures), else under {@code java.io.tmpdir}.
+     */
+    private static Path newDataDir() {
         try {
-            dataDir = Files.createTempDirectory("inferstream-kafka-");
+            String parent = System.getProperty(DATA_PARENT_PROPERTY);
+            if (parent == null || parent.isBlank()) {
+                return Files.createTempDirectory("inferstream-kafka-");
+            }
+            return Files.createTempDirectory(Files.createDirectories(Path.of(parent)), "inferstream-kafka-");
         } catch (IOException e) {
             throw new UncheckedIOException("Embedded Kafka broker: cannot create a temporary data folder", e);
         }
-        return launch(dataDir, true, ports[0], ports[1], overrides, null, null);
     }
 
     /**
@@ -211,14 +225,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         RuntimeException last = null;
         for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
             int[] ports = freeLoopbackPorts(4);
-            Path dataDir;
             try {
-                dataDir = Files.createTempDirectory("inferstream-kafka-");
-            } catch (IOException e) {
-                throw new UncheckedIOException("Embedded Kafka broker: cannot create a temporary data folder", e);
-            }
-            try {
-                return launch(dataDir, true, ports[0], ports[1], Map.of(), tls, new int[] {ports[2], ports[3]});
+                return launch(newDataDir(), true, ports[0], ports[1], Map.of(), tls, new int[] {ports[2], ports[3]});
             } catch (PortTakenException e) {
                 last = e;
             }
