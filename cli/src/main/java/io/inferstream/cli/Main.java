@@ -68,6 +68,7 @@ public final class Main implements Callable<Integer> {
                 .addSubcommand(new ModelTopicCommands.Publish(out, err))
                 .addSubcommand(new ModelTopicCommands.Route(out, err))
                 .addSubcommand(new ModelTopicCommands.Models(out, err))
+                .addSubcommand(new SignModelCommand(out, err))
                 .addSubcommand(new FormatsCommand(out, err))
                 .addSubcommand(new ConfigReferenceCommand(out, err))
                 .addSubcommand(new AutoComplete.GenerateCompletion())

@@ -4,6 +4,7 @@ import io.inferstream.deploy.RoutingSpec;
 import io.inferstream.deploy.kafka.ModelPublisher;
 import io.inferstream.deploy.kafka.ModelTopic;
 import io.inferstream.deploy.kafka.ModelTopicReader;
+import io.inferstream.deploy.signing.ModelSigner;
 import io.inferstream.deploy.kafka.ModelTopicState;
 import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelRegistry;
@@ -77,6 +78,12 @@ final class ModelTopicCommands {
         @Option(names = "--chunk-bytes", paramLabel = "B", description = "Largest chunk in bytes (default: 1 MB - headroom).")
         Integer chunkBytes;
 
+        @Option(names = "--sign-key", paramLabel = "PEM",
+                description = "Sign the version with this private key (PKCS#8 PEM, elliptic curve): an OpenSSF model "
+                    + "signature bound to --name and --version. Engines with model.trusted.keys load only versions "
+                    + "signed by a key they trust.")
+        Path signKey;
+
         Publish(PrintStream out, PrintStream err) {
             super(out, err);
         }
@@ -85,7 +92,7 @@ final class ModelTopicCommands {
         public Integer call() {
             return publish(spec, where, name, version, model, format,
                     chunkBytes == null ? ModelTopic.DEFAULT_CHUNK_BYTES : Main.atLeast(spec, "--chunk-bytes", chunkBytes, 1024),
-                    out, err);
+                    signKey, out, err);
         }
     }
 
@@ -141,9 +148,17 @@ final class ModelTopicCommands {
     }
 
     static int publish(CommandSpec spec, TopicOptions where, String nameOption, String versionOption, Path model,
-            String formatOption, int chunkBytes, PrintStream out, PrintStream err) {
+            String formatOption, int chunkBytes, Path signKey, PrintStream out, PrintStream err) {
         if (!Files.exists(model)) {
             throw Main.usage(spec, "--model " + model + " does not exist");
+        }
+        ModelSigner signer = null;
+        if (signKey != null) {
+            try {
+                signer = ModelSigner.fromPem(signKey);
+            } catch (IOException e) {
+                throw Main.usage(spec, "--sign-key: " + e.getMessage());
+            }
         }
         String name = checked(spec, () -> ModelTopic.requireName(nameOption));
         String version = checked(spec, () -> RoutingSpec.requireVersion(versionOption));
@@ -161,9 +176,10 @@ final class ModelTopicCommands {
             if (publisher.ensureTopic(TIMEOUT)) {
                 out.println("inferstream: created model topic " + topic + " (compacted, 1 partition)");
             }
-            ModelTopic.Descriptor d = publisher.publish(name, version, model, format, chunkBytes);
-            out.printf("inferstream: published %s version %s to %s: %s, %,d bytes in %d chunk(s), sha256 %s%n",
-                    d.name, d.version, topic, d.format, d.size, d.chunks, d.sha256);
+            ModelTopic.Descriptor d = publisher.publish(name, version, model, format, chunkBytes, signer);
+            out.printf("inferstream: published %s version %s to %s: %s, %,d bytes in %d chunk(s), sha256 %s%s%n",
+                    d.name, d.version, topic, d.format, d.size, d.chunks, d.sha256,
+                    d.signature == null ? "" : ", signed with " + signKey.getFileName());
             return 0;
         } catch (IOException | KafkaException e) {
             err.println("inferstream publish-model: " + e.getMessage());

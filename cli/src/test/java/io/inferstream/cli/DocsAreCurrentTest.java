@@ -88,7 +88,7 @@ class DocsAreCurrentTest {
         List<String> failures = new ArrayList<>();
         int checked = 0;
         for (Block block : blocks()) {
-            for (String line : block.lines()) {
+            for (String line : joinContinuations(block.lines())) {
                 for (String command : commands(line)) {
                     checked++;
                     PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
@@ -103,6 +103,25 @@ class DocsAreCurrentTest {
         }
         assertTrue(checked >= 15, "found only " + checked + " command lines: is the scan broken?");
         assertTrue(failures.isEmpty(), String.join("\n", failures));
+    }
+
+    /** @return the shell lines with each backslash-continued line joined to the next, as the shell reads them */
+    private static List<String> joinContinuations(List<String> lines) {
+        List<String> out = new ArrayList<>();
+        StringBuilder pending = new StringBuilder();
+        for (String line : lines) {
+            String trimmed = line.stripTrailing();
+            if (trimmed.endsWith("\\")) {
+                pending.append(trimmed, 0, trimmed.length() - 1).append(' ');
+            } else {
+                out.add(pending.append(line).toString());
+                pending.setLength(0);
+            }
+        }
+        if (pending.length() > 0) {
+            out.add(pending.toString());
+        }
+        return out;
     }
 
     /** @return the arguments of every {@code bin/inferstream} command on a shell line, comments dropped. */

@@ -111,6 +111,72 @@ class ModelTopicCommandsTest {
     }
 
     @Test
+    void anEngineWithTrustedKeysServesOnlyVersionsSignedByOne() throws Exception {
+        Path signer = dir.resolve("signer.pem");
+        Path signerPublic = dir.resolve("signer.pub.pem");
+        Path stranger = dir.resolve("stranger.pem");
+        openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", signer.toString());
+        openssl("pkey", "-in", signer.toString(), "-pubout", "-out", signerPublic.toString());
+        openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", stranger.toString());
+        Path v1 = Files.write(dir.resolve("v1.onnx"), OnnxModelWriter.denseNetwork(DenseNetwork.random(5, 4, 3, 1)));
+        Path v2 = Files.write(dir.resolve("v2.onnx"), OnnxModelWriter.denseNetwork(DenseNetwork.random(5, 4, 3, 2)));
+        Path v3 = Files.write(dir.resolve("v3.onnx"), OnnxModelWriter.denseNetwork(DenseNetwork.random(5, 4, 3, 3)));
+        Result signed = signedPublish("1", v1, signer);
+        assertEquals(0, signed.code(), signed.err());
+        assertTrue(signed.out().contains(", signed with signer.pem"), signed.out());
+        Result badKey = signedPublish("9", v1, signerPublic);
+        assertEquals(2, badKey.code());
+        assertTrue(badKey.err().contains("--sign-key"), badKey.err());
+
+        KAFKA.broker().createTopic("signed-in", 1);
+        KAFKA.broker().createTopic("signed-out", 1);
+        KAFKA.broker().createTopic("signed-dlt", 1);
+        Map<String, Object> props = new HashMap<>();
+        props.put(EngineConfig.BOOTSTRAP_SERVERS, KAFKA.broker().bootstrapServers());
+        props.put(EngineConfig.GROUP_ID, "signed");
+        props.put(EngineConfig.INPUT_TOPICS, "signed-in");
+        props.put(EngineConfig.OUTPUT_TOPIC, "signed-out");
+        props.put(EngineConfig.DEAD_LETTER_TOPIC, "signed-dlt");
+        props.put(EngineConfig.MODEL_TOPIC, "signed-models");
+        props.put(EngineConfig.MODEL_NAME, "fraud");
+        props.put(EngineConfig.MODEL_TRUSTED_KEYS, signerPublic.getFileName().toString());
+        EngineConfig config = new EngineConfig(props);
+        try (InferenceEngine engine = InferenceEngine.start(config,
+                ModelSources.fromConfig(config, ModelRegistry.discover(), dir))) {
+            assertEquals("1", engine.modelInfo().version());
+            assertEquals(0, cli("publish-model", "--bootstrap-servers", KAFKA.broker().bootstrapServers(), "--topic",
+                    "signed-models", "--name", "fraud", "--version", "2", "--model", v2.toString()).code());
+            assertEquals(0, signedPublish("3", v3, stranger).code());
+            long deadline = System.currentTimeMillis() + 30_000;
+            Result list;
+            do {
+                Thread.sleep(100);
+                list = cli("models", "--bootstrap-servers", KAFKA.broker().bootstrapServers(), "--topic",
+                        "signed-models");
+            } while (!(list.out().contains("  2 ") && list.out().contains("  3 ") && list.out().split("rejected").length
+                    == 3) && System.currentTimeMillis() < deadline);
+            assertTrue(list.out().matches("(?s).*\\n  2 +onnx .* rejected: untrusted: it is not signed.*"), list.out());
+            assertTrue(list.out().matches("(?s).*\\n  3 +onnx .* rejected: untrusted: it is not signed by a trusted "
+                    + "key.*"), list.out());
+            assertEquals("1", engine.modelInfo().version(), "the signed version keeps serving");
+        }
+    }
+
+    private Result signedPublish(String version, Path model, Path key) {
+        return cli("publish-model", "--bootstrap-servers", KAFKA.broker().bootstrapServers(), "--topic",
+                "signed-models", "--name", "fraud", "--version", version, "--model", model.toString(), "--sign-key",
+                key.toString());
+    }
+
+    private static void openssl(String... args) throws Exception {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("openssl"));
+        command.addAll(java.util.List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0, output);
+    }
+
+    @Test
     void usageMistakesAreExplained() {
         Result badVersion = cli("publish-model", "--bootstrap-servers", "127.0.0.1:9", "--topic", "m", "--name", "x",
                 "--version", "v2", "--model", dir.toString());

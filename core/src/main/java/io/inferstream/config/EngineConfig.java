@@ -55,6 +55,7 @@ public final class EngineConfig extends AbstractConfig {
     public static final String MODEL_WARMUP_FILE = "model.warmup.file";
     public static final String MODEL_LOAD_TIMEOUT_MS = "model.load.timeout.ms";
     public static final String MODEL_TOPIC_REPORT_STATUS = "model.topic.report.status";
+    public static final String MODEL_TRUSTED_KEYS = "model.trusted.keys";
     public static final String SHADOW_TOPIC = "shadow.topic";
     public static final String MODEL_CLASS_LABELS = "model.class.labels";
     public static final String MODEL_CLASS_OUTPUT = "model.class.output";
@@ -72,6 +73,11 @@ public final class EngineConfig extends AbstractConfig {
     public static final String INSTANCE_ID = "instance.id";
     public static final String METRICS_PORT = "metrics.port";
     public static final String METRICS_HOST = "metrics.host";
+    public static final String METRICS_TLS_CERTIFICATE = "metrics.tls.certificate";
+    public static final String METRICS_TLS_KEY = "metrics.tls.key";
+    public static final String METRICS_TLS_CLIENT_CA = "metrics.tls.client.ca";
+    public static final String METRICS_TOKENS_FILE = "metrics.tokens.file";
+    public static final String METRICS_HEALTH_NEEDS_TOKEN = "metrics.health.needs.token";
     /**
      * Prefix of the keys that tune the client of a remote model server: they reach its loader with the prefix, and
      * the remote module declares and checks them (its loaders' {@code options()}).
@@ -167,6 +173,14 @@ public final class EngineConfig extends AbstractConfig {
             .define(MODEL_TOPIC_REPORT_STATUS, Type.BOOLEAN, true, Importance.LOW,
                     "Write each version's state (loaded, serving weight, rejected and why) back to model.topic, "
                             + "for 'inferstream models'.")
+            .define(MODEL_TRUSTED_KEYS, Type.LIST, "", Importance.HIGH,
+                    "PEM files of the public keys (elliptic curve) whose signatures this engine accepts. When set, "
+                            + "a version from model.topic or a versioned model.path folder loads only if it carries an "
+                            + "OpenSSF model signature (publish-model --sign-key, or model.sig beside a folder "
+                            + "version) made by one of these keys over its current files, for this model name and "
+                            + "version; any other version is rejected with the reason and the serving version keeps "
+                            + "serving. Empty: versions are not checked (anyone who can write the model topic or "
+                            + "folder deploys a model).")
             .define(SHADOW_TOPIC, Type.STRING, "", Importance.LOW,
                     "Topic for the predictions of shadow versions (they never reach output.topic). Empty: shadow "
                             + "versions in a routing are not scored.")
@@ -244,6 +258,20 @@ public final class EngineConfig extends AbstractConfig {
             .define(METRICS_HOST, Type.STRING, "127.0.0.1", new ConfigDef.NonEmptyString(), Importance.LOW,
                     "Address the metrics.port endpoint listens on; 0.0.0.0 for every interface (e.g. for a "
                     + "Prometheus or Kubernetes probe on another host).")
+            .define(METRICS_TLS_CERTIFICATE, Type.STRING, "", Importance.MEDIUM,
+                    "PEM certificate (chain) for HTTPS on the metrics.port endpoint; with metrics.tls.key. Empty: "
+                    + "plain HTTP.")
+            .define(METRICS_TLS_KEY, Type.STRING, "", Importance.MEDIUM,
+                    "The metrics.tls.certificate's private key: unencrypted PKCS#8 PEM (RSA, EC or Ed25519).")
+            .define(METRICS_TLS_CLIENT_CA, Type.STRING, "", Importance.LOW,
+                    "PEM CA certificates: with it, the metrics endpoint accepts only clients presenting a certificate "
+                    + "they signed (mutual TLS). Needs metrics.tls.certificate.")
+            .define(METRICS_TOKENS_FILE, Type.STRING, "", Importance.MEDIUM,
+                    "File of bearer tokens, one a line (at least 16 characters; # comments): every request to the "
+                    + "metrics endpoint needs 'Authorization: Bearer <token>' with one of them, else 401. Health "
+                    + "(/health/live, /health/ready) stays open for probes unless metrics.health.needs.token.")
+            .define(METRICS_HEALTH_NEEDS_TOKEN, Type.BOOLEAN, false, Importance.LOW,
+                    "Whether /health/live and /health/ready need a token too (metrics.tokens.file).")
             .define(MONITOR_LABELS_TOPIC, Type.STRING, "", Importance.MEDIUM,
                     "Topic of true labels, keyed like the input records; the value is the class label or the number "
                     + "(plain text, or JSON: \"fraud\", 12.5, {\"label\": ...}). Each label is joined with the "

@@ -1,5 +1,6 @@
 package io.inferstream.deploy;
 
+import io.inferstream.deploy.signing.ModelTrust;
 import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelProvider;
 import java.io.IOException;
@@ -42,6 +43,9 @@ public final class VersionedDirectorySource implements DeploymentSource {
     private final Duration pollInterval;
     private final Function<Path, ModelProvider> providers;
     private final Map<String, String> lastSeen = new HashMap<>();
+    private final ModelTrust trust;
+    /** Per version: the fingerprint its signature was checked at, and the refusal (null: trusted). */
+    private final Map<String, String[]> trustChecked = new HashMap<>();
     private ScheduledExecutorService scanner;
     private DeploymentSpec lastSpec;
 
@@ -55,6 +59,16 @@ public final class VersionedDirectorySource implements DeploymentSource {
      */
     public VersionedDirectorySource(Path base, String modelName, String policy, RoutingSpec routing,
             Duration pollInterval, Function<Path, ModelProvider> providers) {
+        this(base, modelName, policy, routing, pollInterval, providers, ModelTrust.anyone());
+    }
+
+    /**
+     * Like the other constructor, with a trust policy: under {@link ModelTrust#signedBy} a version folder must hold
+     * a {@value ModelTrust#SIGNATURE_FILE} beside its model that a trusted key made over its files.
+     */
+    public VersionedDirectorySource(Path base, String modelName, String policy, RoutingSpec routing,
+            Duration pollInterval, Function<Path, ModelProvider> providers, ModelTrust trust) {
+        this.trust = java.util.Objects.requireNonNull(trust, "trust");
         this.base = base.toAbsolutePath().normalize();
         this.modelName = modelName == null || modelName.isBlank() ? this.base.getFileName().toString() : modelName;
         this.policy = checkPolicy(policy, routing);
@@ -91,7 +105,9 @@ public final class VersionedDirectorySource implements DeploymentSource {
             return versionFolder;
         }
         try (Stream<Path> children = Files.list(versionFolder)) {
-            List<Path> files = children.filter(p -> !p.getFileName().toString().startsWith("."))
+            // A version's signature lies beside its model, and is not part of it.
+            List<Path> files = children.filter(p -> !p.getFileName().toString().startsWith(".")
+                    && !p.getFileName().toString().equals(ModelTrust.SIGNATURE_FILE))
                     .collect(java.util.stream.Collectors.toList());
             return files.size() == 1 && Files.isRegularFile(files.get(0)) ? files.get(0) : versionFolder;
         } catch (IOException e) {
@@ -152,7 +168,10 @@ public final class VersionedDirectorySource implements DeploymentSource {
                 String fingerprint = fingerprint(dir);
                 seen.put(version, fingerprint);
                 if (fingerprint != null && fingerprint.equals(lastSeen.get(version))) {
-                    complete.add(VersionSpec.of(version, dir.toString(), fingerprint, providers.apply(modelPathIn(dir))));
+                    String refusal = refusal(dir, version, fingerprint);
+                    complete.add(refusal == null
+                            ? VersionSpec.of(version, dir.toString(), fingerprint, providers.apply(modelPathIn(dir)))
+                            : VersionSpec.defective(version, dir.toString(), fingerprint, refusal));
                 }
             }
         } catch (IOException e) {
@@ -161,6 +180,30 @@ public final class VersionedDirectorySource implements DeploymentSource {
         lastSeen.clear();
         lastSeen.putAll(seen);
         return new DeploymentSpec(modelName, complete, routing);
+    }
+
+    /**
+     * @return why a version folder may not be loaded under {@code model.trusted.keys} (its {@code model.sig} is
+     *     missing, not from a trusted key, or its files changed since signing), or null; checked once per content
+     */
+    private String refusal(Path dir, String version, String fingerprint) {
+        if (!trust.requiresSignatures()) {
+            return null;
+        }
+        String[] known = trustChecked.get(version);
+        if (known != null && known[0].equals(fingerprint)) {
+            return known[1];
+        }
+        Path signature = dir.resolve(ModelTrust.SIGNATURE_FILE);
+        byte[] bundle = null;
+        try {
+            bundle = Files.isRegularFile(signature) ? Files.readAllBytes(signature) : null;
+        } catch (IOException e) {
+            LOG.warn("Cannot read {}: {}", signature, e.toString());
+        }
+        String refusal = trust.refusal(modelPathIn(dir), bundle, modelName, version).orElse(null);
+        trustChecked.put(version, new String[] {fingerprint, refusal});
+        return refusal;
     }
 
     /** @return file count, total size and newest modification time of a folder, or null while it is empty. */

@@ -137,11 +137,13 @@ final class EngineObservability implements AutoCloseable {
     /**
      * Starts the HTTP endpoint.
      *
+     * @param security TLS and tokens (metrics.tls.*, metrics.tokens.file)
      * @param monitor the engine's current model monitors, for the status page
      */
-    void serve(String host, int port, Supplier<Optional<String>> notReady,
+    void serve(String host, int port, io.inferstream.http.HttpSecurity security, Supplier<Optional<String>> notReady,
             Supplier<io.inferstream.monitor.ModelMonitor> monitor) {
-        server = new MetricsServer(host, port, own, notReady, new StatusReport(metrics, own, monitor)::json);
+        server = new MetricsServer(host, port, own, notReady, new StatusReport(metrics, own, monitor)::json,
+                MetricsServer.LIMITS, security);
     }
 
     /** @return the endpoint's port, if it is running. */

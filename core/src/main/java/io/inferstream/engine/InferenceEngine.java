@@ -486,13 +486,49 @@ public final class InferenceEngine implements AutoCloseable {
         workers.forEach(InferenceWorker::wakeup);
     }
 
+    /** @return TLS and tokens for the metrics endpoint, from metrics.tls.* and metrics.tokens.file */
+    static io.inferstream.http.HttpSecurity metricsSecurity(EngineConfig config) {
+        io.inferstream.http.HttpSecurity security = io.inferstream.http.HttpSecurity.none();
+        String certificate = config.getString(EngineConfig.METRICS_TLS_CERTIFICATE);
+        String key = config.getString(EngineConfig.METRICS_TLS_KEY);
+        String clientCa = config.getString(EngineConfig.METRICS_TLS_CLIENT_CA);
+        if (certificate.isBlank() != key.isBlank()) {
+            throw new ConfigException(EngineConfig.METRICS_TLS_CERTIFICATE + " and " + EngineConfig.METRICS_TLS_KEY
+                    + " go together: set both for HTTPS, or neither");
+        }
+        if (!clientCa.isBlank() && certificate.isBlank()) {
+            throw new ConfigException(EngineConfig.METRICS_TLS_CLIENT_CA + " needs "
+                    + EngineConfig.METRICS_TLS_CERTIFICATE + " and " + EngineConfig.METRICS_TLS_KEY);
+        }
+        try {
+            if (!certificate.isBlank()) {
+                io.inferstream.http.TlsSettings tls = io.inferstream.http.TlsSettings.of(
+                        java.nio.file.Path.of(certificate), java.nio.file.Path.of(key));
+                if (!clientCa.isBlank()) {
+                    tls = tls.requireClientCertificates(java.nio.file.Path.of(clientCa));
+                }
+                tls.sslContext(); // reads the files now: a wrong one is a configuration error at start, by name
+                security = security.withTls(tls);
+            }
+            String tokens = config.getString(EngineConfig.METRICS_TOKENS_FILE);
+            if (!tokens.isBlank()) {
+                security = security.withTokens(io.inferstream.http.BearerTokens.fromFile(java.nio.file.Path.of(tokens)),
+                        config.getBoolean(EngineConfig.METRICS_HEALTH_NEEDS_TOKEN) ? java.util.Set.of()
+                                : java.util.Set.of("/health/live", "/health/ready"));
+            }
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            throw new ConfigException("metrics endpoint security: " + e.getMessage());
+        }
+        return security;
+    }
+
     /** Starts the metrics.port endpoint, if configured, before the model loads: probes see why it is not ready. */
     private void serveMetrics() {
         Integer port = config.getInt(EngineConfig.METRICS_PORT);
         if (port != null) {
             try {
-                observability.serve(config.getString(EngineConfig.METRICS_HOST), port, this::notReady,
-                        () -> monitor);
+                observability.serve(config.getString(EngineConfig.METRICS_HOST), port, metricsSecurity(config),
+                        this::notReady, () -> monitor);
             } catch (java.io.UncheckedIOException e) {
                 throw new ConfigException(EngineConfig.METRICS_PORT, port, e.getMessage());
             }

@@ -3,6 +3,7 @@ package io.inferstream.engine;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.inferstream.http.HttpEndpoint;
 import io.inferstream.http.HttpLimits;
+import io.inferstream.http.HttpSecurity;
 import io.inferstream.http.JsonErrors;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -57,6 +58,12 @@ final class MetricsServer implements AutoCloseable {
     /** @param limits what a client may do (tests shorten the timeouts) */
     MetricsServer(String host, int port, PrometheusMeterRegistry registry, Supplier<Optional<String>> notReady,
             Supplier<String> status, HttpLimits limits) {
+        this(host, port, registry, notReady, status, limits, HttpSecurity.none());
+    }
+
+    /** @param security TLS and bearer tokens (health may stay open for probes) */
+    MetricsServer(String host, int port, PrometheusMeterRegistry registry, Supplier<Optional<String>> notReady,
+            Supplier<String> status, HttpLimits limits, HttpSecurity security) {
         Request.Handler routes = (request, response, callback) -> {
             String path = request.getHttpURI().getPath();
             switch (path == null ? "" : path) {
@@ -80,11 +87,13 @@ final class MetricsServer implements AutoCloseable {
             }
         };
         try {
-            server = HttpEndpoint.start("inferstream-metrics-http", host, port, limits, routes);
+            server = HttpEndpoint.start("inferstream-metrics-http", host, port, limits, security, routes);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on " + host + ":" + port + " for metrics.port: " + e, e);
         }
-        LOG.info("Status page, metrics and health on http://{}:{}/ (/metrics, /health/live, /health/ready)", host, port());
+        LOG.info("Status page, metrics and health on {}://{}:{}/ (/metrics, /health/live, /health/ready){}",
+                security.tls() == null ? "http" : "https", host, port(),
+                security.tokens() == null ? "" : ", bearer token required");
     }
 
     private static String statusPage() {

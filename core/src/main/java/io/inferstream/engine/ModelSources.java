@@ -6,13 +6,18 @@ import io.inferstream.deploy.FixedModelSource;
 import io.inferstream.deploy.RoutingSpec;
 import io.inferstream.deploy.VersionedDirectorySource;
 import io.inferstream.deploy.kafka.ModelTopicSource;
+import io.inferstream.deploy.signing.ModelTrust;
+import io.inferstream.deploy.signing.TrustedKeys;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.config.ConfigException;
@@ -38,13 +43,14 @@ public final class ModelSources {
     public static DeploymentSource fromConfig(EngineConfig config, ModelRegistry registry, Path baseDir) {
         String format = config.getString(EngineConfig.MODEL_FORMAT);
         Map<String, Object> options = config.modelOptions();
+        ModelTrust trust = trust(config, baseDir);
         String topic = config.getString(EngineConfig.MODEL_TOPIC);
         if (!topic.isBlank()) {
             return new ModelTopicSource(kafkaClients(config), topic, config.getString(EngineConfig.MODEL_NAME),
                     config.getLong(EngineConfig.MODEL_MAX_BYTES),
                     (file, published) -> () -> registry.load(ModelSource.of(file),
                             format.isBlank() ? published : format, options),
-                    config.getBoolean(EngineConfig.MODEL_TOPIC_REPORT_STATUS));
+                    config.getBoolean(EngineConfig.MODEL_TOPIC_REPORT_STATUS), trust);
         }
         String pathText = config.getString(EngineConfig.MODEL_PATH);
         String urlText = config.getString(EngineConfig.MODEL_URL);
@@ -70,12 +76,32 @@ public final class ModelSources {
                 return new VersionedDirectorySource(path, config.getString(EngineConfig.MODEL_NAME),
                         config.getString(EngineConfig.MODEL_VERSION_POLICY), routing,
                         Duration.ofMillis(config.getLong(EngineConfig.MODEL_POLL_INTERVAL_MS)),
-                        versionPath -> () -> registry.load(ModelSource.of(versionPath), format, options));
+                        versionPath -> () -> registry.load(ModelSource.of(versionPath), format, options), trust);
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(e.getMessage());
             }
         }
+        if (trust.requiresSignatures()) {
+            throw new ConfigException(EngineConfig.MODEL_TRUSTED_KEYS, config.getList(EngineConfig.MODEL_TRUSTED_KEYS)
+                    .toString(), "signatures are checked on versions from model.topic or a versioned model.path "
+                    + "folder; " + path + " is a single model, which whoever starts the engine chooses");
+        }
         return new FixedModelSource(path.toString(), () -> registry.load(ModelSource.of(path), format, options));
+    }
+
+    /** @return the trust policy model.trusted.keys sets (its files resolved against baseDir) */
+    private static ModelTrust trust(EngineConfig config, Path baseDir) {
+        List<String> files = config.getList(EngineConfig.MODEL_TRUSTED_KEYS);
+        if (files.isEmpty()) {
+            return ModelTrust.anyone();
+        }
+        List<Path> paths = new ArrayList<>();
+        files.forEach(f -> paths.add(baseDir.resolve(f.trim())));
+        try {
+            return ModelTrust.signedBy(TrustedKeys.fromFiles(paths));
+        } catch (IOException e) {
+            throw new ConfigException(EngineConfig.MODEL_TRUSTED_KEYS, files.toString(), e.getMessage());
+        }
     }
 
     /**

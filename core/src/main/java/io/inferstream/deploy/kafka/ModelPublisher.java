@@ -1,6 +1,7 @@
 package io.inferstream.deploy.kafka;
 
 import io.inferstream.deploy.RoutingSpec;
+import io.inferstream.deploy.signing.ModelSigner;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +13,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -117,6 +119,18 @@ public final class ModelPublisher implements AutoCloseable {
      */
     public ModelTopic.Descriptor publish(String name, String version, Path model, String format, int chunkBytes)
             throws IOException {
+        return publish(name, version, model, format, chunkBytes, null);
+    }
+
+    /**
+     * Like {@link #publish(String, String, Path, String, int)}, signed: the descriptor carries an OpenSSF model
+     * signature over the published file, bound to this name and version (engines with {@code model.trusted.keys}
+     * load only such versions).
+     *
+     * @param signer signs the version; null publishes it unsigned
+     */
+    public ModelTopic.Descriptor publish(String name, String version, Path model, String format, int chunkBytes,
+            ModelSigner signer) throws IOException {
         ModelTopic.requireName(name);
         String v = RoutingSpec.requireVersion(version);
         if (Files.isDirectory(model)) {
@@ -124,16 +138,19 @@ public final class ModelPublisher implements AutoCloseable {
             Path zipped = Files.createTempFile("inferstream-publish-", ".zip");
             try {
                 zip(model, zipped);
-                return publish(name, v, zipped, model.getFileName() + ".zip", format, chunkBytes);
+                return publish(name, v, zipped, model.getFileName() + ".zip", format, chunkBytes, signer);
             } finally {
                 Files.deleteIfExists(zipped);
             }
         }
-        return publish(name, v, model, model.getFileName().toString(), format, chunkBytes);
+        return publish(name, v, model, model.getFileName().toString(), format, chunkBytes, signer);
     }
 
     private ModelTopic.Descriptor publish(String name, String v, Path model, String file, String format,
-            int chunkBytes) throws IOException {
+            int chunkBytes, ModelSigner signer) throws IOException {
+        // Signed under the name the engines' spool gives the joined file, which is what they check.
+        String signature = signer == null ? null : Base64.getEncoder().encodeToString(
+                signer.sign(model, ModelTopicSource.safeFileName(file), name, v));
         MessageDigest sha;
         try {
             sha = MessageDigest.getInstance("SHA-256");
@@ -151,7 +168,7 @@ public final class ModelPublisher implements AutoCloseable {
         }
         producer.flush();
         ModelTopic.Descriptor d = new ModelTopic.Descriptor(name, v, format, HexFormat.of().formatHex(sha.digest()),
-                size, chunks, file, Instant.now().toString());
+                size, chunks, file, Instant.now().toString(), signature);
         send(ModelTopic.descriptorKey(name, v), d.toJson());
         producer.flush();
         return d;

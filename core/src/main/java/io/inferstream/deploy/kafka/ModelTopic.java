@@ -1,5 +1,6 @@
 package io.inferstream.deploy.kafka;
 
+import io.inferstream.json.Json;
 import io.inferstream.deploy.RoutingSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -116,9 +117,18 @@ public final class ModelTopic {
         public final int chunks;
         public final String file;
         public final String createdAt;
+        /** The version's OpenSSF model signature (a Sigstore bundle, JSON), base64; null if it is not signed. */
+        public final String signature;
 
         public Descriptor(String name, String version, String format, String sha256, long size, int chunks, String file,
                 String createdAt) {
+            this(name, version, format, sha256, size, chunks, file, createdAt, null);
+        }
+
+        /** @param signature the version's signature bundle, base64, or null */
+        public Descriptor(String name, String version, String format, String sha256, long size, int chunks, String file,
+                String createdAt, String signature) {
+            this.signature = signature;
             this.name = name;
             this.version = version;
             this.format = format == null ? "" : format;
@@ -139,6 +149,9 @@ public final class ModelTopic {
             m.put("chunks", chunks);
             m.put("file", file);
             m.put("createdAt", createdAt);
+            if (signature != null) {
+                m.put("signature", signature);
+            }
             return Json.write(m);
         }
 
@@ -147,7 +160,8 @@ public final class ModelTopic {
             try {
                 return new Descriptor((String) m.get("name"), String.valueOf(m.get("version")), (String) m.get("format"),
                         (String) m.get("sha256"), ((Number) m.get("size")).longValue(),
-                        ((Number) m.get("chunks")).intValue(), (String) m.get("file"), (String) m.get("createdAt"));
+                        ((Number) m.get("chunks")).intValue(), (String) m.get("file"), (String) m.get("createdAt"),
+                        (String) m.get("signature"));
             } catch (ClassCastException | NullPointerException e) {
                 throw new IOException("descriptor lacks a field or has one of the wrong type: " + m);
             }

@@ -1,9 +1,11 @@
 package io.inferstream.deploy.kafka;
 
+import io.inferstream.json.Json;
 import io.inferstream.deploy.DeploymentSource;
 import io.inferstream.deploy.DeploymentSpec;
 import io.inferstream.deploy.VersionSpec;
 import io.inferstream.deploy.VersionStatus;
+import io.inferstream.deploy.signing.ModelTrust;
 import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelProvider;
 import java.io.IOException;
@@ -20,12 +22,14 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -52,6 +56,7 @@ public final class ModelTopicSource implements DeploymentSource {
     private static final Logger LOG = LoggerFactory.getLogger(ModelTopicSource.class);
 
     private final Map<String, Object> clients;
+    private final ModelTrust trust;
     private final String topic;
     private final String name;
     private final long maxBytes;
@@ -89,6 +94,16 @@ public final class ModelTopicSource implements DeploymentSource {
      */
     public ModelTopicSource(Map<String, Object> clients, String topic, String name, long maxBytes,
             BiFunction<Path, String, ModelProvider> providers, boolean reportStatus) {
+        this(clients, topic, name, maxBytes, providers, reportStatus, ModelTrust.anyone());
+    }
+
+    /**
+     * Like the other constructor, with a trust policy: under {@link ModelTrust#signedBy} a version's descriptor must
+     * carry a signature a trusted key made over the joined file, for this model name and version.
+     */
+    public ModelTopicSource(Map<String, Object> clients, String topic, String name, long maxBytes,
+            BiFunction<Path, String, ModelProvider> providers, boolean reportStatus, ModelTrust trust) {
+        this.trust = java.util.Objects.requireNonNull(trust, "trust");
         this.clients = Map.copyOf(clients);
         this.topic = topic;
         this.name = ModelTopic.requireName(name);
@@ -172,7 +187,8 @@ public final class ModelTopicSource implements DeploymentSource {
     }
 
     private Assembled assemble(ModelTopic.Descriptor d, int chunksSeen) {
-        String fingerprint = d.sha256 + "/" + d.size + "/" + chunksSeen;
+        String fingerprint = d.sha256 + "/" + d.size + "/" + chunksSeen
+                + (d.signature == null ? "" : "/signed:" + Integer.toHexString(d.signature.hashCode()));
         Assembled before = assembled.get(d.version);
         if (before != null && before.fingerprint.equals(fingerprint)) {
             return before;
@@ -215,6 +231,16 @@ public final class ModelTopicSource implements DeploymentSource {
             if (!actual.equals(d.sha256)) {
                 return new Assembled(fingerprint, null, "SHA-256 mismatch: the descriptor says " + d.sha256
                         + ", the bytes give " + actual);
+            }
+            byte[] bundle;
+            try {
+                bundle = d.signature == null ? null : Base64.getDecoder().decode(d.signature);
+            } catch (IllegalArgumentException e) {
+                return new Assembled(fingerprint, null, "its descriptor's signature is not base64");
+            }
+            Optional<String> refusal = trust.refusal(file, bundle, name, d.version);
+            if (refusal.isPresent()) {
+                return new Assembled(fingerprint, null, "untrusted: " + refusal.get());
             }
             return new Assembled(fingerprint, file, null);
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package io.inferstream.deploy.kafka;
 
+import io.inferstream.json.Json;
 import io.inferstream.deploy.DeploymentSpec;
 import io.inferstream.deploy.RoutingSpec;
 import java.io.IOException;

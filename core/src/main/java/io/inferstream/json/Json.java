@@ -1,4 +1,4 @@
-package io.inferstream.deploy.kafka;
+package io.inferstream.json;
 
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
@@ -13,19 +13,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The model topic's small JSON documents (descriptors, routings, statuses) to and from plain maps, with the
- * streaming Jackson core the engine already uses (no data-binding library in core).
+ * Small JSON documents (the model topic's descriptors, routings and statuses; model signatures) to and from plain
+ * maps, with the streaming Jackson core the engine already uses (no data-binding library in core).
  *
  * <p>Thread safety: stateless.
  */
-final class Json {
+public final class Json {
     private static final JsonFactory FACTORY = new JsonFactory();
 
     private Json() {
     }
 
     /** @return the object's fields: String, Long, Double, Boolean, Map, List or null values. */
-    static Map<String, Object> parseObject(byte[] bytes) throws IOException {
+    public static Map<String, Object> parseObject(byte[] bytes) throws IOException {
         try (JsonParser p = FACTORY.createParser(bytes)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new IOException("not a JSON object");
@@ -63,7 +63,7 @@ final class Json {
     }
 
     /** @return the map as a JSON object (values as in {@link #parseObject}). */
-    static byte[] write(Map<String, ?> object) {
+    public static byte[] write(Map<String, ?> object) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
             writeValue(g, object);
