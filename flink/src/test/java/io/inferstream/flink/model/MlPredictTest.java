@@ -173,6 +173,56 @@ class MlPredictTest {
     }
 
     @Test
+    void aRunningJobSwapsToANewVersionInTheModelsFolder() throws Exception {
+        DenseNetwork second = DenseNetwork.random(12, 8, 4, 99);
+        Path base = Files.createDirectories(dir.resolve("versions"));
+        Files.write(Files.createDirectories(base.resolve("1")).resolve("net.onnx"), OnnxModelWriter.denseNetwork(NET));
+        StreamTableEnvironment sql = sql();
+        StringBuilder columns = new StringBuilder();
+        StringBuilder ranges = new StringBuilder();
+        for (int i = 0; i < NET.inputs(); i++) {
+            columns.append(i == 0 ? "" : ", ").append("f").append(i).append(" FLOAT");
+            ranges.append(", 'fields.f").append(i).append(".min' = '-1', 'fields.f").append(i).append(".max' = '1'");
+        }
+        // An unbounded source: the job runs while the folder gets a new version.
+        sql.executeSql("CREATE TEMPORARY TABLE endless (" + columns + ") WITH ('connector' = 'datagen', "
+                + "'rows-per-second' = '40'" + ranges + ")");
+        sql.executeSql("CREATE MODEL versioned INPUT (" + columns + ") OUTPUT (probabilities ARRAY<DOUBLE>, "
+                + "model_version STRING) WITH ('provider' = 'inferstream', 'model.path' = '" + base + "', "
+                + "'model.poll.interval.ms' = '200')");
+        StringBuilder select = new StringBuilder("SELECT model_version, probabilities");
+        for (int i = 0; i < NET.inputs(); i++) {
+            select.append(", f").append(i);
+        }
+        Map<String, Integer> seen = new HashMap<>();
+        try (CloseableIterator<Row> it = sql.executeSql(select + " FROM ML_PREDICT(TABLE endless, MODEL versioned, "
+                + "DESCRIPTOR(" + columns.toString().replace(" FLOAT", "") + "))").collect()) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (seen.getOrDefault("2", 0) < 5 && System.nanoTime() < deadline && it.hasNext()) {
+                Row r = it.next();
+                String version = (String) r.getField(0);
+                seen.merge(version, 1, Integer::sum);
+                float[] x = new float[NET.inputs()];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (Float) r.getField(2 + i);
+                }
+                DenseNetwork expected = "2".equals(version) ? second : NET;
+                Double[] p = (Double[]) r.getField(1);
+                assertArrayEquals(expected.forward(x), java.util.Arrays.stream(p).mapToDouble(d -> d).toArray(), 1e-5,
+                        "version " + version + " scored the row");
+                if ("1".equals(version) && seen.get("1") == 5) {
+                    // Written aside, then moved in whole: the watcher never sees a half-written version.
+                    Path staged = Files.createDirectories(dir.resolve("staged"));
+                    Files.write(staged.resolve("net.onnx"), OnnxModelWriter.denseNetwork(second));
+                    Files.move(staged, base.resolve("2"));
+                }
+            }
+        }
+        assertTrue(seen.getOrDefault("1", 0) >= 5, "version 1 served first: " + seen);
+        assertTrue(seen.getOrDefault("2", 0) >= 5, "the running job swapped to version 2: " + seen);
+    }
+
+    @Test
     void aTypoInTheOptionsFailsWhenPlanned() {
         StreamTableEnvironment sql = sql();
         sql.executeSql("CREATE TEMPORARY VIEW single_row AS SELECT * FROM (VALUES (CAST(1.0 AS DOUBLE))) AS t(f0)");
