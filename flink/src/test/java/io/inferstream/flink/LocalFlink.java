@@ -37,13 +37,7 @@ public final class LocalFlink {
      *     {@code checkpointMillis} (0: none), up to 5 restarts 200 ms apart
      */
     public static StreamExecutionEnvironment environment(int parallelism, long checkpointMillis) {
-        Configuration conf = new Configuration();
-        conf.set(JobManagerOptions.ADDRESS, "127.0.0.1");
-        conf.set(JobManagerOptions.BIND_HOST, "127.0.0.1");
-        conf.set(TaskManagerOptions.HOST, "127.0.0.1");
-        conf.set(TaskManagerOptions.BIND_HOST, "127.0.0.1");
-        conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
-        conf.set(RestOptions.ADDRESS, "127.0.0.1");
+        Configuration conf = loopback();
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 5);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
@@ -52,6 +46,18 @@ public final class LocalFlink {
             env.enableCheckpointing(checkpointMillis);
         }
         return env;
+    }
+
+    /** @return a configuration that keeps a MiniCluster's job manager, task managers and REST endpoint on 127.0.0.1. */
+    public static Configuration loopback() {
+        Configuration conf = new Configuration();
+        conf.set(JobManagerOptions.ADDRESS, "127.0.0.1");
+        conf.set(JobManagerOptions.BIND_HOST, "127.0.0.1");
+        conf.set(TaskManagerOptions.HOST, "127.0.0.1");
+        conf.set(TaskManagerOptions.BIND_HOST, "127.0.0.1");
+        conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+        conf.set(RestOptions.ADDRESS, "127.0.0.1");
+        return conf;
     }
 
     /** @return the topic from its start to its current end, as {@link InferenceInput}s; the job ends there. */

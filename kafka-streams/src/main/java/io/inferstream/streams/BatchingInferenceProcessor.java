@@ -4,6 +4,8 @@ import io.inferstream.deploy.Deployment;
 import io.inferstream.deploy.DeploymentManager;
 import io.inferstream.kafka.KafkaHeaders;
 import io.inferstream.model.ModelFailureException;
+import io.inferstream.monitor.LabelJoin;
+import io.inferstream.monitor.ModelMonitor;
 import io.inferstream.scoring.DeadLetters;
 import io.inferstream.scoring.ScoredBatch;
 import io.inferstream.scoring.ScoredRecord;
@@ -12,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.utils.Bytes;
@@ -56,6 +59,8 @@ final class BatchingInferenceProcessor implements FixedKeyProcessor<byte[], byte
     private final InferenceOptions options;
     private final SlotAllocator slots;
     private final Map<TaskId, CommitObservingStore> storesByTask;
+    /** The instance's accuracy and drift monitor, read per batch (it may be set after the topology is built). */
+    private final Supplier<ModelMonitor> monitor;
     private final List<Pending> pending = new ArrayList<>();
     /** at_least_once: buffer entries scored and forwarded, deleted once a commit has acknowledged their outputs. */
     private final List<Bytes> scoredAwaitingCommit = new ArrayList<>();
@@ -66,6 +71,8 @@ final class BatchingInferenceProcessor implements FixedKeyProcessor<byte[], byte
     private KeyValueStore<Bytes, byte[]> store;
     private ScoringPipeline<byte[]> pipeline;
     private DeadLetters deadLetters;
+    /** Whether dead letters also carry Kafka Streams' own headers (errors.dead.letter.queue.topic.name is set). */
+    private boolean streamsDeadLetterHeaders;
     private Cancellable punctuation;
     private Thread thread;
     private long nextSequence;
@@ -84,7 +91,8 @@ final class BatchingInferenceProcessor implements FixedKeyProcessor<byte[], byte
     }
 
     BatchingInferenceProcessor(DeploymentManager deployments, InferenceOptions options, SlotAllocator slots,
-            Map<TaskId, CommitObservingStore> storesByTask) {
+            Map<TaskId, CommitObservingStore> storesByTask, Supplier<ModelMonitor> monitor) {
+        this.monitor = monitor;
         this.deployments = deployments;
         this.options = options;
         this.slots = slots;
@@ -105,11 +113,13 @@ final class BatchingInferenceProcessor implements FixedKeyProcessor<byte[], byte
         this.thread = Thread.currentThread();
         int slot = slots.acquire(thread, servingIsThreadSafe());
         this.deadLetters = new DeadLetters(producerLimit(context.appConfigs()));
+        this.streamsDeadLetterHeaders = StreamsDeadLetterHeaders.configured(context.appConfigs());
         this.pipeline = ScoringPipeline.json(slot, options.maxBatchSize(), options.maxRecordBytes(),
                 deployments.traffic());
         restoreBuffer();
         this.punctuation = context.schedule(options.maxBatchDelay(), PunctuationType.WALL_CLOCK_TIME,
                 now -> {
+                    monitor.get().labels().ifPresent(LabelJoin::expire);
                     deleteAcknowledged();
                     flush();
                 });
@@ -191,6 +201,10 @@ final class BatchingInferenceProcessor implements FixedKeyProcessor<byte[], byte
             deployment.release();
         }
         pipeline.modelCallsAndReset();
+        ModelMonitor monitoring = monitor.get();
+        if (monitoring.active()) {
+            monitoring.onScored(keys, scored);
+        }
         for (int i = 0; i < pending.size(); i++) {
             Pending p = pending.get(i);
             ScoredRecord<byte[]> outcome = scored.outcomes().get(i);
@@ -202,6 +216,10 @@ final class BatchingInferenceProcessor implements FixedKeyProcessor<byte[], byte
                 DeadLetters.DeadLetter letter = deadLetters.of(r.topic == null ? null
                         : new DeadLetters.Origin(r.topic, r.partition, r.offset), r.key, r.value,
                         KafkaHeaders.fields(r.headers), outcome.stage(), outcome.error(), outcome.version().info());
+                if (streamsDeadLetterHeaders) {
+                    letter = StreamsDeadLetterHeaders.addTo(letter, r.topic, r.partition, r.offset, outcome.error(),
+                            deadLetters.maxBytes());
+                }
                 context.forward(recordOf(p, letter.value(), KafkaHeaders.of(letter.headers())),
                         options.deadLetterChild());
             }

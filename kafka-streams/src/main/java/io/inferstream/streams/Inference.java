@@ -2,6 +2,8 @@ package io.inferstream.streams;
 
 import io.inferstream.deploy.Deployment;
 import io.inferstream.deploy.DeploymentManager;
+import io.inferstream.monitor.LabelJoin;
+import io.inferstream.monitor.ModelMonitor;
 import io.inferstream.deploy.DeploymentSource;
 import io.inferstream.deploy.FixedModelSource;
 import io.inferstream.deploy.TrafficSample;
@@ -47,11 +49,43 @@ public final class Inference implements AutoCloseable {
     private final DeploymentManager deployments;
     private final InferenceOptions options;
     private final SlotAllocator slots;
+    private volatile ModelMonitor monitor = new ModelMonitor(null, null);
 
     private Inference(DeploymentManager deployments, InferenceOptions options) {
         this.deployments = deployments;
         this.options = options;
         this.slots = new SlotAllocator(options.slots());
+    }
+
+    /**
+     * Feeds every scored batch to the engine's accuracy and drift monitor, as the engine does: each prediction is
+     * remembered under its record key for the label join, and each scored row and prediction is observed for drift,
+     * per model version. Labels come from your topology: {@code builder.stream("labels", ...).foreach(
+     * (k, v) -> inference.onLabel(k, v))}. Call before the topology starts.
+     *
+     * @param monitor e.g. {@code new ModelMonitor(new LabelJoin(registry, 600_000, 100_000, System::currentTimeMillis),
+     *     new DriftMonitor(registry, 1_000, 0.2, null))}
+     * @return this
+     */
+    public Inference monitor(ModelMonitor monitor) {
+        this.monitor = java.util.Objects.requireNonNull(monitor, "monitor");
+        return this;
+    }
+
+    /** @return the monitor fed by this instance's processors (off unless {@link #monitor(ModelMonitor)} set one). */
+    public ModelMonitor monitor() {
+        return monitor;
+    }
+
+    /**
+     * Joins a true label with the prediction remembered for its key (see {@link #monitor(ModelMonitor)}); without a
+     * label join, the label is ignored.
+     *
+     * @return what became of it
+     */
+    public LabelJoin.Outcome onLabel(byte[] key, byte[] value) {
+        LabelJoin labels = monitor.labels().orElse(null);
+        return labels == null ? LabelJoin.Outcome.UNMATCHED : labels.onLabel(key, value);
     }
 
     /**
@@ -117,7 +151,7 @@ public final class Inference implements AutoCloseable {
 
             @Override
             public FixedKeyProcessor<byte[], byte[], byte[]> get() {
-                return new BatchingInferenceProcessor(deployments, options, slots, stores);
+                return new BatchingInferenceProcessor(deployments, options, slots, stores, () -> monitor);
             }
 
             @Override

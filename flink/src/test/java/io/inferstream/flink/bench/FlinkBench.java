@@ -23,6 +23,8 @@ import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.table.api.TableResult;
+import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 
@@ -31,7 +33,8 @@ import org.apache.kafka.common.TopicPartition;
  * payload as the engine's {@code onnx} row of {@code bin/bench} (the 784→35→10 MLP, 8.4 KB JSON records, 4 partitions,
  * batches of 500), parallelism 2, at-least-once KafkaSink (the engine's default guarantee), checkpoints every 5 s.
  * Timed from the first prediction on the output topic to the last, as the engine rows time from the group's first
- * records.
+ * records. Then the same records through Flink SQL's {@code ML_PREDICT} with {@code 'provider' = 'inferstream'}, its
+ * synchronous and its async (micro-batching) runtime, Kafka table source and sink, same parallelism.
  *
  * <p>Thread safety: a program, run on its main thread.
  */
@@ -92,8 +95,57 @@ public final class FlinkBench {
             job.getJobExecutionResult().get();
             System.out.printf("| Flink operator, parallelism %d, batches of %d, ONNX 784→35→10 MLP, JSON images | %,.0f rows/s |%n",
                     parallelism, batchSize, records / seconds);
+            // The same records through Flink SQL: CREATE MODEL ... 'provider' = 'inferstream' and ML_PREDICT, the
+            // synchronous runtime (one model call per row) and the async one (rows in flight scored together).
+            for (boolean async : new boolean[] {false, true}) {
+                String out = async ? "bench-sql-async" : "bench-sql";
+                kafka.createTopic(out, PARTITIONS);
+                double rate = mlPredict(parallelism, batchSize, kafka, model, out, async, records);
+                System.out.printf("| Flink SQL ML_PREDICT (%s), parallelism %d, ONNX 784→35→10 MLP, JSON images | %,.0f rows/s |%n",
+                        async ? "async, up to " + batchSize + " rows in flight per subtask" : "sync, one call per row",
+                        parallelism, rate);
+            }
         }
         System.exit(0);
+    }
+
+    /** @return rows/s from the first to the last output record of an ML_PREDICT job over the same input topic. */
+    private static double mlPredict(int parallelism, int batchSize, ChildBroker kafka, Path model, String out,
+            boolean async, int records) throws Exception {
+        StreamExecutionEnvironment env = LocalFlink.environment(parallelism, 5000);
+        StreamTableEnvironment sql = StreamTableEnvironment.create(env);
+        String servers = kafka.bootstrapServers();
+        sql.executeSql("CREATE TABLE images (v STRING) WITH ('connector' = 'kafka', 'topic' = 'bench-in', "
+                + "'properties.bootstrap.servers' = '" + servers + "', 'properties.group.id' = '" + out + "', "
+                + "'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset', 'format' = 'raw')");
+        sql.executeSql("CREATE TABLE scores (p STRING) WITH ('connector' = 'kafka', 'topic' = '" + out + "', "
+                + "'properties.bootstrap.servers' = '" + servers + "', 'sink.delivery-guarantee' = 'at-least-once', "
+                + "'format' = 'raw')");
+        // One STRING column that names no input: the whole JSON record, decoded by the engine's decoder.
+        sql.executeSql("CREATE MODEL mlp INPUT (v STRING) OUTPUT (probabilities ARRAY<FLOAT>) WITH ("
+                + "'provider' = 'inferstream', 'model.path' = '" + model + "', 'max.batch.size' = '" + batchSize + "')");
+        String runtime = async ? ", MAP['async', 'true', 'max-concurrent-operations', '" + batchSize + "']"
+                : ", MAP['async', 'false']";
+        TableResult result = sql.executeSql("INSERT INTO scores SELECT CAST(probabilities AS STRING) FROM "
+                + "ML_PREDICT(TABLE images, MODEL mlp, DESCRIPTOR(v)" + runtime + ")");
+        long first = 0;
+        long count = 0;
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(kafka.consumerConfig())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (int p = 0; p < PARTITIONS; p++) {
+                partitions.add(new TopicPartition(out, p));
+            }
+            while (count < records) {
+                count = consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
+                if (count > 0 && first == 0) {
+                    first = System.nanoTime();
+                }
+                Thread.sleep(20);
+            }
+        }
+        double seconds = (System.nanoTime() - first) / 1e9;
+        result.await();
+        return records / seconds;
     }
 
     private static KafkaSink<InferenceOutput> atLeastOnce(String bootstrap, String topic) {
