@@ -222,8 +222,8 @@ public final class EngineConfig extends AbstractConfig {
                     ValidString.in(ENCODING_REGISTRY, ENCODING_BINARY), Importance.MEDIUM,
                     "With input.codec=protobuf: binary (a bare message of input.protobuf.message, described by "
                             + "input.protobuf.descriptor.set) or registry (the Confluent wire format: byte 0, a 4-byte "
-                            + "schema id, the message indexes, the message; the .proto fetched from "
-                            + "schema.registry.url).")
+                            + "schema id, the message indexes, the message; the schema fetched from "
+                            + "schema.registry.url in its serialized form).")
             .define(INPUT_PROTOBUF_DESCRIPTOR_SET, Type.STRING, "", Importance.MEDIUM,
                     "A descriptor set file (protoc --include_imports --descriptor_set_out=FILE) describing the "
                             + "records' message, for input.protobuf.encoding=binary.")
@@ -245,7 +245,8 @@ public final class EngineConfig extends AbstractConfig {
             .define(OUTPUT_CODEC, Type.STRING, "json", ValidString.in(OUTPUT_CODECS.toArray(new String[0])),
                     Importance.MEDIUM,
                     "How predictions are written: json, or avro (the Confluent wire format, with a schema derived "
-                            + "from the model's outputs registered under <output.topic>-value at schema.registry.url).")
+                            + "from the model's outputs registered under <output.topic>-value at schema.registry.url; without a "
+                            + "registry, Avro's single-object encoding).")
             .define(MAX_BATCH_SIZE, Type.INT, 500, ConfigDef.Range.between(1, 100_000), Importance.MEDIUM,
                     "Most records scored in one model call; also the consumer's max.poll.records.")
             .define(WORKER_THREADS, Type.INT, 1, ConfigDef.Range.between(1, 1024), Importance.MEDIUM,
