@@ -1,9 +1,7 @@
 package io.inferstream.schemas;
 
 import com.google.protobuf.Descriptors.Descriptor;
-import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
-import com.google.protobuf.Message;
 import io.inferstream.codec.NumericBuffer;
 import io.inferstream.data.DataType;
 import io.inferstream.data.Features;
@@ -38,6 +36,7 @@ final class ProtobufReadPlan {
     private final InputTargets targets;
     private final List<Path> paths = new ArrayList<>();
     private final List<FieldSpec> requiredTensors = new ArrayList<>();
+    private final ProtobufWireReader reader;
 
     /** @throws AvroReadPlan.Unfit naming the fields the message lacks or that cannot feed their input */
     ProtobufReadPlan(Descriptor type, InputTargets targets) throws AvroReadPlan.Unfit {
@@ -77,6 +76,15 @@ final class ProtobufReadPlan {
         if (!problems.isEmpty()) {
             throw new AvroReadPlan.Unfit(String.join("; ", problems));
         }
+        List<FieldDescriptor[]> chains = new ArrayList<>();
+        List<FieldSpec> specs = new ArrayList<>();
+        List<Boolean> tensors = new ArrayList<>();
+        for (Path p : paths) {
+            chains.add(p.chain);
+            specs.add(p.target.input);
+            tensors.add(!p.target.joined() && !p.target.input.isScalar());
+        }
+        this.reader = new ProtobufWireReader(chains, specs, tensors, targets.allowNonFinite());
     }
 
     private static String checkLeaf(InputTargets.Target t, FieldDescriptor leaf) {
@@ -95,7 +103,7 @@ final class ProtobufReadPlan {
     }
 
     /** @return the {@code value} field of a wrapper message (google.protobuf.FloatValue ...), else the field itself */
-    private static FieldDescriptor wrapped(FieldDescriptor f) {
+    static FieldDescriptor wrapped(FieldDescriptor f) {
         if (f.getJavaType() == FieldDescriptor.JavaType.MESSAGE && !f.isRepeated()
                 && f.getMessageType().getFullName().startsWith("google.protobuf.")
                 && f.getMessageType().getFullName().endsWith("Value") && f.getMessageType().findFieldByName("value") != null) {
@@ -125,33 +133,40 @@ final class ProtobufReadPlan {
         return type;
     }
 
-    /** @throws InvalidInputException if a value does not fit its input */
-    Features read(Message message) throws InvalidInputException {
+    /**
+     * @throws io.inferstream.codec.MalformedRecordException if the bytes are not a message of this type
+     * @throws InvalidInputException if a value does not fit its input
+     */
+    Features read(byte[] bytes, int offset) throws InvalidInputException {
+        ProtobufWireReader.Values v = reader.read(bytes, offset, type);
         Row row = targets.newRow();
         boolean allowNonFinite = targets.allowNonFinite();
-        for (Path p : paths) {
-            Object value = valueOf(message, p.chain);
-            if (value == null) {
-                continue;
-            }
+        for (int slot = 0; slot < paths.size(); slot++) {
+            Path p = paths.get(slot);
+            FieldDescriptor leaf = p.chain[p.chain.length - 1];
             InputTargets.Target t = p.target;
             FieldSpec spec = t.input;
+            boolean tensor = !t.joined() && !spec.isScalar();
+            Object value = v.scalars[slot];
+            if (!v.seen[slot]) {
+                // Not carried: missing if the field (or a message on the way) has presence, else its default.
+                if (!v.parentSeen[slot] || (leaf.hasPresence() && !leaf.isRepeated())) {
+                    continue;
+                }
+                value = tensor ? null : ProtobufWireReader.defaultOf(leaf);
+            }
             if (t.joined()) {
                 double d = ((Number) value).doubleValue();
                 if (!allowNonFinite && !NumericBuffer.isFiniteAs(d, spec.type())) {
                     throw NumericBuffer.notFinite(t.path, Double.toString(d), spec.type());
                 }
                 row.join(t, d);
-            } else if (!spec.isScalar()) {
-                List<?> values = value instanceof List ? (List<?>) value : List.of(value);
+            } else if (tensor) {
+                NumericBuffer buf = v.tensors[slot] != null ? v.tensors[slot] : new NumericBuffer(spec.type(), 1);
                 long declared = spec.elementCount();
-                if (declared >= 0 && values.size() != declared) {
-                    throw new InvalidInputException(spec.name(), "has " + values.size() + " values but the model needs "
+                if (declared >= 0 && buf.size() != declared) {
+                    throw new InvalidInputException(spec.name(), "has " + buf.size() + " values but the model needs "
                             + declared + " (" + spec.typeAndShape() + ")");
-                }
-                NumericBuffer buf = new NumericBuffer(spec.type(), values.size());
-                for (Object v : values) {
-                    buf.addNumber(((Number) v).doubleValue(), null, spec.name(), allowNonFinite);
                 }
                 row.put(spec.name(), buf.toTensor(NumericBuffer.shapeFor(spec, buf.size())));
             } else {
@@ -168,11 +183,8 @@ final class ProtobufReadPlan {
         if (value instanceof String) {
             return Tensor.scalar((String) value);
         }
-        if (value instanceof EnumValueDescriptor) {
-            return Tensor.scalar(((EnumValueDescriptor) value).getName());
-        }
-        if (value instanceof com.google.protobuf.ByteString) {
-            return Tensor.ofBytes(new byte[][] {((com.google.protobuf.ByteString) value).toByteArray()}, new long[0]);
+        if (value instanceof byte[]) {
+            return Tensor.ofBytes(new byte[][] {(byte[]) value}, new long[0]);
         }
         if (value instanceof Long && spec.type() == DataType.INT64) {
             return Tensor.ofLongs(new long[] {(Long) value}, new long[0]);
@@ -180,26 +192,5 @@ final class ProtobufReadPlan {
         NumericBuffer buf = new NumericBuffer(spec.type().isNumeric() ? spec.type() : DataType.DOUBLE, 1);
         buf.addNumber(((Number) value).doubleValue(), null, spec.name(), allowNonFinite);
         return buf.toTensor(new long[0]);
-    }
-
-    /** @return the leaf's value, or null when it or a message on the way is not set (and has presence) */
-    private static Object valueOf(Message message, FieldDescriptor[] chain) {
-        Message at = message;
-        for (int i = 0; i < chain.length - 1; i++) {
-            if (!at.hasField(chain[i])) {
-                return null;
-            }
-            at = (Message) at.getField(chain[i]);
-        }
-        FieldDescriptor leaf = chain[chain.length - 1];
-        if (leaf.isRepeated()) {
-            return at.getField(leaf);
-        }
-        if (leaf.hasPresence() && !at.hasField(leaf)) {
-            return null;
-        }
-        Object value = at.getField(leaf);
-        FieldDescriptor inner = wrapped(leaf);
-        return inner == leaf ? value : ((Message) value).getField(inner);
     }
 }

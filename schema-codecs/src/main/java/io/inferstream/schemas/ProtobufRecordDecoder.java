@@ -1,12 +1,10 @@
 package io.inferstream.schemas;
 
-import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
 import com.google.protobuf.DescriptorProtos.FileDescriptorSet;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.DescriptorValidationException;
 import com.google.protobuf.Descriptors.FileDescriptor;
-import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.inferstream.codec.MalformedRecordException;
 import io.inferstream.codec.RecordDecoder;
@@ -56,15 +54,7 @@ public final class ProtobufRecordDecoder implements RecordDecoder {
             if (plan == null) {
                 throw new InvalidInputException(name + " cannot feed the model: " + unfit);
             }
-            DynamicMessage message;
-            try {
-                message = DynamicMessage.parseFrom(plan.type(), CodedInputStream.newInstance(value, offset,
-                        value.length - offset));
-            } catch (IOException e) {
-                throw new MalformedRecordException("not a " + plan.type().getFullName() + " message (" + name + "): "
-                        + e.getMessage());
-            }
-            return plan.read(message);
+            return plan.read(value, offset);
         }
     }
 
