@@ -152,7 +152,7 @@ public final class AvroRecordDecoder implements RecordDecoder {
     }
 
     private Features decodeRegistry(byte[] value) throws InvalidInputException {
-        int id = RegistryFraming.schemaId(value, RegistryFraming.HEADER, hint(value));
+        int id = RegistryFraming.schemaId(value, RegistryFraming.HEADER, AvroRecordDecoder::hint);
         Compiled c = byId.get(id);
         if (c == null) {
             Optional<RegisteredSchema> schema = registry.byId(id);

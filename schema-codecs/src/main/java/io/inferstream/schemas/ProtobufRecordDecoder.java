@@ -153,7 +153,7 @@ public final class ProtobufRecordDecoder implements RecordDecoder {
             return single.read(value, 0);
         }
         // At least one byte of message indexes follows the header.
-        int id = RegistryFraming.schemaId(value, RegistryFraming.HEADER + 1, "");
+        int id = RegistryFraming.schemaId(value, RegistryFraming.HEADER + 1, v -> "");
         if (!files.containsKey(id) && registry.byId(id, "serialized").isEmpty()) {
             // Not cached: a schema registered after the record was read should be found next time.
             throw new MalformedRecordException("unknown schema id " + id + ": schema registry " + registry.url()

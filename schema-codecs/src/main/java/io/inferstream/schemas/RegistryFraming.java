@@ -18,15 +18,16 @@ final class RegistryFraming {
 
     /**
      * @param minimum bytes the value must have at least (the header, and what must follow it)
-     * @param hint added to the message of a wrong magic byte (the likeliest mix-up of the codec), or empty
+     * @param hint what to add to the message of a wrong magic byte (the likeliest mix-up of the codec); called on
+     *     that error path only
      * @return the schema id of a registry-framed value
      * @throws MalformedRecordException for an empty value, a wrong magic byte or a value too short to be framed
      */
-    static int schemaId(byte[] value, int minimum, String hint) throws MalformedRecordException {
+    static int schemaId(byte[] value, int minimum, java.util.function.Function<byte[], String> hint) throws MalformedRecordException {
         if (value.length == 0 || value[0] != MAGIC) {
             throw new MalformedRecordException((value.length == 0 ? "empty value" : "wrong magic byte "
                     + String.format("0x%02X", value[0] & 0xFF)) + ": a schema-registry record starts with byte 0x00 "
-                    + "and a 4-byte schema id" + hint);
+                    + "and a 4-byte schema id" + hint.apply(value));
         }
         if (value.length < minimum) {
             throw new MalformedRecordException("truncated: " + value.length + " bytes, fewer than the " + minimum

@@ -2,49 +2,29 @@ package io.inferstream.schemas;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.inferstream.codec.JsonRecordDecoder;
 import io.inferstream.config.EngineConfig;
-import io.inferstream.data.Features;
-import io.inferstream.data.Prediction;
 import io.inferstream.engine.EngineMetrics;
 import io.inferstream.engine.EngineState;
 import io.inferstream.engine.InferenceEngine;
-import io.inferstream.model.Model;
-import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
 import io.inferstream.scoring.DeadLetterHeaders;
-import io.inferstream.testkit.contract.PredictionJson;
 import io.inferstream.testkit.contract.ReferenceClassifier;
 import io.inferstream.testkit.fixtures.DenseNetwork;
-import io.inferstream.testkit.kafka.EmbeddedKafkaExtension;
 import io.inferstream.testkit.kafka.KafkaRecords;
 import io.inferstream.testkit.onnx.OnnxModelWriter;
 import io.inferstream.testkit.registry.SchemaRegistryStandIn;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.Header;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Avro records as other programs write them, scored end to end on a real broker: Confluent's own Python serializer
