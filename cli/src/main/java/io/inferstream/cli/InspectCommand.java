@@ -12,6 +12,7 @@ import java.io.PrintStream;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code inferstream inspect}: loads a model offline and prints what a user needs to write its input records.
@@ -25,19 +26,60 @@ final class InspectCommand extends Subcommand {
     @Mixin
     ModelOptions model;
 
+    @Option(names = "--codec", paramLabel = "CODEC", defaultValue = "json",
+            description = "json (default) or avro: with --schema, show which schema fields feed which inputs")
+    String codec;
+
+    @Option(names = "--schema", paramLabel = "FILE", description = "An Avro schema file (.avsc) of the input records")
+    java.nio.file.Path schema;
+
+    @Option(names = "--field", paramLabel = "INPUT=PATH",
+            description = "Like input.field.<input>=a.b: the (nested) schema field that feeds an input; repeatable")
+    java.util.Map<String, String> fields = new java.util.LinkedHashMap<>();
+
+    @Option(names = "--concat", paramLabel = "INPUT=F1,F2,...",
+            description = "Like input.concat.<input>: scalar schema fields (dotted paths allowed) joined into one "
+                    + "tensor input; repeatable")
+    java.util.Map<String, String> concat = new java.util.LinkedHashMap<>();
+
     InspectCommand(PrintStream out, PrintStream err) {
         super(out, err);
     }
 
     @Override
     public Integer call() {
+        if ("avro".equals(codec) && schema == null) {
+            throw Main.usage(spec, "--codec avro needs --schema FILE (an .avsc file)");
+        }
+        if (!"avro".equals(codec) && !"json".equals(codec)) {
+            throw Main.usage(spec, "--codec is json or avro, not " + codec);
+        }
         try (Model loaded = model.load(spec)) {
             print(loaded.info(), out);
+            if (schema != null) {
+                out.println();
+                out.println("records of " + schema + " (input.codec=avro):");
+                try {
+                    for (String line : io.inferstream.schemas.SchemaFit.describe(loaded.info(),
+                            java.nio.file.Files.readString(schema), fields, concatenations())) {
+                        out.println("  " + line);
+                    }
+                } catch (java.io.IOException | RuntimeException e) {
+                    err.println("inferstream inspect: cannot use --schema " + schema + ": " + e.getMessage());
+                    return 1;
+                }
+            }
             return 0;
         } catch (ModelLoadException e) {
             err.println("inferstream inspect: " + e.getMessage());
             return 1;
         }
+    }
+
+    private java.util.Map<String, List<String>> concatenations() {
+        java.util.Map<String, List<String>> out = new java.util.LinkedHashMap<>();
+        concat.forEach((input, list) -> out.put(input, List.of(list.split("\\s*,\\s*"))));
+        return out;
     }
 
     /** Adds what to do when the format's adapter is simply not on the class path (PMML is opt-in: AGPL-3.0). */

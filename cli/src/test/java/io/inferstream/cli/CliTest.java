@@ -87,6 +87,27 @@ class CliTest {
     }
 
     @Test
+    void inspectWithAnAvroSchemaSaysWhichFieldsFeedWhichInputs() throws Exception {
+        Path avsc = dir.resolve("txn.avsc");
+        Files.writeString(avsc, "{\"type\":\"record\",\"name\":\"Txn\",\"namespace\":\"shop\",\"fields\":["
+                + "{\"name\":\"txn\",\"type\":{\"type\":\"record\",\"name\":\"Amounts\",\"fields\":["
+                + "{\"name\":\"f0\",\"type\":\"double\"},{\"name\":\"f1\",\"type\":\"float\"}]}},"
+                + "{\"name\":\"f2\",\"type\":\"int\"},{\"name\":\"f3\",\"type\":[\"null\",\"double\"]}]}");
+        Run fits = cli("inspect", "--model", classifier().toString(), "--codec", "avro", "--schema", avsc.toString(),
+                "--concat", "features=txn.f0,txn.f1,f2,f3");
+        assertEquals(0, fits.code(), fits.err());
+        assertTrue(fits.out().contains("input 'features' (float[4]) position 0 <- field 'txn.f0' (double)"), fits.out());
+        assertTrue(fits.out().contains("position 3 <- field 'f3' (null | double)"), fits.out());
+        assertTrue(fits.out().contains("the schema shop.Txn can feed every input of model"), fits.out());
+
+        Run lacking = cli("inspect", "--model", classifier().toString(), "--codec", "avro", "--schema", avsc.toString());
+        assertEquals(0, lacking.code(), lacking.err());
+        assertTrue(lacking.out().contains("input 'features' (float[4]) <- MISSING: the schema has no field 'features'"),
+                lacking.out());
+        assertTrue(lacking.out().contains("cannot feed model"), lacking.out());
+    }
+
+    @Test
     void aCorruptModelIsAClearError() throws Exception {
         Path bad = dir.resolve("broken.onnx");
         Files.write(bad, "this is not a model".getBytes(StandardCharsets.UTF_8));

@@ -2,6 +2,7 @@ package io.inferstream.codec;
 
 import io.inferstream.data.DataType;
 import io.inferstream.data.Tensor;
+import io.inferstream.model.FieldSpec;
 import io.inferstream.model.InvalidInputException;
 import java.util.Arrays;
 
@@ -9,9 +10,12 @@ import java.util.Arrays;
  * A growable primitive array of one numeric, boolean or text type, filled value by value while parsing and
  * then handed to a {@link Tensor} without copying when its size is exact. Keeps the decoders free of boxing.
  *
+ * <p>Public for the decoders of other modules (Avro, Protobuf), so that every codec converts numbers by the same
+ * rules.
+ *
  * <p>Thread safety: not thread-safe; one per field being decoded.
  */
-final class NumericBuffer {
+public final class NumericBuffer {
     private final DataType type;
     private float[] floats;
     private double[] doubles;
@@ -21,7 +25,11 @@ final class NumericBuffer {
     private Object[] objects;
     private int size;
 
-    NumericBuffer(DataType type, int expectedSize) {
+    /**
+     * @param type the element type of the tensor being filled
+     * @param expectedSize elements expected (the buffer grows past it)
+     */
+    public NumericBuffer(DataType type, int expectedSize) {
         this.type = type;
         int capacity = Math.max(1, expectedSize);
         switch (type) {
@@ -34,11 +42,11 @@ final class NumericBuffer {
         }
     }
 
-    DataType type() {
+    public DataType type() {
         return type;
     }
 
-    int size() {
+    public int size() {
         return size;
     }
 
@@ -69,32 +77,32 @@ final class NumericBuffer {
         }
     }
 
-    void addFloat(float v) {
+    public void addFloat(float v) {
         ensureCapacity();
         floats[size++] = v;
     }
 
-    void addDouble(double v) {
+    public void addDouble(double v) {
         ensureCapacity();
         doubles[size++] = v;
     }
 
-    void addInt(int v) {
+    public void addInt(int v) {
         ensureCapacity();
         ints[size++] = v;
     }
 
-    void addLong(long v) {
+    public void addLong(long v) {
         ensureCapacity();
         longs[size++] = v;
     }
 
-    void addBoolean(boolean v) {
+    public void addBoolean(boolean v) {
         ensureCapacity();
         booleans[size++] = v;
     }
 
-    void addObject(Object v) {
+    public void addObject(Object v) {
         ensureCapacity();
         objects[size++] = v;
     }
@@ -106,7 +114,7 @@ final class NumericBuffer {
      * @throws InvalidInputException for a fraction or an out-of-range value into an integer type, a non-finite
      *     value (or one that overflows the type) when not allowed, or a number into a text or boolean field
      */
-    void addNumber(double v, String literal, String field, boolean allowNonFinite) throws InvalidInputException {
+    public void addNumber(double v, String literal, String field, boolean allowNonFinite) throws InvalidInputException {
         if (!allowNonFinite && !isFiniteAs(v, type)) {
             throw notFinite(field, literal != null ? literal : Double.toString(v), type);
         }
@@ -128,7 +136,7 @@ final class NumericBuffer {
      * @return whether {@code v} stays finite in an input of this type: 1e39 is a finite double but Infinity as a
      *     float, and must not slip into a float model as Infinity just because the double was finite
      */
-    static boolean isFiniteAs(double v, DataType type) {
+    public static boolean isFiniteAs(double v, DataType type) {
         return type == DataType.FLOAT ? Float.isFinite((float) v) : Double.isFinite(v);
     }
 
@@ -139,7 +147,7 @@ final class NumericBuffer {
      *
      * @param literal the number as the record wrote it
      */
-    static InvalidInputException notFinite(String field, String literal, DataType type) {
+    public static InvalidInputException notFinite(String field, String literal, DataType type) {
         String remedy = "set input.allow.nan=true to pass NaN and infinities to the model";
         boolean spelledOut = literal.chars().noneMatch(Character::isDigit); // NaN, Infinity, -Infinity, +INF
         return new InvalidInputException(field, spelledOut
@@ -155,8 +163,17 @@ final class NumericBuffer {
         return (long) v;
     }
 
+    /**
+     * @return the per-record shape of a tensor input given {@code size} elements: the declared shape when fixed, its
+     *     one unknown dimension solved from the count, else a vector
+     * @throws InvalidInputException if the count does not fit the declared shape
+     */
+    public static long[] shapeFor(FieldSpec spec, int size) throws InvalidInputException {
+        return JsonRecordDecoder.tensorShape(spec, size);
+    }
+
     /** @return a tensor of the filled values with the given shape (whose element count must equal size()). */
-    Tensor toTensor(long[] shape) {
+    public Tensor toTensor(long[] shape) {
         switch (type) {
             case FLOAT: return Tensor.ofFloats(exact(floats), shape);
             case DOUBLE: return Tensor.ofDoubles(exact(doubles), shape);

@@ -19,8 +19,35 @@ public final class RecordCodecs {
      * @throws IllegalArgumentException if the configuration does not fit the model, with a message naming both
      */
     public static RecordDecoder decoder(EngineConfig config, ModelInfo model) {
-        return decoder(config.getString(EngineConfig.INPUT_CODEC), model, config.inputConcatenations(),
+        String codec = config.getString(EngineConfig.INPUT_CODEC);
+        if (!BUILT_IN.contains(codec)) {
+            return provider(codec, true).decoder(codec, config, model);
+        }
+        return decoder(codec, model, config.inputConcatenations(),
                 config.getList(EngineConfig.INPUT_CSV_HEADER), config.getBoolean(EngineConfig.INPUT_ALLOW_NAN));
+    }
+
+    /**
+     * @return the encoder {@code output.codec} names: JSON ({@link JsonPredictionEncoder}) unless a
+     *     {@link RecordCodecProvider} supplies another
+     * @throws IllegalArgumentException if no provider on the class path writes that codec
+     */
+    public static PredictionEncoder<byte[]> encoder(EngineConfig config) {
+        String codec = config.getString(EngineConfig.OUTPUT_CODEC);
+        return "json".equals(codec) ? new JsonPredictionEncoder() : provider(codec, false).encoder(codec, config);
+    }
+
+    /** The codecs core decodes itself; others come from a {@link RecordCodecProvider}. */
+    private static final List<String> BUILT_IN = List.of("json", "csv", "float32");
+
+    private static RecordCodecProvider provider(String codec, boolean input) {
+        for (RecordCodecProvider p : java.util.ServiceLoader.load(RecordCodecProvider.class)) {
+            if ((input ? p.inputCodecs() : p.outputCodecs()).contains(codec)) {
+                return p;
+            }
+        }
+        throw new IllegalArgumentException((input ? "input" : "output") + ".codec=" + codec + " needs the "
+                + "inferstream-schema-codecs module on the class path (the distribution includes it)");
     }
 
     /**
@@ -41,6 +68,11 @@ public final class RecordCodecs {
                 return new CsvRecordDecoder(model, csvHeader, allowNonFinite);
             case "float32":
                 return new Float32RecordDecoder(model, allowNonFinite);
+            case "avro":
+            case "protobuf":
+                throw new IllegalArgumentException("input.codec=" + codec + " reads its schema settings (schema.registry.url, "
+                        + "input.avro.schema, ...) from the engine's configuration: make the decoder with "
+                        + "RecordCodecs.decoder(EngineConfig, ModelInfo)");
             default:
                 throw new IllegalArgumentException("unknown input.codec '" + codec + "'; use one of " + EngineConfig.CODECS);
         }

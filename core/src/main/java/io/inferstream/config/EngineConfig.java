@@ -35,6 +35,8 @@ public final class EngineConfig extends AbstractConfig {
     public static final String PRODUCER_PREFIX = "producer.";
     public static final String MODEL_CONFIG_PREFIX = "model.config.";
     public static final String INPUT_CONCAT_PREFIX = "input.concat.";
+    /** {@value}{@code <input>=a.b.c}: the (nested) Avro or Protobuf field that feeds a model input. */
+    public static final String INPUT_FIELD_PREFIX = "input.field.";
 
     public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
     public static final String GROUP_ID = "group.id";
@@ -63,6 +65,22 @@ public final class EngineConfig extends AbstractConfig {
     public static final String INPUT_CSV_HEADER = "input.csv.header";
     public static final String INPUT_ALLOW_NAN = "input.allow.nan";
     public static final String INPUT_MAX_RECORD_BYTES = "input.max.record.bytes";
+    public static final String INPUT_AVRO_ENCODING = "input.avro.encoding";
+    public static final String INPUT_AVRO_SCHEMA = "input.avro.schema";
+    public static final String INPUT_PROTOBUF_ENCODING = "input.protobuf.encoding";
+    public static final String INPUT_PROTOBUF_DESCRIPTOR_SET = "input.protobuf.descriptor.set";
+    public static final String INPUT_PROTOBUF_MESSAGE = "input.protobuf.message";
+    public static final String OUTPUT_CODEC = "output.codec";
+    public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
+    public static final String SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO = "schema.registry.basic.auth.user.info";
+    public static final String SCHEMA_REGISTRY_SSL_CA_LOCATION = "schema.registry.ssl.ca.location";
+    public static final String SCHEMA_REGISTRY_TIMEOUT_MS = "schema.registry.timeout.ms";
+    /** {@value}: the Confluent wire format (magic byte 0, 4-byte schema id, body), schemas from the registry. */
+    public static final String ENCODING_REGISTRY = "registry";
+    /** {@value}: the bare body, with one schema known up front. */
+    public static final String ENCODING_BINARY = "binary";
+    /** {@value}: Avro's single-object encoding (C3 01, 8-byte schema fingerprint, body). */
+    public static final String ENCODING_SINGLE_OBJECT = "single-object";
     public static final String MAX_BATCH_SIZE = "max.batch.size";
     public static final String WORKER_THREADS = "worker.threads";
     public static final String POLL_TIMEOUT_MS = "poll.timeout.ms";
@@ -107,7 +125,9 @@ public final class EngineConfig extends AbstractConfig {
     public static final List<String> CLIENT_SECURITY_PREFIXES = List.of("security.", "ssl.", "sasl.");
 
     /** The input codecs. */
-    public static final List<String> CODECS = List.of("json", "csv", "float32");
+    public static final List<String> CODECS = List.of("json", "csv", "float32", "avro", "protobuf");
+    /** The output codecs. */
+    public static final List<String> OUTPUT_CODECS = List.of("json", "avro");
 
     private static final ConfigDef DEFINITION = new ConfigDef()
             .define(BOOTSTRAP_SERVERS, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString() {
@@ -192,8 +212,9 @@ public final class EngineConfig extends AbstractConfig {
                             + "with one value per label.")
             .define(INPUT_CODEC, Type.STRING, "json", ValidString.in(CODECS.toArray(new String[0])), Importance.MEDIUM,
                     "How record values are decoded: json (an object with a field per model input), csv (values in "
-                            + "the order of input.csv.header) or float32 (raw little-endian floats for a model with one "
-                            + "numeric input).")
+                            + "the order of input.csv.header), float32 (raw little-endian floats for a model with one "
+                            + "numeric input), avro or protobuf (fields mapped to inputs by name; see "
+                            + "input.avro.encoding, input.protobuf.encoding and input.field.<input>).")
             .define(INPUT_CSV_HEADER, Type.LIST, "", Importance.MEDIUM,
                     "Column names of csv records, in order. Required with input.codec=csv.")
             .define(INPUT_ALLOW_NAN, Type.BOOLEAN, false, Importance.LOW,
@@ -201,6 +222,45 @@ public final class EngineConfig extends AbstractConfig {
             .define(INPUT_MAX_RECORD_BYTES, Type.INT, 1_000_000, ConfigDef.Range.atLeast(1), Importance.LOW,
                     "Larger record values go to the dead-letter topic undecoded. The default leaves room under "
                             + "Kafka's default 1 MiB limits for a dead letter's headers, so dead letters stay whole.")
+            .define(INPUT_AVRO_ENCODING, Type.STRING, ENCODING_REGISTRY,
+                    ValidString.in(ENCODING_REGISTRY, ENCODING_BINARY, ENCODING_SINGLE_OBJECT), Importance.MEDIUM,
+                    "With input.codec=avro, how a record value is framed: registry (the Confluent wire format: byte "
+                            + "0, a 4-byte schema id, the body; each writer schema fetched from schema.registry.url "
+                            + "once and cached), binary (the bare body, written with the one schema in "
+                            + "input.avro.schema) or single-object (Avro's own C3 01 marker and 64-bit schema "
+                            + "fingerprint, the schemas given in input.avro.schema).")
+            .define(INPUT_AVRO_SCHEMA, Type.LIST, "", Importance.MEDIUM,
+                    "Avro schema files (.avsc): the writer schema of binary records, or the known schemas of "
+                            + "single-object records (several: one per version written to the topic).")
+            .define(INPUT_PROTOBUF_ENCODING, Type.STRING, ENCODING_BINARY,
+                    ValidString.in(ENCODING_REGISTRY, ENCODING_BINARY), Importance.MEDIUM,
+                    "With input.codec=protobuf: binary (a bare message of input.protobuf.message, described by "
+                            + "input.protobuf.descriptor.set) or registry (the Confluent wire format: byte 0, a 4-byte "
+                            + "schema id, the message indexes, the message; the schema fetched from "
+                            + "schema.registry.url in its serialized form).")
+            .define(INPUT_PROTOBUF_DESCRIPTOR_SET, Type.STRING, "", Importance.MEDIUM,
+                    "A descriptor set file (protoc --include_imports --descriptor_set_out=FILE) describing the "
+                            + "records' message, for input.protobuf.encoding=binary.")
+            .define(INPUT_PROTOBUF_MESSAGE, Type.STRING, "", Importance.MEDIUM,
+                    "Full name of the records' message type in the descriptor set, e.g. shop.Transaction.")
+            .define(SCHEMA_REGISTRY_URL, Type.STRING, "", Importance.MEDIUM,
+                    "Base URL of a schema registry speaking Confluent's REST API (Confluent, Apicurio's ccompat "
+                            + "API, Karapace, Redpanda), for input.avro.encoding=registry, Protobuf's registry "
+                            + "encoding and output.codec=avro. Empty: none.")
+            .define(SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO, Type.PASSWORD, "", Importance.LOW,
+                    "user:password sent to the schema registry with HTTP basic authentication. Empty: none.")
+            .define(SCHEMA_REGISTRY_SSL_CA_LOCATION, Type.STRING, "", Importance.LOW,
+                    "PEM file of the CA certificates an https schema registry's certificate must chain to. Empty: "
+                            + "the JVM's default trust store.")
+            .define(SCHEMA_REGISTRY_TIMEOUT_MS, Type.INT, 10_000, ConfigDef.Range.between(1, 600_000), Importance.LOW,
+                    "Longest wait for one schema registry request. A registry unreachable, timing out or answering "
+                            + "5xx holds the batch and retries it with backoff (retry.backoff.*), as a remote model "
+                            + "that cannot answer does: no record is dead-lettered for it.")
+            .define(OUTPUT_CODEC, Type.STRING, "json", ValidString.in(OUTPUT_CODECS.toArray(new String[0])),
+                    Importance.MEDIUM,
+                    "How predictions are written: json, or avro (the Confluent wire format, with a schema derived "
+                            + "from the model's outputs registered under <output.topic>-value at schema.registry.url; without a "
+                            + "registry, Avro's single-object encoding).")
             .define(MAX_BATCH_SIZE, Type.INT, 500, ConfigDef.Range.between(1, 100_000), Importance.MEDIUM,
                     "Most records scored in one model call; also the consumer's max.poll.records.")
             .define(WORKER_THREADS, Type.INT, 1, ConfigDef.Range.between(1, 1024), Importance.MEDIUM,
@@ -352,13 +412,14 @@ public final class EngineConfig extends AbstractConfig {
             boolean passThrough = key.startsWith(CONSUMER_PREFIX) || key.startsWith(PRODUCER_PREFIX)
                     || CLIENT_SECURITY_PREFIXES.stream().anyMatch(key::startsWith)
                     || key.startsWith(MODEL_CONFIG_PREFIX) || key.startsWith(INPUT_CONCAT_PREFIX)
+                    || key.startsWith(INPUT_FIELD_PREFIX)
                     || key.startsWith(REMOTE_PREFIX);
             if (!known.contains(key) && !passThrough) {
                 throw new ConfigException("Unknown configuration key '" + key + "'" + OptionSpec.didYouMean(key, known)
                         + ". Known keys: " + new TreeSet<>(known) + "; prefixes security.*, ssl.*, sasl.*, "
                         + CONSUMER_PREFIX + "*, "
                         + PRODUCER_PREFIX + "*, " + MODEL_CONFIG_PREFIX + "*, " + REMOTE_PREFIX + "*, " + INPUT_CONCAT_PREFIX
-                        + "<input>.");
+                        + "<input>, " + INPUT_FIELD_PREFIX + "<input>.");
             }
         }
         return properties;
@@ -411,6 +472,20 @@ public final class EngineConfig extends AbstractConfig {
             if (key.startsWith(REMOTE_PREFIX)) {
                 out.put(key, value);
             }
+        });
+        return out;
+    }
+
+    /** @return model input to the dotted path of the Avro or Protobuf field feeding it ({@code input.field.<input>}). */
+    public Map<String, String> inputFieldPaths() {
+        Map<String, String> out = new LinkedHashMap<>();
+        originalsWithPrefix(INPUT_FIELD_PREFIX).forEach((input, path) -> {
+            String p = String.valueOf(path).trim();
+            if (p.isEmpty() || p.startsWith(".") || p.endsWith(".") || p.contains("..")) {
+                throw new ConfigException(INPUT_FIELD_PREFIX + input, path, "give a field name or a dotted path of "
+                        + "nested fields, e.g. payment.amount");
+            }
+            out.put(input, p);
         });
         return out;
     }

@@ -1,5 +1,6 @@
 package io.inferstream.engine;
 
+import io.inferstream.codec.PredictionEncoder;
 import io.inferstream.codec.RecordCodecs;
 import io.inferstream.config.EngineConfig;
 import io.inferstream.deploy.Deployment;
@@ -210,6 +211,7 @@ public final class InferenceEngine implements AutoCloseable {
                 .retryBackoff(new RetryBackoff(config.getLong(EngineConfig.RETRY_BACKOFF_INITIAL_MS),
                         config.getLong(EngineConfig.RETRY_BACKOFF_MAX_MS)))
                 .commitInterval(config.commitInterval())
+                .encoder(encoder())
                 .build();
         String group = config.getString(EngineConfig.GROUP_ID);
         try {
@@ -272,6 +274,14 @@ public final class InferenceEngine implements AutoCloseable {
         }
         return new DriftMonitor(observability.meters(), config.getInt(EngineConfig.MONITOR_DRIFT_REFERENCE_RECORDS),
                 config.getDouble(EngineConfig.MONITOR_DRIFT_THRESHOLD), reference);
+    }
+
+    private PredictionEncoder<byte[]> encoder() {
+        try {
+            return RecordCodecs.encoder(config);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(EngineConfig.OUTPUT_CODEC, config.getString(EngineConfig.OUTPUT_CODEC), e.getMessage());
+        }
     }
 
     private DeploymentSettings deploymentSettings(int workerCount, boolean shadows) throws ModelLoadException {

@@ -4,6 +4,7 @@ import io.inferstream.deploy.DeployedVersion;
 import io.inferstream.deploy.Deployment;
 import io.inferstream.deploy.DeploymentManager;
 import io.inferstream.codec.JsonPredictionEncoder;
+import io.inferstream.codec.PredictionEncoder;
 import io.inferstream.kafka.KafkaHeaders;
 import io.inferstream.model.ModelFailureException;
 import io.inferstream.model.RetriableInferenceException;
@@ -113,6 +114,7 @@ final class InferenceWorker implements Runnable {
         final int deadLetterMaxBytes;
         final RetryBackoff retryBackoff;
         final Duration commitInterval;
+        final PredictionEncoder<byte[]> encoder;
 
         private WorkerSettings(Builder b) {
             this.inputTopics = List.copyOf(b.inputTopics);
@@ -128,6 +130,7 @@ final class InferenceWorker implements Runnable {
             this.deadLetterMaxBytes = b.deadLetterMaxBytes;
             this.retryBackoff = b.retryBackoff;
             this.commitInterval = b.commitInterval;
+            this.encoder = b.encoder;
         }
 
         /**
@@ -153,6 +156,7 @@ final class InferenceWorker implements Runnable {
             private int deadLetterMaxBytes;
             private RetryBackoff retryBackoff;
             private Duration commitInterval;
+            private PredictionEncoder<byte[]> encoder = new JsonPredictionEncoder();
 
             private Builder(List<String> inputTopics, String outputTopic, String deadLetterTopic) {
                 this.inputTopics = inputTopics;
@@ -211,6 +215,12 @@ final class InferenceWorker implements Runnable {
                 return this;
             }
 
+            /** How predictions are written ({@code output.codec}); JSON unless set. */
+            Builder encoder(PredictionEncoder<byte[]> encoder) {
+                this.encoder = encoder;
+                return this;
+            }
+
             /** @throws IllegalStateException naming a setting that was not given */
             WorkerSettings build() {
                 if (maxBatchSize < 1 || maxRecordBytes < 1 || outputMaxBytes < 1 || deadLetterMaxBytes < 1
@@ -243,7 +253,7 @@ final class InferenceWorker implements Runnable {
         this.producer = producer;
         this.deployments = deployments;
         this.pipeline = new ScoringPipeline<>(slot, settings.maxBatchSize, settings.maxRecordBytes, deployments.traffic(),
-                new JsonPredictionEncoder(), model -> {
+                settings.encoder, model -> {
                     metrics.bindModel(model); // a remote model's retries and breaker join the engine's meters
                     return new TimedModel(model, metrics.modelCallTimer(model.info().name(), model.info().version()));
                 });

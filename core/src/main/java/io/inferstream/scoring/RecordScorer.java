@@ -2,6 +2,7 @@ package io.inferstream.scoring;
 
 import io.inferstream.codec.MalformedRecordException;
 import io.inferstream.codec.RecordDecoder;
+import io.inferstream.codec.SchemaUnavailableException;
 import io.inferstream.data.Features;
 import io.inferstream.data.Prediction;
 import io.inferstream.model.InvalidInputException;
@@ -57,8 +58,9 @@ public final class RecordScorer {
     /**
      * Like {@link #score}, for a caller that can hold the batch and offer it again (the Kafka engine).
      *
-     * @throws RetriableInferenceException if the model could not answer now: no record of the batch has an outcome
-     *     (none is rejected); score the same values again later
+     * @throws RetriableInferenceException if the model could not answer now, or a record's schema could not be
+     *     fetched now ({@link SchemaUnavailableException}): no record of the batch has an outcome (none is
+     *     rejected); score the same values again later
      */
     public List<ScoredRecord<Prediction>> scoreOrRetryLater(List<byte[]> values)
             throws ModelFailureException, RetriableInferenceException {
@@ -78,6 +80,9 @@ public final class RecordScorer {
                 }
                 rows.add(decoder.decode(value));
                 decodedIndex.add(i);
+            } catch (SchemaUnavailableException e) {
+                // Not this record's fault: no record of the batch gets an outcome, the caller tries them all later.
+                throw new RetriableInferenceException(e.getMessage(), e);
             } catch (MalformedRecordException e) {
                 results[i] = ScoredRecord.rejected(i, null, DeadLetterHeaders.STAGE_DECODE, e);
             } catch (InvalidInputException e) {

@@ -2,6 +2,7 @@ package io.inferstream.scoring;
 
 import io.inferstream.codec.JsonPredictionEncoder;
 import io.inferstream.codec.PredictionEncoder;
+import io.inferstream.codec.SchemaUnavailableException;
 import io.inferstream.data.Prediction;
 import io.inferstream.deploy.DeployedVersion;
 import io.inferstream.deploy.Deployment;
@@ -145,8 +146,14 @@ public final class ScoringPipeline<T> {
         return new ScoredBatch<>(outcomes, shadows, shadowFailures);
     }
 
-    private ScoredRecord<T> encode(ScoredRecord<Prediction> r, int index, DeployedVersion version, byte[] key) {
-        return r.as(index, version, r.ok() ? encoder.encode(r.prediction(), version.info(), key) : null);
+    private ScoredRecord<T> encode(ScoredRecord<Prediction> r, int index, DeployedVersion version, byte[] key)
+            throws RetriableInferenceException {
+        try {
+            return r.as(index, version, r.ok() ? encoder.encode(r.prediction(), version.info(), key) : null);
+        } catch (SchemaUnavailableException e) {
+            // An encoder that registers its schema (output.codec=avro) and found the registry down: the batch waits.
+            throw new RetriableInferenceException(e.getMessage(), e);
+        }
     }
 
     private void offerSample(List<ScoredRecord<T>> outcomes, List<byte[]> values) {
