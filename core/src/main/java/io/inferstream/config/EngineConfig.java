@@ -529,8 +529,12 @@ public final class EngineConfig extends AbstractConfig {
                     .append(" | ").append(key.documentation.replace("|", "\\|")).append(" |\n");
         }
         sb.append("| `consumer.*` | | | | Passed to the Kafka consumer, prefix removed (e.g. `consumer.fetch.min.bytes`). "
-                + "`enable.auto.commit` is always false: the engine commits. |\n");
-        sb.append("| `producer.*` | | | | Passed to the Kafka producer, prefix removed (e.g. `producer.linger.ms`). |\n");
+                + "`enable.auto.commit` is always false: the engine commits. The engine's own defaults: "
+                + "`fetch.min.bytes=65536` with `fetch.max.wait.ms=5` (a fetch waits up to 5 ms to gather records "
+                + "at a moderate rate; set `consumer.fetch.min.bytes=1` for Kafka's answer-at-once), "
+                + "`auto.offset.reset=earliest`, `max.poll.records` = `max.batch.size`. |\n");
+        sb.append("| `producer.*` | | | | Passed to the Kafka producer, prefix removed (e.g. `producer.linger.ms`). The "
+                + "engine's own defaults: `linger.ms=5`, `batch.size=262144`, `acks=all`, idempotence on. |\n");
         sb.append("| `security.*`, `ssl.*`, `sasl.*` | | | | Kafka client security settings (e.g. "
                 + "`security.protocol=SASL_SSL`, `ssl.truststore.location`, `sasl.jaas.config`), given once for every "
                 + "client the engine makes: consumers, producers, the admin client and the model topic's reader and "
