@@ -29,7 +29,8 @@ import java.util.Map;
  *       worst produce-to-prediction latency of the records sent around each event, read back from the output topic.
  * </ul>
  *
- * <p>{@code bin/bench scale [share|rebalance] [--records N] [--latency-ms L] [--rate R] [--seconds S]}.
+ * <p>{@code bin/bench scale [share|rebalance] [--records N] [--latency-ms L] [--rate R] [--seconds S]
+ * [--engine k=v,...] [--share k=v,...]}: engine properties for every row, or for the share rows only.
  *
  * <p>Thread safety: a program; runs on its main thread.
  */
@@ -49,7 +50,8 @@ public final class ScaleOutBenchmark {
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
             if (what.equals("all") || what.equals("share")) {
                 shareScaling(broker, registry, source, pool, Integer.parseInt(opts.getOrDefault("records", "3000")),
-                        Long.parseLong(opts.getOrDefault("latency-ms", "20")), engineSettings(opts.get("engine")));
+                        Long.parseLong(opts.getOrDefault("latency-ms", "20")), engineSettings(opts.get("engine")),
+                        engineSettings(opts.get("share")));
             }
             if (what.equals("all") || what.equals("rebalance")) {
                 rebalancePause(broker, registry, source, pool, Double.parseDouble(opts.getOrDefault("rate", "1000")),
@@ -80,7 +82,8 @@ public final class ScaleOutBenchmark {
     }
 
     private static void shareScaling(EmbeddedKafkaBroker broker, ModelRegistry registry, ModelSource source,
-            byte[][] pool, int records, long latencyMs, Map<String, Object> settings) throws Exception {
+            byte[][] pool, int records, long latencyMs, Map<String, Object> settings, Map<String, Object> shareSettings)
+            throws Exception {
         System.out.printf("%nThroughput of a 1-partition topic, %,d records, model = ONNX + %d ms wait per call, "
                 + "batches of up to 50%n%n", records, latencyMs);
         System.out.println("| group | workers | records/s | x consumer group |");
@@ -98,6 +101,7 @@ public final class ScaleOutBenchmark {
             extra.put(EngineConfig.WORKER_THREADS, workers);
             extra.put(EngineConfig.MAX_BATCH_SIZE, 50);
             if (share) {
+                extra.putAll(shareSettings);
                 extra.put(EngineConfig.GROUP_TYPE, EngineConfig.GROUP_TYPE_SHARE);
             }
             Map<String, Object> props = BenchEngines.properties(broker, name + "-in", name + "-out", 1, extra);
