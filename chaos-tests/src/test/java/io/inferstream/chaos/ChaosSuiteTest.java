@@ -504,6 +504,54 @@ class ChaosSuiteTest {
         }
     }
 
+    /**
+     * Three engine processes in one share group on a 1-partition topic (a consumer group could use only one of
+     * them): one is killed with SIGKILL mid-run and started again. The records it had acquired but not acknowledged
+     * are redelivered when their lock expires (the group's share.record.lock.duration.ms, set to its 15 s minimum
+     * here): nothing is lost; what it wrote but had not acknowledged yet comes out twice, counted and reported.
+     */
+    @Test
+    @Order(7)
+    void threeInstancesInAShareGroupOnOnePartitionLoseNothingWhenOneIsKilled() throws Exception {
+        String name = "share-group";
+        createScenarioTopics(name, 1);
+        org.apache.kafka.common.config.ConfigResource group = new org.apache.kafka.common.config.ConfigResource(
+                org.apache.kafka.common.config.ConfigResource.Type.GROUP, name);
+        admin.incrementalAlterConfigs(Map.of(group, List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
+                new org.apache.kafka.clients.admin.ConfigEntry("share.record.lock.duration.ms", "15000"),
+                org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS);
+        List<ChildJvm> engines = new ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            engines.add(engine(name + "-" + i, engineConfig(name, Map.of("group.type", "share"))));
+        }
+        String prefix = name + "-";
+        int records = 15_000;
+        long started = System.nanoTime();
+        try (Tally tally = new Tally(broker.bootstrapServers(), name + "-out", name + "-dlt", false);
+             Feeder feeder = new Feeder(broker.bootstrapServers(), name + "-in", prefix, records, KILL_RATE, INPUTS)) {
+            for (ChildJvm e : engines) {
+                e.start();
+            }
+            feeder.start();
+            TimeUnit.MILLISECONDS.sleep(4_000 + random.nextInt(2_000));
+            ChildJvm victim = engines.get(random.nextInt(3));
+            victim.kill();
+            TimeUnit.MILLISECONDS.sleep(2_000);
+            long restartedAt = System.nanoTime();
+            victim.start();
+            Outcome o = settle(feeder, tally, prefix, false, engines);
+            report.add(new ChaosReport.Scenario("3 engine processes in one share group, 1 partition, 1 killed",
+                    records, "1 × kill -9, restarted after 2 s", o.lost(), o.duplicates(), "-",
+                    Long.toString(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started)),
+                    "group.type=share; the killed instance's unacknowledged records redelivered after the group's "
+                            + "record lock (share.record.lock.duration.ms=15000); restarted "
+                            + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - restartedAt) + " s before the end; "
+                            + "SIGTERM exits " + o.exits() + "; " + o.kcatNote()));
+            assertEquals(0, o.lost(), "records lost");
+            assertEquals(List.of(0, 0, 0), o.exits());
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------------------------
 
     /**

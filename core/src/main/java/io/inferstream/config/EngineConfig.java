@@ -40,6 +40,11 @@ public final class EngineConfig extends AbstractConfig {
 
     public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
     public static final String GROUP_ID = "group.id";
+    public static final String GROUP_TYPE = "group.type";
+    /** {@value}: a classic Kafka consumer group, at most one worker per partition (the default). */
+    public static final String GROUP_TYPE_CONSUMER = "consumer";
+    /** {@value}: a Kafka share group (KIP-932), any number of workers per partition. */
+    public static final String GROUP_TYPE_SHARE = "share";
     public static final String INPUT_TOPICS = "input.topics";
     public static final String OUTPUT_TOPIC = "output.topic";
     public static final String DEAD_LETTER_TOPIC = "dead.letter.topic";
@@ -140,6 +145,17 @@ public final class EngineConfig extends AbstractConfig {
             }, Importance.HIGH, "Kafka brokers to connect to, as host:port[,host:port...].")
             .define(GROUP_ID, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH,
                     "Consumer group of all workers of this engine; run more instances with the same group to scale out.")
+            .define(GROUP_TYPE, Type.STRING, GROUP_TYPE_CONSUMER, ValidString.in(GROUP_TYPE_CONSUMER, GROUP_TYPE_SHARE),
+                    Importance.MEDIUM, "consumer: the workers form a consumer group; each input partition is read by "
+                            + "one worker at a time, in order, so workers beyond the partition count stay idle. share: "
+                            + "they form a share group (KIP-932, Kafka 4.2+ brokers): every worker of every instance "
+                            + "reads every partition and each record is acquired by one of them, so instances scale "
+                            + "past the partition count; records are not scored in order, there is no exactly_once, "
+                            + "and each record is acknowledged on its own (accepted once its prediction or dead letter "
+                            + "is written; released for redelivery when the model cannot answer for half the group's "
+                            + "share.record.lock.duration.ms; dead-lettered with stage 'delivery' on its last "
+                            + "delivery under the group's share.delivery.count.limit). A new share group is set to "
+                            + "start at the earliest offset unless its share.auto.offset.reset is set.")
             .define(INPUT_TOPICS, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, Importance.HIGH,
                     "Topics to read records to score from, comma-separated.")
             .define(OUTPUT_TOPIC, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH,
@@ -374,6 +390,13 @@ public final class EngineConfig extends AbstractConfig {
         }
         if (getList(INPUT_TOPICS).isEmpty()) {
             throw new ConfigException(INPUT_TOPICS, "", "give at least one input topic");
+        }
+        if (EXACTLY_ONCE.equals(getString(PROCESSING_GUARANTEE)) && GROUP_TYPE_SHARE.equals(getString(GROUP_TYPE))) {
+            throw new ConfigException(PROCESSING_GUARANTEE, EXACTLY_ONCE, "exactly_once is not available with "
+                    + GROUP_TYPE + "=" + GROUP_TYPE_SHARE + ": a share group cannot acknowledge records inside a "
+                    + "transaction (Kafka has no transactional acknowledgement for share groups). Use at_least_once "
+                    + "with the share group (and count duplicates downstream), or " + GROUP_TYPE + "="
+                    + GROUP_TYPE_CONSUMER + " for exactly_once");
         }
         if (EXACTLY_ONCE.equals(getString(PROCESSING_GUARANTEE))) {
             Object timeout = producerOverrides().getOrDefault("transaction.timeout.ms", DEFAULT_TRANSACTION_TIMEOUT_MS);

@@ -34,6 +34,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigException;
@@ -63,7 +64,9 @@ import org.slf4j.LoggerFactory;
  * current when it starts.
  *
  * <p>Scaling: more threads here, or more instances with the same {@code group.id}, up to the number of input
- * partitions. A thread-safe model is loaded once and shared; otherwise each worker gets its own instance.
+ * partitions; with {@code group.type=share} the workers form a share group instead ({@link ShareGroupWorker}), with
+ * no partition limit and no ordering. A thread-safe model is loaded once and shared; otherwise each worker gets its
+ * own instance.
  *
  * <p>Thread safety: thread-safe. {@link #close()} may be called from any thread (e.g. a shutdown hook); it stops
  * the workers after their in-flight batches, commits, and closes the Kafka clients and the models.
@@ -95,7 +98,7 @@ public final class InferenceEngine implements AutoCloseable {
     private volatile ClusterWatch clusterWatch;
     private volatile ModelMonitor monitor = new ModelMonitor(null, null); // volatile: read by the status page
     private LabelReader labelReader;
-    private final List<InferenceWorker> workers = new ArrayList<>();
+    private final List<EngineWorker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final EngineObservability observability;
     private final EngineMetrics metrics;
@@ -219,19 +222,12 @@ public final class InferenceEngine implements AutoCloseable {
                 .encoder(encoder())
                 .build();
         String group = config.getString(EngineConfig.GROUP_ID);
+        ShareGroupLimits shareLimits = shareGroup() ? shareGroupLimits() : null;
         try {
             for (int i = 0; i < workerCount; i++) {
                 String name = "inferstream-" + group + "-" + i;
-                KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(name, i));
-                KafkaProducer<byte[], byte[]> producer;
-                try {
-                    producer = new KafkaProducer<>(producerConfig(name, i));
-                } catch (RuntimeException e) {
-                    consumer.close(Duration.ZERO);
-                    throw e;
-                }
-                InferenceWorker worker = new InferenceWorker(name, consumer, producer, deployments, i, settings,
-                        metrics, host, monitor);
+                EngineWorker worker = shareLimits != null ? shareGroupWorker(name, i, settings, shareLimits)
+                        : consumerGroupWorker(name, i, settings);
                 workers.add(worker);
                 // A large stack: native runtimes (ONNX Runtime, TensorFlow, ND4J) can need more than the 1 MB default,
                 // and overflowing it kills the JVM instead of throwing.
@@ -244,7 +240,7 @@ public final class InferenceEngine implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             // Nothing has started yet: close every client made so far, so a failed start leaks nothing.
-            workers.forEach(InferenceWorker::closeUnstarted);
+            workers.forEach(EngineWorker::closeUnstarted);
             workers.clear();
             threads.clear();
             throw e;
@@ -252,6 +248,71 @@ public final class InferenceEngine implements AutoCloseable {
         threads.forEach(Thread::start);
         clusterWatch = new ClusterWatch(ModelSources.kafkaClients(config),
                 String.join(",", config.getList(EngineConfig.BOOTSTRAP_SERVERS)), Duration.ofSeconds(3));
+    }
+
+    private InferenceWorker consumerGroupWorker(String name, int index, InferenceWorker.WorkerSettings settings) {
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(name, index));
+        KafkaProducer<byte[], byte[]> producer = producerOrClose(name, index, () -> consumer.close(Duration.ZERO));
+        return new InferenceWorker(name, consumer, producer, deployments, index, settings, metrics, host, monitor);
+    }
+
+    private ShareGroupWorker shareGroupWorker(String name, int index, InferenceWorker.WorkerSettings settings,
+            ShareGroupLimits limits) {
+        KafkaShareConsumer<byte[], byte[]> consumer = new KafkaShareConsumer<>(shareConsumerConfig(name, index));
+        KafkaProducer<byte[], byte[]> producer = producerOrClose(name, index, () -> consumer.close(Duration.ZERO));
+        return new ShareGroupWorker(name, consumer, producer, deployments, index, settings, limits, metrics, host,
+                monitor);
+    }
+
+    /** @return the worker's producer; if it cannot be made, the worker's consumer is closed first. */
+    private KafkaProducer<byte[], byte[]> producerOrClose(String name, int index, Runnable closeConsumer) {
+        try {
+            return new KafkaProducer<>(producerConfig(name, index));
+        } catch (RuntimeException e) {
+            closeConsumer.run();
+            throw e;
+        }
+    }
+
+    private boolean shareGroup() {
+        return EngineConfig.GROUP_TYPE_SHARE.equals(config.getString(EngineConfig.GROUP_TYPE));
+    }
+
+    /** Reads the share group's delivery limit and record lock, and starts a new group at the earliest offset. */
+    private ShareGroupLimits shareGroupLimits() {
+        Map<String, Object> adminConfig = ModelSources.kafkaClients(config);
+        adminConfig.keySet().retainAll(AdminClientConfig.configNames());
+        try (Admin admin = Admin.create(adminConfig)) {
+            ShareGroupLimits limits = ShareGroupLimits.prepare(admin, config.getString(EngineConfig.GROUP_ID));
+            LOG.info("Share group {}: {}; records are not scored in order", config.getString(EngineConfig.GROUP_ID),
+                    limits);
+            return limits;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConfigException("interrupted while reading the share group's configuration");
+        }
+    }
+
+    /**
+     * The share consumer's settings: the user's consumer.* keys (a key share consumers do not support, such as
+     * auto.offset.reset or group.instance.id, fails its construction with Kafka's own message naming it) and
+     * explicit acknowledgement, so that a record is accepted only once its output is written; batches no larger than
+     * max.batch.size.
+     */
+    private Map<String, Object> shareConsumerConfig(String defaultClientId, int index) {
+        Map<String, Object> c = new HashMap<>(config.consumerOverrides());
+        c.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId(config.consumerOverrides(), defaultClientId, index));
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getList(EngineConfig.BOOTSTRAP_SERVERS));
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, config.getString(EngineConfig.GROUP_ID));
+        c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.getInt(EngineConfig.MAX_BATCH_SIZE));
+        c.put(ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit");
+        // Kafka's default (batch_optimized) hands a consumer whole fetched batches, far past max.poll.records: one
+        // worker acquired a 1-partition topic's backlog while the others idled. record_limit keeps each worker to
+        // max.batch.size records, so the backlog spreads over every worker of the group.
+        c.putIfAbsent(ConsumerConfig.SHARE_ACQUIRE_MODE_CONFIG, "record_limit");
+        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        return c;
     }
 
     /** @return the label join, if monitor.labels.topic is set. */
@@ -505,7 +566,7 @@ public final class InferenceEngine implements AutoCloseable {
             state = EngineState.FAILED;
         }
         stopping = true;
-        workers.forEach(InferenceWorker::wakeup);
+        workers.forEach(EngineWorker::wakeup);
     }
 
     /** @return TLS and tokens for the metrics endpoint, from metrics.tls.* and metrics.tokens.file */
@@ -657,7 +718,7 @@ public final class InferenceEngine implements AutoCloseable {
             }
         }
         stopping = true;
-        workers.forEach(InferenceWorker::wakeup);
+        workers.forEach(EngineWorker::wakeup);
         try {
             if (!awaitTermination(Duration.ofMillis(config.getLong(EngineConfig.SHUTDOWN_TIMEOUT_MS)))) {
                 LOG.warn("Workers did not stop within {} ms", config.getLong(EngineConfig.SHUTDOWN_TIMEOUT_MS));

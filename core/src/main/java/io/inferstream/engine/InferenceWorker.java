@@ -5,12 +5,10 @@ import io.inferstream.deploy.Deployment;
 import io.inferstream.deploy.DeploymentManager;
 import io.inferstream.codec.JsonPredictionEncoder;
 import io.inferstream.codec.PredictionEncoder;
-import io.inferstream.kafka.KafkaHeaders;
 import io.inferstream.model.ModelFailureException;
 import io.inferstream.model.RetriableInferenceException;
 import io.inferstream.monitor.ModelMonitor;
 import io.inferstream.scoring.DeadLetterHeaders;
-import io.inferstream.scoring.OutputHeaders;
 import io.inferstream.scoring.ScoredBatch;
 import io.inferstream.scoring.ScoredRecord;
 import io.inferstream.scoring.ScoringPipeline;
@@ -33,8 +31,6 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.header.Headers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,7 +57,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread safety: confined to its own thread, except {@link #wakeup()}, which any thread may call.
  */
-final class InferenceWorker implements Runnable {
+final class InferenceWorker implements EngineWorker {
     private static final Logger LOG = LoggerFactory.getLogger(InferenceWorker.class);
 
     private final String name;
@@ -72,13 +68,11 @@ final class InferenceWorker implements Runnable {
     private final WorkerSettings settings;
     private final DeadLetterRecords deadLetters;
     private final CommitPolicy commits;
+    private final OutputRecords outputs;
     /** The first write that failed, set by the producer's callbacks; the worker stops when it sees it. */
     private final AtomicReference<Exception> writeFailure = new AtomicReference<>();
     /** Set once the loop has ended: the rebalance listener, which consumer.close() also runs, then does nothing. */
     private boolean finished;
-    /** The version whose headers {@link #versionHeaders} holds (a batch mostly goes to one version). */
-    private DeployedVersion headersVersion;
-    private Headers versionHeaders;
     private final EngineMetrics metrics;
     private final Host engine;
     private final ModelMonitor monitor;
@@ -252,13 +246,11 @@ final class InferenceWorker implements Runnable {
         this.consumer = consumer;
         this.producer = producer;
         this.deployments = deployments;
-        this.pipeline = new ScoringPipeline<>(slot, settings.maxBatchSize, settings.maxRecordBytes, deployments.traffic(),
-                settings.encoder, model -> {
-                    metrics.bindModel(model); // a remote model's retries and breaker join the engine's meters
-                    return new TimedModel(model, metrics.modelCallTimer(model.info().name(), model.info().version()));
-                });
+        this.pipeline = scoringPipeline(slot, settings, deployments, metrics);
         this.settings = settings;
         this.deadLetters = new DeadLetterRecords(settings.deadLetterTopic, settings.deadLetterMaxBytes);
+        this.outputs = new OutputRecords(settings.outputTopic, settings.shadowTopic, settings.outputPartitions,
+                settings.outputMaxBytes);
         this.metrics = metrics;
         this.engine = engine;
         this.commits = settings.transactional
@@ -276,8 +268,21 @@ final class InferenceWorker implements Runnable {
         }
     }
 
-    /** Interrupts a blocking poll so the loop notices that the engine is stopping. */
-    void wakeup() {
+    /**
+     * @return a worker's scoring pipeline: every model call timed, and a remote model's retries and breaker joined to
+     *     the engine's meters
+     */
+    static ScoringPipeline<byte[]> scoringPipeline(int slot, WorkerSettings settings, DeploymentManager deployments,
+            EngineMetrics metrics) {
+        return new ScoringPipeline<>(slot, settings.maxBatchSize, settings.maxRecordBytes, deployments.traffic(),
+                settings.encoder, model -> {
+                    metrics.bindModel(model); // a remote model's retries and breaker join the engine's meters
+                    return new TimedModel(model, metrics.modelCallTimer(model.info().name(), model.info().version()));
+                });
+    }
+
+    @Override
+    public void wakeup() {
         consumer.wakeup();
     }
 
@@ -374,11 +379,9 @@ final class InferenceWorker implements Runnable {
             ScoredRecord<byte[]> outcome = scored.outcomes().get(i);
             if (!outcome.ok()) {
                 sendDeadLetter(in, outcome.version(), outcome.stage(), outcome.error(), acks);
-            } else if (tooLargeForOutput(in, outcome)) {
+            } else if (outputs.tooLarge(in, outcome)) {
                 // A prediction the output topic would refuse would fail the batch on every retry: dead-letter it.
-                sendDeadLetter(in, outcome.version(), DeadLetterHeaders.STAGE_OUTPUT, new IllegalStateException(
-                        "the prediction is " + outcome.output().length + " bytes, more than the output topic "
-                        + settings.outputTopic + " accepts (" + settings.outputMaxBytes + " bytes with headers)"),
+                sendDeadLetter(in, outcome.version(), DeadLetterHeaders.STAGE_OUTPUT, outputs.tooLargeError(outcome),
                         acks);
             } else {
                 sendPrediction(in, outcome, polledAtNanos, acks);
@@ -521,8 +524,7 @@ final class InferenceWorker implements Runnable {
     private void sendPrediction(ConsumerRecord<byte[], byte[]> in, ScoredRecord<byte[]> outcome, long polledAtNanos,
             AcknowledgedOffsets.Batch acks) {
         DeployedVersion version = outcome.version();
-        ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(settings.outputTopic, outputPartition(in), in.key(),
-                outcome.output(), predictionHeaders(in, version));
+        ProducerRecord<byte[], byte[]> out = outputs.prediction(in, outcome);
         long timestamp = in.timestamp();
         String modelName = version.info().name();
         String versionName = version.info().version();
@@ -538,11 +540,9 @@ final class InferenceWorker implements Runnable {
         });
     }
 
-    /** Shadow predictions follow the output's partitioning, so a shadow topic lines up with the output topic. */
     private void sendShadow(ConsumerRecord<byte[], byte[]> in, ScoredRecord<byte[]> shadow,
             AcknowledgedOffsets.Batch acks) {
-        producer.send(new ProducerRecord<>(settings.shadowTopic, outputPartition(in), in.key(), shadow.output(),
-                predictionHeaders(in, shadow.version())), (meta, e) -> {
+        producer.send(outputs.shadow(in, shadow), (meta, e) -> {
                     if (e != null) {
                         writeFailure.compareAndSet(null, e);
                     } else {
@@ -551,35 +551,6 @@ final class InferenceWorker implements Runnable {
                                 shadow.version().info().version());
                     }
                 });
-    }
-
-    private boolean tooLargeForOutput(ConsumerRecord<byte[], byte[]> in, ScoredRecord<byte[]> outcome) {
-        // Cheap test first: almost every prediction is far below the limit.
-        return outcome.output().length + (in.key() == null ? 0 : in.key().length) > settings.outputMaxBytes / 2
-                && KafkaHeaders.sizeOf(in.key(), outcome.output(), predictionHeaders(in,
-                        outcome.version())) > settings.outputMaxBytes;
-    }
-
-    private Integer outputPartition(ConsumerRecord<byte[], byte[]> in) {
-        return settings.outputPartitions > 0 ? in.partition() % settings.outputPartitions : null;
-    }
-
-    /**
-     * @return a prediction's headers by the shared policy ({@link OutputHeaders}: the input's, with the model's name
-     *     and version). An input without headers, the usual case, gets one instance per version: the producer copies
-     *     headers into its batch when a record is sent and makes them read-only, so predictions can share them
-     */
-    private Headers predictionHeaders(ConsumerRecord<byte[], byte[]> in, DeployedVersion version) {
-        if (in.headers().iterator().hasNext()) {
-            return KafkaHeaders.prediction(in.headers(), version);
-        }
-        if (version != headersVersion) {
-            Headers headers = new RecordHeaders();
-            OutputHeaders.addModelHeaders(version, headers::add);
-            headersVersion = version;
-            versionHeaders = headers;
-        }
-        return versionHeaders;
     }
 
     private void sendDeadLetter(ConsumerRecord<byte[], byte[]> in, DeployedVersion version, String stage,
@@ -600,8 +571,8 @@ final class InferenceWorker implements Runnable {
         });
     }
 
-    /** Closes the Kafka clients of a worker whose thread never started (a failed engine start). */
-    void closeUnstarted() {
+    @Override
+    public void closeUnstarted() {
         closeQuietly();
     }
 

@@ -6,7 +6,8 @@ package io.inferstream.scoring;
  * <p>A dead-letter record keeps the original key, value and headers, and adds where it came from and why:
  * {@link #TOPIC}, {@link #PARTITION}, {@link #OFFSET}, {@link #STAGE} ({@code decode}: the value could not be
  * parsed or was null or too big; {@code validate}: it parsed but does not fit the model's inputs;
- * {@code predict}: the model rejected it; {@code output}: its prediction is larger than the output topic accepts),
+ * {@code predict}: the model rejected it; {@code output}: its prediction is larger than the output topic accepts; {@code delivery}: on a share group, it
+ * reached the group's delivery limit without being acknowledged),
  * {@link #ERROR_CLASS} and {@link #ERROR_MESSAGE}. A dead letter that would not fit the dead-letter topic keeps
  * only these headers and as much of the value as fits, and says so in {@link #VALUE_ORIGINAL_BYTES} and
  * {@link #TRUNCATED}.
@@ -37,6 +38,11 @@ public final class DeadLetterHeaders {
     public static final String STAGE_PREDICT = "predict";
     /** Dead-letter stage: the prediction was made but is larger than the output topic accepts. */
     public static final String STAGE_OUTPUT = "output";
+    /**
+     * Dead-letter stage: on a share group, the record reached the group's {@code share.delivery.count.limit} (its
+     * earlier deliveries were never acknowledged: a crash, a lock timeout, releases), so it was not scored again.
+     */
+    public static final String STAGE_DELIVERY = "delivery";
 
     private DeadLetterHeaders() {
     }
