@@ -26,7 +26,7 @@ import java.util.Map;
  * machines the disk's writeback stalled the broker, which shares the JVM and the two cores, for hundreds of
  * milliseconds at a time, and that is not the engine's latency (a production broker has disks of its own).
  *
- * <p>Run: {@code bin/bench latency [--seconds 10] [--load 0.5] [--rounds 10] [--only defaults,latency,fetch]
+ * <p>Run: {@code bin/bench latency [--seconds 10] [--load 0.5] [--rounds 10] [--only defaults,latency,nolinger]
  * [--try "key=value,key=value|key=value"]}: {@code --try} adds a row per list of engine properties.
  * Thread safety: a program, on its main thread.
  */
@@ -50,11 +50,11 @@ public final class LatencyBenchmark {
         all.put("defaults", Map.entry("defaults (max.batch.size=500, producer.linger.ms=5)", Map.of()));
         all.put("latency", Map.entry("latency (max.batch.size=50, producer.linger.ms=0)",
                 Map.of(EngineConfig.MAX_BATCH_SIZE, 50, "producer.linger.ms", 0)));
-        // The worker no longer waits for acknowledgements between polls, so at a moderate load each poll returns a
-        // few records; letting the broker gather up to 5 ms of them per fetch trades at most 5 ms for fewer fetches.
-        all.put("fetch", Map.entry("latency + fetch (max.batch.size=50, producer.linger.ms=0, "
-                + "consumer.fetch.min.bytes=65536, consumer.fetch.max.wait.ms=5)", Map.of(EngineConfig.MAX_BATCH_SIZE,
-                50, "producer.linger.ms", 0, "consumer.fetch.min.bytes", 65536, "consumer.fetch.max.wait.ms", 5)));
+        // For comparison: the latency setting without the engine's consume-side linger (its default
+        // fetch.min.bytes=65536 with fetch.max.wait.ms=5), i.e. Kafka's answer-at-once fetches, which at a moderate
+        // rate return a record or two per poll.
+        all.put("nolinger", Map.entry("latency, no fetch linger (also consumer.fetch.min.bytes=1)",
+                Map.of(EngineConfig.MAX_BATCH_SIZE, 50, "producer.linger.ms", 0, "consumer.fetch.min.bytes", 1)));
         Map<String, Map<String, Object>> settings = new java.util.LinkedHashMap<>();
         for (String name : opts.containsKey("only") ? List.of(opts.get("only").split(",")) : all.keySet()) {
             Map.Entry<String, Map<String, Object>> setting = all.get(name.trim());
