@@ -14,6 +14,9 @@ adapter with the framework, not with themselves:
                    returns a dict {"score": float64 per row, "total": int64 per row}
   tuple_scripted.pt  scripted; returns a tuple (logits float32[2], argmax int64 per row)
   guarded.pt       scripted; raises inside forward when any row of the batch has a negative value, else 2x + 1
+  dense_template.pt  the hot-swap contract's network, softmax(relu(input @ w1 + b1) @ w2 + b2), 6 -> 5 -> 3, scripted,
+                   with random weights that the Java test replaces by testkit's DenseNetwork weights in the zip's
+                   stored tensor entries; dense_template.keys.json says which entry holds which parameter
   state_dict.pt    not a module: the MLP's weights saved with torch.save, which the adapter must refuse with a hint
 
 Inputs are multiples of 1/1024, exact in float32 and in decimal JSON, so that both runtimes see the same numbers.
@@ -93,6 +96,31 @@ class TupleOut(torch.nn.Module):
         return logits, torch.argmax(logits, dim=1)
 
 
+class Dense(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w1 = torch.nn.Parameter(torch.randn(6, 5))
+        self.b1 = torch.nn.Parameter(torch.randn(5))
+        self.w2 = torch.nn.Parameter(torch.randn(5, 3))
+        self.b2 = torch.nn.Parameter(torch.randn(3))
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(torch.relu(input @ self.w1 + self.b1) @ self.w2 + self.b2, dim=1)
+
+
+def storage_keys(path, module):
+    """Which zip entry holds each parameter's bytes (torch.jit.save names them by number)."""
+    import zipfile
+    with zipfile.ZipFile(path) as z:
+        data = {n: z.read(n) for n in z.namelist() if "/data/" in n}
+    keys = {}
+    for name, p in module.named_parameters():
+        found = [n for n, b in data.items() if b == p.detach().numpy().tobytes()]
+        assert len(found) == 1, (name, found)
+        keys[name] = found[0]
+    return keys
+
+
 class Guarded(torch.nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if bool((x < 0).any()):
@@ -135,6 +163,12 @@ def main():
 
         guarded = torch.jit.script(Guarded().eval())
         torch.jit.save(guarded, os.path.join(OUT, "guarded.pt"))
+        dense = torch.jit.script(Dense().eval())
+        path = os.path.join(OUT, "dense_template.pt")
+        signature = {"inputs": [{"name": "input", "type": "float32", "shape": [6]}], "outputs": ["probabilities"]}
+        torch.jit.save(dense, path, _extra_files={"inferstream.json": json.dumps(signature)})
+        with open(os.path.join(OUT, "dense_template.keys.json"), "w") as f:
+            json.dump(storage_keys(path, dense), f, indent=1)
         torch.save(mlp.state_dict(), os.path.join(OUT, "state_dict.pt"))
     print("torch", torch.__version__, "wrote", sorted(os.listdir(OUT)))
 
