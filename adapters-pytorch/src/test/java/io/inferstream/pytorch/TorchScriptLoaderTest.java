@@ -16,6 +16,8 @@ import io.inferstream.model.Model;
 import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
+import io.inferstream.pytorch.fixtures.TorchScriptFixtures;
+import io.inferstream.testkit.fixtures.DenseNetwork;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -232,6 +234,28 @@ class TorchScriptLoaderTest {
         e = assertThrows(ModelLoadException.class, () -> load(TorchFixtures.copyTo("mlp_traced.pt", dir),
                 Map.of(TorchScriptOptions.INPUT_TYPES, "int8")));
         assertTrue(e.getMessage().contains("float32, float64 or int64"), e.getMessage());
+    }
+
+    @Test
+    void benchmarkNetworkCarriesTheTestkitWeights() throws Exception {
+        DenseNetwork net = DenseNetwork.mnistSized();
+        Path file = TorchScriptFixtures.denseNetwork(net, dir.resolve("mnist.pt"));
+        try (Model model = load(file, Map.of())) {
+            assertEquals(List.of(FieldSpec.tensor("input", DataType.FLOAT, 784)), model.info().inputs());
+            float[][] rows = net.sampleInputs(20, 3);
+            List<Features> batch = new ArrayList<>();
+            for (float[] row : rows) {
+                batch.add(Features.of("input", Tensor.ofFloats(row)));
+            }
+            List<Prediction> out = model.predict(batch);
+            for (int i = 0; i < rows.length; i++) {
+                double[] want = net.forward(rows[i]);
+                float[] got = out.get(i).output("probabilities").asFloats();
+                for (int c = 0; c < want.length; c++) {
+                    assertEquals(want[c], got[c], 1e-5, "row " + i + " class " + c);
+                }
+            }
+        }
     }
 
     @Test

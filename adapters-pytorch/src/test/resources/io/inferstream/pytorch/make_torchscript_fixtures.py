@@ -17,6 +17,9 @@ adapter with the framework, not with themselves:
   dense_template.pt  the hot-swap contract's network, softmax(relu(input @ w1 + b1) @ w2 + b2), 6 -> 5 -> 3, scripted,
                    with random weights that the Java test replaces by testkit's DenseNetwork weights in the zip's
                    stored tensor entries; dense_template.keys.json says which entry holds which parameter
+  dense_784_35_10.pt  the same module at the benchmark's size (784 -> 35 -> 10), its weights constant placeholders
+                   (1, 2, 3, 4: the file is 112 KB but compresses to almost nothing) for the benchmark to replace by
+                   DenseNetwork.mnistSized(); dense_784_35_10.keys.json likewise
   state_dict.pt    not a module: the MLP's weights saved with torch.save, which the adapter must refuse with a hint
 
 Inputs are multiples of 1/1024, exact in float32 and in decimal JSON, so that both runtimes see the same numbers.
@@ -97,12 +100,18 @@ class TupleOut(torch.nn.Module):
 
 
 class Dense(torch.nn.Module):
-    def __init__(self):
+    def __init__(self, inputs=6, hidden=5, outputs=3, placeholders=False):
         super().__init__()
-        self.w1 = torch.nn.Parameter(torch.randn(6, 5))
-        self.b1 = torch.nn.Parameter(torch.randn(5))
-        self.w2 = torch.nn.Parameter(torch.randn(5, 3))
-        self.b2 = torch.nn.Parameter(torch.randn(3))
+        if placeholders:
+            self.w1 = torch.nn.Parameter(torch.full((inputs, hidden), 1.0))
+            self.b1 = torch.nn.Parameter(torch.full((hidden,), 2.0))
+            self.w2 = torch.nn.Parameter(torch.full((hidden, outputs), 3.0))
+            self.b2 = torch.nn.Parameter(torch.full((outputs,), 4.0))
+        else:
+            self.w1 = torch.nn.Parameter(torch.randn(inputs, hidden))
+            self.b1 = torch.nn.Parameter(torch.randn(hidden))
+            self.w2 = torch.nn.Parameter(torch.randn(hidden, outputs))
+            self.b2 = torch.nn.Parameter(torch.randn(outputs))
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         return torch.softmax(torch.relu(input @ self.w1 + self.b1) @ self.w2 + self.b2, dim=1)
@@ -163,12 +172,15 @@ def main():
 
         guarded = torch.jit.script(Guarded().eval())
         torch.jit.save(guarded, os.path.join(OUT, "guarded.pt"))
-        dense = torch.jit.script(Dense().eval())
-        path = os.path.join(OUT, "dense_template.pt")
-        signature = {"inputs": [{"name": "input", "type": "float32", "shape": [6]}], "outputs": ["probabilities"]}
-        torch.jit.save(dense, path, _extra_files={"inferstream.json": json.dumps(signature)})
-        with open(os.path.join(OUT, "dense_template.keys.json"), "w") as f:
-            json.dump(storage_keys(path, dense), f, indent=1)
+        for name, dense, inputs in [("dense_template", Dense(), 6),
+                                    ("dense_784_35_10", Dense(784, 35, 10, placeholders=True), 784)]:
+            dense = torch.jit.script(dense.eval())
+            path = os.path.join(OUT, name + ".pt")
+            signature = {"inputs": [{"name": "input", "type": "float32", "shape": [inputs]}],
+                         "outputs": ["probabilities"]}
+            torch.jit.save(dense, path, _extra_files={"inferstream.json": json.dumps(signature)})
+            with open(os.path.join(OUT, name + ".keys.json"), "w") as f:
+                json.dump(storage_keys(path, dense), f, indent=1)
         torch.save(mlp.state_dict(), os.path.join(OUT, "state_dict.pt"))
     print("torch", torch.__version__, "wrote", sorted(os.listdir(OUT)))
 
