@@ -1,5 +1,6 @@
 package io.inferstream.pytorch;
 
+import io.inferstream.pytorch.fixtures.TorchScriptFixtures;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -33,7 +34,7 @@ class ForwardFailureTest {
 
     @Test
     void aRecordOnWhichForwardRaisesIsIsolated() throws Exception {
-        ModelSource source = ModelSource.of(TorchFixtures.copyTo("guarded.pt", dir));
+        ModelSource source = ModelSource.of(TorchScriptFixtures.copyTo("guarded.pt", dir));
         try (Model model = ModelRegistry.discover().load(source, null, Map.of(TorchScriptOptions.INPUT_SHAPES, "2"))) {
             EngineConfig config = new EngineConfig(Map.of(EngineConfig.BOOTSTRAP_SERVERS, "127.0.0.1:9",
                     EngineConfig.GROUP_ID, "g", EngineConfig.INPUT_TOPICS, "in", EngineConfig.OUTPUT_TOPIC, "out", EngineConfig.DEAD_LETTER_TOPIC, "dlt"));

@@ -1,6 +1,7 @@
 package io.inferstream.pytorch;
 
 import io.inferstream.model.ModelSource;
+import io.inferstream.pytorch.fixtures.TorchScriptFixtures;
 import io.inferstream.testkit.contract.ModelContractTest;
 import java.nio.file.Path;
 import java.util.Map;
@@ -14,7 +15,7 @@ import java.util.Map;
 class TorchScriptContractTest extends ModelContractTest {
     @Override
     protected ModelSource writeContractModel(Path dir) throws Exception {
-        return ModelSource.of(TorchFixtures.copyTo("reference.pt", dir));
+        return ModelSource.of(TorchScriptFixtures.copyTo("reference.pt", dir));
     }
 
     @Override

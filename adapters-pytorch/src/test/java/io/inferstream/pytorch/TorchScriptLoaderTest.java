@@ -62,7 +62,7 @@ class TorchScriptLoaderTest {
 
     /** Scores the rows of a single-float-input fixture in one batch and compares every output with PyTorch's. */
     private static void assertScoresLikePyTorch(Model model, String fixture, String input) throws Exception {
-        List<JsonNode> rows = TorchFixtures.rows(fixture);
+        List<JsonNode> rows = TorchScriptFixtures.rows(fixture);
         List<Features> batch = new ArrayList<>();
         for (JsonNode row : rows) {
             batch.add(Features.of(input, Tensor.ofFloats(floats(row.get("x").get(input)))));
@@ -86,7 +86,7 @@ class TorchScriptLoaderTest {
 
     @Test
     void tracedNetworkScoresLikePyTorchWithTheShapeGivenByOption() throws Exception {
-        try (Model model = load(TorchFixtures.copyTo("mlp_traced.pt", dir), Map.of(TorchScriptOptions.INPUT_SHAPES, "6"))) {
+        try (Model model = load(TorchScriptFixtures.copyTo("mlp_traced.pt", dir), Map.of(TorchScriptOptions.INPUT_SHAPES, "6"))) {
             assertEquals(TorchScriptLoader.FORMAT, model.info().format());
             assertEquals(List.of(FieldSpec.tensor("x", DataType.FLOAT, 6)), model.info().inputs());
             assertEquals(List.of(FieldSpec.tensor("output", DataType.FLOAT, 3)), model.info().outputs());
@@ -102,7 +102,7 @@ class TorchScriptLoaderTest {
 
     @Test
     void withoutAnyShapeTheInputIsAVectorOfAnyLengthAndOutputsAreLearntAtTheFirstBatch() throws Exception {
-        try (Model model = load(TorchFixtures.copyTo("mlp_traced.pt", dir), Map.of())) {
+        try (Model model = load(TorchScriptFixtures.copyTo("mlp_traced.pt", dir), Map.of())) {
             assertEquals(List.of(FieldSpec.tensor("x", DataType.FLOAT, -1)), model.info().inputs());
             assertTrue(model.info().outputs().isEmpty());
             assertTrue(model.info().properties().get("input.shapes").startsWith("default"));
@@ -112,7 +112,7 @@ class TorchScriptLoaderTest {
 
     @Test
     void signatureSavedInsideTheFileNamesInputAndOutput() throws Exception {
-        try (Model model = load(TorchFixtures.copyTo("reference.pt", dir), Map.of())) {
+        try (Model model = load(TorchScriptFixtures.copyTo("reference.pt", dir), Map.of())) {
             assertEquals(List.of(FieldSpec.tensor("features", DataType.FLOAT, 4)), model.info().inputs());
             assertEquals(List.of(FieldSpec.tensor("probabilities", DataType.FLOAT, 3)), model.info().outputs());
             assertTrue(model.info().properties().get("input.shapes").contains("extra file inferstream.json"));
@@ -122,14 +122,14 @@ class TorchScriptLoaderTest {
 
     @Test
     void sidecarFileBesideTheModelGivesNamesShapesAndOutputNames() throws Exception {
-        Path file = TorchFixtures.copyTo("mlp_traced.pt", dir, "net.pt");
+        Path file = TorchScriptFixtures.copyTo("mlp_traced.pt", dir, "net.pt");
         Files.writeString(dir.resolve("net.pt.inferstream.json"), "{\"inputs\": [{\"name\": \"x\", \"type\": \"float32\","
                 + " \"shape\": [6]}], \"outputs\": [\"scores\"]}");
         try (Model model = load(file, Map.of())) {
             assertEquals(List.of(FieldSpec.tensor("x", DataType.FLOAT, 6)), model.info().inputs());
             assertEquals(List.of(FieldSpec.tensor("scores", DataType.FLOAT, 3)), model.info().outputs());
             assertTrue(model.info().properties().get("input.shapes").contains("net.pt.inferstream.json"));
-            JsonNode row = TorchFixtures.rows("mlp_traced").get(0);
+            JsonNode row = TorchScriptFixtures.rows("mlp_traced").get(0);
             Tensor got = model.predict(List.of(Features.of("x", Tensor.ofFloats(floats(row.get("x").get("x"))))))
                     .get(0).output("scores");
             float[] want = floats(row.get("y").get("output"));
@@ -143,10 +143,10 @@ class TorchScriptLoaderTest {
     void scriptedModuleTakesFloat64AndInt64InputsAndReturnsADict() throws Exception {
         Map<String, String> options = Map.of(TorchScriptOptions.INPUT_TYPES, "float64,int64",
                 TorchScriptOptions.INPUT_SHAPES, "3;2");
-        try (Model model = load(TorchFixtures.copyTo("mixed_scripted.pt", dir), options)) {
+        try (Model model = load(TorchScriptFixtures.copyTo("mixed_scripted.pt", dir), options)) {
             assertEquals(List.of(FieldSpec.tensor("x", DataType.DOUBLE, 3), FieldSpec.tensor("counts", DataType.INT64, 2)),
                     model.info().inputs());
-            List<JsonNode> rows = TorchFixtures.rows("mixed_scripted");
+            List<JsonNode> rows = TorchScriptFixtures.rows("mixed_scripted");
             List<Features> batch = new ArrayList<>();
             for (JsonNode row : rows) {
                 long[] counts = {row.get("x").get("counts").get(0).asLong(), row.get("x").get("counts").get(1).asLong()};
@@ -167,7 +167,7 @@ class TorchScriptLoaderTest {
 
     @Test
     void tupleOutputsAreNumberedOrNamedByOption() throws Exception {
-        Path file = TorchFixtures.copyTo("tuple_scripted.pt", dir);
+        Path file = TorchScriptFixtures.copyTo("tuple_scripted.pt", dir);
         try (Model model = load(file, Map.of(TorchScriptOptions.INPUT_SHAPES, "4"))) {
             assertEquals(List.of("output0", "output1"), model.info().outputs().stream().map(FieldSpec::name).toList());
             assertEquals(DataType.INT64, model.info().outputs().get(1).type());
@@ -182,7 +182,7 @@ class TorchScriptLoaderTest {
     @Test
     void folderOrZipHoldingOneModuleLoads() throws Exception {
         Path folder = dir.resolve("folder");
-        TorchFixtures.copyTo("mlp_traced.pt", folder, "model.pth");
+        TorchScriptFixtures.copyTo("mlp_traced.pt", folder, "model.pth");
         try (Model model = load(folder, Map.of(TorchScriptOptions.INPUT_SHAPES, "6"))) {
             assertScoresLikePyTorch(model, "mlp_traced", "x");
         }
@@ -191,7 +191,7 @@ class TorchScriptLoaderTest {
             z.putNextEntry(new ZipEntry("README.txt"));
             z.write("a model".getBytes());
             z.putNextEntry(new ZipEntry("models/mlp.pt"));
-            z.write(TorchFixtures.bytes("mlp_traced.pt"));
+            z.write(TorchScriptFixtures.bytes("mlp_traced.pt"));
         }
         try (Model model = load(zip, Map.of(TorchScriptOptions.INPUT_SHAPES, "6"))) {
             assertScoresLikePyTorch(model, "mlp_traced", "x");
@@ -200,7 +200,7 @@ class TorchScriptLoaderTest {
 
     @Test
     void badRecordsAreRejectedWithTheirIndexAndReason() throws Exception {
-        try (Model model = load(TorchFixtures.copyTo("mlp_traced.pt", dir), Map.of(TorchScriptOptions.INPUT_SHAPES, "6"))) {
+        try (Model model = load(TorchScriptFixtures.copyTo("mlp_traced.pt", dir), Map.of(TorchScriptOptions.INPUT_SHAPES, "6"))) {
             Features good = Features.of("x", Tensor.ofFloats(new float[6]));
             InvalidInputException wrongSize = assertThrows(InvalidInputException.class, () -> model.predict(
                     List.of(good, Features.of("x", Tensor.ofFloats(new float[5])))));
@@ -217,7 +217,7 @@ class TorchScriptLoaderTest {
 
     @Test
     void damagedFilesAreRefusedAtLoadWithAClearMessage() throws Exception {
-        byte[] whole = TorchFixtures.bytes("mlp_traced.pt");
+        byte[] whole = TorchScriptFixtures.bytes("mlp_traced.pt");
         Path truncated = dir.resolve("truncated.pt");
         Files.write(truncated, Arrays.copyOf(whole, whole.length / 2));
         ModelLoadException e = assertThrows(ModelLoadException.class, () -> load(truncated, Map.of()));
@@ -226,12 +226,12 @@ class TorchScriptLoaderTest {
         Files.writeString(text, "not a model");
         e = assertThrows(ModelLoadException.class, () -> load(text, Map.of()));
         assertTrue(e.getMessage().contains("not a TorchScript file"), e.getMessage());
-        e = assertThrows(ModelLoadException.class, () -> load(TorchFixtures.copyTo("state_dict.pt", dir), Map.of()));
+        e = assertThrows(ModelLoadException.class, () -> load(TorchScriptFixtures.copyTo("state_dict.pt", dir), Map.of()));
         assertTrue(e.getMessage().contains("state_dict") && e.getMessage().contains("torch.jit.save"), e.getMessage());
-        e = assertThrows(ModelLoadException.class, () -> load(TorchFixtures.copyTo("mlp_traced.pt", dir),
+        e = assertThrows(ModelLoadException.class, () -> load(TorchScriptFixtures.copyTo("mlp_traced.pt", dir),
                 Map.of(TorchScriptOptions.INPUT_NAMES, "a,b")));
         assertTrue(e.getMessage().contains("forward takes 1 inputs [x]"), e.getMessage());
-        e = assertThrows(ModelLoadException.class, () -> load(TorchFixtures.copyTo("mlp_traced.pt", dir),
+        e = assertThrows(ModelLoadException.class, () -> load(TorchScriptFixtures.copyTo("mlp_traced.pt", dir),
                 Map.of(TorchScriptOptions.INPUT_TYPES, "int8")));
         assertTrue(e.getMessage().contains("float32, float64 or int64"), e.getMessage());
     }
@@ -261,7 +261,7 @@ class TorchScriptLoaderTest {
     @Test
     void onlyTorchScriptFilesAreClaimed() throws Exception {
         TorchScriptLoader loader = new TorchScriptLoader();
-        assertTrue(loader.accepts(ModelSource.of(TorchFixtures.bytes("reference.pt"), "upload")));
+        assertTrue(loader.accepts(ModelSource.of(TorchScriptFixtures.bytes("reference.pt"), "upload")));
         assertFalse(loader.accepts(ModelSource.of("{\"learner\": {}}".getBytes(), "model.json")));
         Path zip = dir.resolve("other.zip");
         try (OutputStream out = Files.newOutputStream(zip); ZipOutputStream z = new ZipOutputStream(out)) {
