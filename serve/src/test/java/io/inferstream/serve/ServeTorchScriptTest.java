@@ -56,22 +56,13 @@ class ServeTorchScriptTest {
                 + counts + "]}]}";
         Http.Reply reply = http.post("/v2/models/mixed/infer", body);
         assertEquals(200, reply.status, reply.body);
-        JsonNode score = output(reply.json(), "score");
-        JsonNode total = output(reply.json(), "total");
+        JsonNode score = ServeTreeModelsTest.output(reply.json(), "score");
+        JsonNode total = ServeTreeModelsTest.output(reply.json(), "total");
         assertEquals("FP64", score.get("datatype").asText());
         assertEquals("INT64", total.get("datatype").asText());
         for (int i = 0; i < rows.size(); i++) {
             assertEquals(rows.get(i).get("y").get("score").asDouble(), score.get("data").get(i).asDouble(), 1e-12);
             assertEquals(rows.get(i).get("y").get("total").asLong(), total.get("data").get(i).asLong());
         }
-    }
-
-    private static JsonNode output(JsonNode reply, String name) {
-        for (JsonNode o : reply.get("outputs")) {
-            if (o.get("name").asText().equals(name)) {
-                return o;
-            }
-        }
-        throw new AssertionError("no output " + name + " in " + reply);
     }
 }
