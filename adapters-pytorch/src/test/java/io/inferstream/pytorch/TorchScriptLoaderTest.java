@@ -259,6 +259,29 @@ class TorchScriptLoaderTest {
     }
 
     @Test
+    void theThreadsOptionSetsTheScoringThreadsIntraOpCountAndSharedModulesScoreConcurrently() throws Exception {
+        Map<String, String> options = Map.of(TorchScriptOptions.INPUT_SHAPES, "6", TorchScriptOptions.THREADS, "3");
+        try (Model model = load(TorchScriptFixtures.copyTo("mlp_traced.pt", dir), options)) {
+            assertEquals("3", model.info().properties().get(TorchScriptOptions.THREADS));
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                List<java.util.concurrent.Future<Integer>> calls = new ArrayList<>();
+                for (int t = 0; t < 8; t++) {
+                    calls.add(pool.submit(() -> {
+                        assertScoresLikePyTorch(model, "mlp_traced", "x");
+                        return ai.djl.pytorch.jni.JniUtils.getNumThreads();
+                    }));
+                }
+                for (java.util.concurrent.Future<Integer> call : calls) {
+                    assertEquals(3, call.get());
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
     void onlyTorchScriptFilesAreClaimed() throws Exception {
         TorchScriptLoader loader = new TorchScriptLoader();
         assertTrue(loader.accepts(ModelSource.of(TorchScriptFixtures.bytes("reference.pt"), "upload")));
