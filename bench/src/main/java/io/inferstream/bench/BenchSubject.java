@@ -5,6 +5,7 @@ import io.inferstream.h2o.fixtures.MojoFixtures;
 import io.inferstream.lightgbm.fixtures.LightGbmFixtures;
 import io.inferstream.model.ModelSource;
 import io.inferstream.pmml.fixtures.PmmlFixtures;
+import io.inferstream.pytorch.fixtures.TorchScriptFixtures;
 import io.inferstream.tensorflow.fixtures.SavedModelFixtures;
 import io.inferstream.testkit.fixtures.DenseNetwork;
 import io.inferstream.testkit.onnx.OnnxModelWriter;
@@ -14,7 +15,7 @@ import java.util.List;
 
 /**
  * One row of the benchmark: a model made by its own framework, the payload its records carry, and how to load it.
- * The three neural networks are the very same 784→35→10 network ({@link DenseNetwork#mnistSized()}), so their rows
+ * The four neural networks are the very same 784→35→10 network ({@link DenseNetwork#mnistSized()}), so their rows
  * compare frameworks, not models.
  *
  * <p>Thread safety: immutable.
@@ -56,6 +57,8 @@ final class BenchSubject {
                         dir -> ModelSource.of(SavedModelFixtures.denseNetwork(net, dir.resolve("tf-mlp")))),
                 new BenchSubject("dl4j", "DL4J MultiLayerNetwork, 784→35→10 MLP", IMAGES,
                         dir -> ModelSource.of(Dl4jFixtures.writeDenseNetwork(net, dir.resolve("dl4j-mlp.zip")))),
+                new BenchSubject("pytorch", "PyTorch TorchScript (libtorch via DJL), 784→35→10 MLP", IMAGES,
+                        dir -> ModelSource.of(TorchScriptFixtures.denseNetwork(net, dir.resolve("torch-mlp.pt")))),
                 new BenchSubject("onnx+float32", "ONNX Runtime, same MLP, float32 records", FLOATS,
                         dir -> ModelSource.of(OnnxModelWriter.denseNetwork(net), "mnist-mlp.onnx")),
                 new BenchSubject("dl4j+float32", "DL4J, same MLP, float32 records", FLOATS,

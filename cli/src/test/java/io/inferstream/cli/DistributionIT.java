@@ -67,7 +67,7 @@ class DistributionIT {
     void listsTheFormatsWithoutPmml() throws Exception {
         Run run = launch("formats");
         assertEquals(0, run.code(), run.output());
-        for (String format : List.of("onnx", "tensorflow", "h2o-mojo", "dl4j", "xgboost", "lightgbm")) {
+        for (String format : List.of("onnx", "tensorflow", "h2o-mojo", "dl4j", "xgboost", "lightgbm", "pytorch")) {
             assertTrue(run.output().contains(format), format + " missing:\n" + run.output());
         }
         assertFalse(run.output().contains("pmml"), "the AGPL-3.0 PMML adapter must not ship:\n" + run.output());

@@ -104,7 +104,8 @@ class ServeTreeModelsTest {
         }
     }
 
-    private static JsonNode output(JsonNode reply, String name) {
+    /** @return the v2 reply's output named {@code name}; shared with the other formats' serve tests. */
+    static JsonNode output(JsonNode reply, String name) {
         for (JsonNode o : reply.get("outputs")) {
             if (o.get("name").asText().equals(name)) {
                 return o;
