@@ -92,6 +92,10 @@ final class ServeCommand extends Subcommand {
                 + "of the heap, whichever is smaller.")
     Long maxBodyBytes;
 
+    @Option(names = "--allow-nan", description = "Let NaN and infinities reach the model (for models that take NaN "
+            + "as missing); refused as a bad request by default, as the engine's input.allow.nan and score --allow-nan.")
+    boolean allowNan;
+
     @Option(names = "--max-request-elements", paramLabel = "N", defaultValue = "16777216",
             description = "Most tensor elements one request may carry (default: ${DEFAULT-VALUE}).")
     long maxRequestElements;
@@ -159,7 +163,7 @@ final class ServeCommand extends Subcommand {
         try {
             InferenceServer.Builder builder = InferenceServer.builder().host(host).restPort(port).grpcPort(grpcPort)
                     .maxBatchSize(maxBatchSize).maxQueueDelay(Duration.ofMillis(maxQueueDelayMs))
-                    .httpLimits(limits).maxRequestElements(maxRequestElements);
+                    .httpLimits(limits).maxRequestElements(maxRequestElements).allowNonFinite(allowNan);
             if (tlsCert != null) {
                 TlsSettings tls = TlsSettings.of(tlsCert, tlsKey);
                 builder.tls(tlsClientCa == null ? tls : tls.requireClientCertificates(tlsClientCa));

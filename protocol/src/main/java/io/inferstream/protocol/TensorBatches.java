@@ -90,6 +90,16 @@ public final class TensorBatches {
      * @throws InvalidInputException naming the input (and record, when one value is at fault)
      */
     public static List<Features> decodeInputs(List<WireTensor> inputs, ModelInfo info) throws InvalidInputException {
+        return decodeInputs(inputs, info, false);
+    }
+
+    /**
+     * Like {@link #decodeInputs(List, ModelInfo)}; with {@code allowNonFinite}, NaN and infinities pass to the model
+     * (for a model that takes NaN as "missing", as the engine's {@code input.allow.nan} and {@code score --allow-nan}
+     * allow).
+     */
+    public static List<Features> decodeInputs(List<WireTensor> inputs, ModelInfo info, boolean allowNonFinite)
+            throws InvalidInputException {
         if (inputs.isEmpty()) {
             throw new InvalidInputException("the request has no inputs; the model takes " + info.inputs());
         }
@@ -119,7 +129,9 @@ public final class TensorBatches {
             }
             DataType type = spec == null ? input.values().type() : spec.type();
             Tensor values = coerce(input, type);
-            requireFinite(input.name(), values, rowShape);
+            if (!allowNonFinite) {
+                requireFinite(input.name(), values, rowShape);
+            }
             coerced.add(values);
             rowShapes.add(rowShape);
         }

@@ -168,6 +168,7 @@ public final class InferenceServer implements AutoCloseable {
         private Duration maxQueueDelay = Duration.ofMillis(2);
         private HttpLimits limits = HttpLimits.defaults();
         private long maxRequestElements = 16L << 20;
+        private boolean allowNonFinite;
         private TlsSettings tls;
         private BearerTokens tokens;
         private boolean healthOpen = true;
@@ -253,6 +254,16 @@ public final class InferenceServer implements AutoCloseable {
         }
 
         /**
+         * Lets NaN and infinities through to the models, for models that take NaN as a missing value (H2O, XGBoost,
+         * LightGBM, PMML's missing-value treatments). Off by default: such values are refused as a bad request, as the
+         * engine (input.allow.nan) and {@code score} (--allow-nan) refuse them unless told.
+         */
+        public Builder allowNonFinite(boolean allow) {
+            this.allowNonFinite = allow;
+            return this;
+        }
+
+        /**
          * Serves REST as HTTPS and gRPC over TLS with this certificate and key (and, if the settings say so, only to
          * clients with a trusted certificate). Plain text unless told.
          */
@@ -320,7 +331,7 @@ public final class InferenceServer implements AutoCloseable {
                     hosted.add(m);
                     m.start(loadTimeout);
                 }
-                ServedModels models = new ServedModels(hosted, maxRequestElements);
+                ServedModels models = new ServedModels(hosted, maxRequestElements, allowNonFinite);
                 String version = serverVersion();
                 if (restPort >= 0) {
                     RestApi rest = new RestApi(models, version, limits);

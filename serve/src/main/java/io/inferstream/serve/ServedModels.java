@@ -24,10 +24,15 @@ import java.util.concurrent.CompletableFuture;
 final class ServedModels {
     private final Map<String, HostedModel> models;
     private final long maxRequestElements;
+    private final boolean allowNonFinite;
 
-    /** @param maxRequestElements the most tensor elements one request may carry, summed over its inputs */
-    ServedModels(List<HostedModel> hosted, long maxRequestElements) {
+    /**
+     * @param maxRequestElements the most tensor elements one request may carry, summed over its inputs
+     * @param allowNonFinite whether NaN and infinities may reach the models (refused by default)
+     */
+    ServedModels(List<HostedModel> hosted, long maxRequestElements, boolean allowNonFinite) {
         this.maxRequestElements = maxRequestElements;
+        this.allowNonFinite = allowNonFinite;
         Map<String, HostedModel> byName = new LinkedHashMap<>();
         for (HostedModel m : hosted) {
             if (byName.put(m.name(), m) != null) {
@@ -66,7 +71,7 @@ final class ServedModels {
             String v = version == null || version.isEmpty() ? null : version;
             ModelInfo info = m.info(v);
             requireWithinCap(request);
-            List<Features> rows = nonEmpty(TensorBatches.decodeInputs(request.inputs(), info));
+            List<Features> rows = nonEmpty(TensorBatches.decodeInputs(request.inputs(), info, allowNonFinite));
             return m.infer(v, rows).thenApply(scored -> new InferResponse(m.name(), scored.version, request.id(),
                     select(TensorBatches.encodeOutputs(scored.predictions), request.requestedOutputs())));
         } catch (InvalidInputException | RuntimeException e) {
