@@ -121,6 +121,70 @@ class MetricsServerSecurityTest {
         }
     }
 
+    private void openssl(String... args) throws Exception {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("openssl"));
+        command.addAll(java.util.List.of(args));
+        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0, String.join(" ", command) + ": " + output);
+    }
+
+    /** @return a client certificate and key, signed by the CA if given, else self-signed, as a PKCS#12 file */
+    private Path clientIdentity(String name, boolean signedByCa) throws Exception {
+        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", name + ".key",
+                "-out", name + ".csr", "-subj", "/CN=" + name);
+        if (signedByCa) {
+            openssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                    "-out", name + ".pem", "-days", "1");
+        } else {
+            openssl("x509", "-req", "-in", name + ".csr", "-signkey", name + ".key", "-out", name + ".pem", "-days", "1");
+        }
+        openssl("pkcs12", "-export", "-in", name + ".pem", "-inkey", name + ".key", "-out", name + ".p12", "-passout",
+                "pass:changeit");
+        return dir.resolve(name + ".p12");
+    }
+
+    private HttpClient clientWith(Path p12) throws Exception {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(p12)) {
+            store.load(in, "changeit".toCharArray());
+        }
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
+                javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(store, "changeit".toCharArray());
+        SSLContext context = SSLContext.getInstance("TLS");
+        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+        trust.load(null, null);
+        try (InputStream in = Files.newInputStream(certificate)) {
+            trust.setCertificateEntry("engine", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        return HttpClient.newBuilder().sslContext(context).build();
+    }
+
+    @Test
+    void withAClientCaOnlyClientsItSignedGetIn() throws Exception {
+        identity();
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key",
+                "-out", "ca.pem", "-subj", "/CN=scrapers-ca", "-days", "1");
+        Path scraper = clientIdentity("scraper", true);
+        Path stranger = clientIdentity("stranger", false);
+        EngineConfig config = config(Map.of(EngineConfig.METRICS_TLS_CERTIFICATE, certificate.toString(),
+                EngineConfig.METRICS_TLS_KEY, key.toString(), EngineConfig.METRICS_TLS_CLIENT_CA,
+                dir.resolve("ca.pem").toString()));
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try (MetricsServer server = new MetricsServer("127.0.0.1", 0, registry, Optional::empty, () -> "{}",
+                MetricsServer.LIMITS, InferenceEngine.metricsSecurity(config))) {
+            String url = "https://127.0.0.1:" + server.port() + "/health/live";
+            assertEquals(200, get(clientWith(scraper), url, null).statusCode());
+            assertThrows(IOException.class, () -> get(clientWith(stranger), url, null), "a certificate the CA did not sign");
+            assertThrows(IOException.class, () -> get(HttpClient.newBuilder().sslContext(trusting(certificate)).build(),
+                    url, null), "no client certificate");
+        }
+    }
+
     @Test
     void halfConfiguredTlsIsAConfigurationError() throws Exception {
         identity();
