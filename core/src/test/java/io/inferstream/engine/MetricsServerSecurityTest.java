@@ -66,7 +66,8 @@ class MetricsServerSecurityTest {
         return new EngineConfig(props);
     }
 
-    private SSLContext trusting(Path pem) throws Exception {
+    /** @return trust managers that trust only the certificate in this PEM file */
+    private static javax.net.ssl.TrustManager[] trustOnly(Path pem) throws Exception {
         KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
         store.load(null, null);
         try (InputStream in = Files.newInputStream(pem)) {
@@ -74,8 +75,12 @@ class MetricsServerSecurityTest {
         }
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(store);
+        return tmf.getTrustManagers();
+    }
+
+    private SSLContext trusting(Path pem) throws Exception {
         SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, tmf.getTrustManagers(), null);
+        context.init(null, trustOnly(pem), null);
         return context;
     }
 
@@ -153,14 +158,7 @@ class MetricsServerSecurityTest {
                 javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(store, "changeit".toCharArray());
         SSLContext context = SSLContext.getInstance("TLS");
-        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-        trust.load(null, null);
-        try (InputStream in = Files.newInputStream(certificate)) {
-            trust.setCertificateEntry("engine", CertificateFactory.getInstance("X.509").generateCertificate(in));
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        context.init(kmf.getKeyManagers(), trustOnly(certificate), null);
         return HttpClient.newBuilder().sslContext(context).build();
     }
 
