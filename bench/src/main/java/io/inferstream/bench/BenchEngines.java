@@ -40,6 +40,12 @@ final class BenchEngines {
     /** Creates {@code output} and {@code output-dlt} and returns the engine properties reading {@code input}. */
     static Map<String, Object> properties(EmbeddedKafkaBroker broker, String input, String output, int partitions,
             Map<String, Object> extra) {
+        return properties(BenchBroker.inJvm(broker), input, output, partitions, extra);
+    }
+
+    /** Creates {@code output} and {@code output-dlt} and returns the engine properties reading {@code input}. */
+    static Map<String, Object> properties(BenchBroker broker, String input, String output, int partitions,
+            Map<String, Object> extra) {
         broker.createTopic(output, partitions);
         broker.createTopic(output + "-dlt", 1);
         Map<String, Object> props = new HashMap<>(extra);

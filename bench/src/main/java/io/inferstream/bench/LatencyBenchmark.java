@@ -26,8 +26,13 @@ import java.util.Map;
  * machines the disk's writeback stalled the broker, which shares the JVM and the two cores, for hundreds of
  * milliseconds at a time, and that is not the engine's latency (a production broker has disks of its own).
  *
+ * <p>The broker runs in a JVM of its own ({@link BrokerProcess}, {@code --broker process}, the default): in one JVM,
+ * every collection pause of the broker's heap stopped the engine too, and the broker's allocation (a copy of every
+ * record it is sent) made the engine's JVM collect twice as often. {@code --broker jvm} runs it in this JVM as before.
+ *
  * <p>Run: {@code bin/bench latency [--seconds 10] [--load 0.5] [--rounds 10] [--only defaults,latency,nolinger]
- * [--try "key=value,key=value|key=value"]}: {@code --try} adds a row per list of engine properties.
+ * [--try "key=value,key=value|key=value"] [--broker process|jvm]}: {@code --try} adds a row per list of engine
+ * properties.
  * Thread safety: a program, on its main thread.
  */
 public final class LatencyBenchmark {
@@ -82,9 +87,16 @@ public final class LatencyBenchmark {
         }
         // As in PipelineBenchmark: both workers join the group's first generation, so the maximum is not measured
         // across a rebalance.
-        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(Map.of("group.initial.rebalance.delay.ms", "1000"))) {
-            System.out.println("Broker data in " + System.getProperty(EmbeddedKafkaBroker.DATA_PARENT_PROPERTY,
-                    System.getProperty("java.io.tmpdir")));
+        Map<String, String> brokerSettings = Map.of("group.initial.rebalance.delay.ms", "1000");
+        String where = opts.getOrDefault("broker", "process");
+        try (AutoCloseable owned = startBroker(where, brokerSettings)) {
+            BenchBroker broker = owned instanceof EmbeddedKafkaBroker
+                    ? BenchBroker.inJvm((EmbeddedKafkaBroker) owned) : (BenchBroker) owned;
+            System.out.println("Broker " + ("process".equals(where) ? "in a JVM of its own " + BrokerProcess.BROKER_JVM_OPTIONS
+                    : "in this JVM") + ", data in " + System.getProperty(EmbeddedKafkaBroker.DATA_PARENT_PROPERTY,
+                    System.getProperty("java.io.tmpdir")) + "; this JVM: " + java.lang.management.ManagementFactory
+                    .getRuntimeMXBean().getInputArguments().stream().filter(a -> a.startsWith("-X"))
+                    .collect(java.util.stream.Collectors.joining(" ")));
             ModelProvider provider = () -> registry.load(model, "onnx", Map.of());
             // The first pass warms the JIT (a cold JVM's maximum is 20-40% lower and varied from run to run); the
             // second is the maximum the open-loop rate is a share of.
@@ -132,7 +144,22 @@ public final class LatencyBenchmark {
      *     as it can: the generator shares the two cores with the engine and the broker in the open-loop runs too, so
      *     a maximum measured on a backlog written beforehand (without it) would put "half" the load well past half
      */
-    private static double maximum(EmbeddedKafkaBroker broker, int run, byte[][] pool, ModelProvider provider)
+    /**
+     * @param where {@code process} (the default: the broker in a JVM of its own, as in production its heap and pauses
+     *     are not the engine's) or {@code jvm} (in this JVM, as the throughput benchmark runs it)
+     */
+    private static AutoCloseable startBroker(String where, Map<String, String> settings) throws java.io.IOException {
+        switch (where) {
+            case "process":
+                return BrokerProcess.start(settings);
+            case "jvm":
+                return EmbeddedKafkaBroker.start(settings);
+            default:
+                throw new IllegalArgumentException("--broker takes process or jvm, not '" + where + "'");
+        }
+    }
+
+    private static double maximum(BenchBroker broker, int run, byte[][] pool, ModelProvider provider)
             throws Exception {
         String input = "latency-maximum-" + run;
         broker.createTopic(input, PARTITIONS);

@@ -223,7 +223,7 @@ public final class LifecycleBenchmark {
         }
         List<Long> before = new ArrayList<>();
         List<Long> around = new ArrayList<>();
-        for (long[] sentAndLatency : TimedRecords.latencies(broker, (String) props.get(EngineConfig.OUTPUT_TOPIC),
+        for (long[] sentAndLatency : TimedRecords.latencies(BenchBroker.inJvm(broker), (String) props.get(EngineConfig.OUTPUT_TOPIC),
                 PARTITIONS, n)) {
             long sent = sentAndLatency[0];
             if (sent >= swapAt - 10_000 && sent < swapAt) {

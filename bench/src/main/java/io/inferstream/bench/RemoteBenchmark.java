@@ -98,7 +98,7 @@ public final class RemoteBenchmark {
                     double rate = fixedRate != null ? fixedRate
                             : 0.5 * rows.stream().mapToDouble(r -> r.maxRate).min().orElseThrow();
                     for (Row row : rows) {
-                        row.latencies = TimedRecords.openLoop(broker, "remote-latency-" + (++run), PARTITIONS,
+                        row.latencies = TimedRecords.openLoop(BenchBroker.inJvm(broker), "remote-latency-" + (++run), PARTITIONS,
                                 Map.of(EngineConfig.MAX_BATCH_SIZE, 50, "producer.linger.ms", 0), row.provider, pool,
                                 rate, seconds).latencies();
                         System.out.printf("  %s, %s at %,.0f records/s: %s%n", s.name, row.label, rate,

@@ -163,7 +163,7 @@ public final class ScaleOutBenchmark {
                     Thread.sleep(5);
                 }
             }
-            List<long[]> all = TimedRecords.latencies(broker, name + "-out", 4, n);
+            List<long[]> all = TimedRecords.latencies(BenchBroker.inJvm(broker), name + "-out", 4, n);
             List<Long> steady = new ArrayList<>();
             long joinMax = 0;
             long leaveMax = 0;

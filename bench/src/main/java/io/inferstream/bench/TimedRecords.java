@@ -3,7 +3,6 @@ package io.inferstream.bench;
 import io.inferstream.config.EngineConfig;
 import io.inferstream.engine.InferenceEngine;
 import io.inferstream.model.ModelProvider;
-import io.inferstream.testkit.kafka.EmbeddedKafkaBroker;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,26 +29,41 @@ final class TimedRecords {
     private TimedRecords() {
     }
 
-    /** Produces {@code n} records keyed by their send time, at {@code rate} per second (null: as fast as possible). */
+    /**
+     * Produces {@code n} records keyed by their send time, at {@code rate} per second (null: as fast as possible).
+     *
+     * <p>The generator is configured the same way for both, as a producer is in practice: {@code linger.ms=1} and
+     * batches up to 1 MB, so what arrives within a millisecond goes to the broker in one request. With
+     * {@code linger.ms=0} and the default 16 KB batches it sent one request per 8.4 KB record at the open-loop rate
+     * but batched when writing as fast as it could, so the broker's request handlers (in this JVM, on these two
+     * cores) did several times more work at "half" the load than while the maximum was measured. The millisecond
+     * of linger is inside the measured latency: a record's time is when it was due, not when it was sent.
+     *
+     * <p>Open loop, a record's time is the time it was due by the schedule, not when the generator got to it: if the
+     * generator falls behind (a GC pause, a busy core), the records it owes still count from when they were due
+     * (no coordinated omission).
+     */
     static void produce(String bootstrap, String topic, byte[][] pool, int n, int offset, Double rate) {
         Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.LINGER_MS_CONFIG, rate == null ? 10 : 0,
-                // As fast as possible: batches of many records (the default 16 KB holds one 8 KB image), so the
-                // generator is not what limits a measured maximum.
-                ProducerConfig.BATCH_SIZE_CONFIG, rate == null ? 1 << 20 : 16_384,
+                ProducerConfig.LINGER_MS_CONFIG, 1,
+                ProducerConfig.BATCH_SIZE_CONFIG, 1 << 20,
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        long start = System.nanoTime();
+        long startNanos = System.nanoTime();
+        long startMillis = System.currentTimeMillis();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config)) {
             for (int i = 0; i < n; i++) {
+                long due = System.currentTimeMillis();
                 if (rate != null) {
+                    long offsetNanos = (long) (i * 1e9 / rate);
                     // Park, never spin: a spinning producer would take one of the two cores from the engine.
-                    long wait = start + (long) (i * 1e9 / rate) - System.nanoTime();
+                    long wait = startNanos + offsetNanos - System.nanoTime();
                     if (wait > 0) {
                         java.util.concurrent.locks.LockSupport.parkNanos(wait);
                     }
+                    due = startMillis + offsetNanos / 1_000_000;
                 }
-                byte[] key = (System.currentTimeMillis() + "-" + (offset + i)).getBytes(StandardCharsets.UTF_8);
+                byte[] key = (due + "-" + (offset + i)).getBytes(StandardCharsets.UTF_8);
                 producer.send(new ProducerRecord<>(topic, key, pool[i % pool.length]));
             }
             producer.flush();
@@ -63,7 +77,7 @@ final class TimedRecords {
      * @return the steady-state latencies (ms): records sent in the run's first 2 s, which warm its clients and
      *     connections, are left out
      */
-    static OpenLoopRun openLoop(EmbeddedKafkaBroker broker, String name, int partitions, Map<String, Object> settings,
+    static OpenLoopRun openLoop(BenchBroker broker, String name, int partitions, Map<String, Object> settings,
             ModelProvider provider, byte[][] pool, double rate, int seconds) throws Exception {
         String input = name + "-in";
         broker.createTopic(input, partitions);
@@ -119,7 +133,7 @@ final class TimedRecords {
     }
 
     /** @return {send time ms, latency ms} of each of up to {@code n} predictions in the output topic. */
-    static List<long[]> latencies(EmbeddedKafkaBroker broker, String topic, int partitions, int n) {
+    static List<long[]> latencies(BenchBroker broker, String topic, int partitions, int n) {
         List<long[]> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(broker.consumerConfig(null))) {
             List<TopicPartition> parts = new ArrayList<>();

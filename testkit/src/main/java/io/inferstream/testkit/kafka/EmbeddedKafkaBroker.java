@@ -571,8 +571,18 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * @param groupId the consumer group; {@code null} for a consumer that only uses {@code assign()}
      */
     public Map<String, Object> consumerConfig(String groupId) {
+        return consumerConfig(bootstrapServers(), groupId);
+    }
+
+    /**
+     * {@link #consumerConfig(String)} for a broker at another address (one in a process of its own).
+     *
+     * @param bootstrapServers the broker's address
+     * @param groupId the consumer group; {@code null} for a consumer that only uses {@code assign()}
+     */
+    public static Map<String, Object> consumerConfig(String bootstrapServers, String groupId) {
         Map<String, Object> c = new HashMap<>();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         if (groupId != null) {
             c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         }
