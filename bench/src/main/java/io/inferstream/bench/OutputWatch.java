@@ -34,6 +34,17 @@ final class OutputWatch implements AutoCloseable {
      */
     long awaitRecords(String topic, int partitions, long n, Duration timeout, Runnable failure)
             throws InterruptedException {
+        return await(topic, partitions, n, timeout, failure).nanos();
+    }
+
+    /**
+     * Waits until {@code topic} holds at least {@code n} records.
+     *
+     * @param failure checked between looks: a row whose app failed ends at once with its error
+     * @return when it was seen to hold them, and how many it held then (a batch lands at once: {@code held >= n})
+     */
+    Sighting await(String topic, int partitions, long n, Duration timeout, Runnable failure)
+            throws InterruptedException {
         List<TopicPartition> tps = java.util.stream.IntStream.range(0, partitions)
                 .mapToObj(p -> new TopicPartition(topic, p)).toList();
         Map<TopicPartition, OffsetSpec> latest = tps.stream().collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()));
@@ -48,7 +59,7 @@ final class OutputWatch implements AutoCloseable {
                 throw new IllegalStateException("cannot read the end offsets of " + topic, e.getCause());
             }
             if (held >= n) {
-                return System.nanoTime();
+                return new Sighting(System.nanoTime(), held);
             }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException(topic + " holds " + held + " of " + n + " records after " + timeout);
@@ -56,6 +67,15 @@ final class OutputWatch implements AutoCloseable {
             // 50 small requests a second to the broker, the same for every row; 20 ms is under 1% of a row's run.
             Thread.sleep(20);
         }
+    }
+
+    /**
+     * What a look at the topic saw.
+     *
+     * @param nanos {@link System#nanoTime()} of the look
+     * @param held the records the topic held
+     */
+    record Sighting(long nanos, long held) {
     }
 
     @Override
