@@ -55,7 +55,8 @@ public final class ScaleOutBenchmark {
             }
             if (what.equals("all") || what.equals("rebalance")) {
                 rebalancePause(broker, registry, source, pool, Double.parseDouble(opts.getOrDefault("rate", "1000")),
-                        Integer.parseInt(opts.getOrDefault("seconds", "20")));
+                        Integer.parseInt(opts.getOrDefault("seconds", "20")),
+                        Integer.parseInt(opts.getOrDefault("rounds", "3")));
             }
         }
     }
@@ -132,15 +133,41 @@ public final class ScaleOutBenchmark {
     }
 
     private static void rebalancePause(EmbeddedKafkaBroker broker, ModelRegistry registry, ModelSource source,
-            byte[][] pool, double rate, int seconds) throws Exception {
+            byte[][] pool, double rate, int seconds, int rounds) throws Exception {
         System.out.printf("%nPause when a second instance joins (6 s in) and leaves (7 s later), 4 partitions, 2 workers "
-                + "per instance, %.0f records/s open loop for %d s: produce-to-prediction latency (ms)%n%n", rate,
-                seconds);
-        System.out.println("| protocol | steady p50 | steady max | join: max | leave: max | records |");
-        System.out.println("|---|---|---|---|---|---|");
+                + "per instance, %.0f records/s open loop for %d s: produce-to-prediction latency (ms); one unreported "
+                + "round, then %d, the protocols' order alternating%n%n", rate, seconds, rounds);
+        System.out.println("| protocol | round | steady p50 | steady max | join: max | leave: max | records |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|");
         ModelProvider provider = () -> registry.load(source, "onnx", Map.of());
-        for (String protocol : List.of("classic", "consumer")) {
-            String name = "rebalance-" + protocol;
+        Map<String, List<Long>> joins = new java.util.TreeMap<>();
+        Map<String, List<Long>> leaves = new java.util.TreeMap<>();
+        int run = 0;
+        for (int round = 0; round <= rounds; round++) {
+            List<String> order = round % 2 == 0 ? List.of("classic", "consumer") : List.of("consumer", "classic");
+            for (String protocol : order) {
+                long[] pauses = rebalanceRun(broker, provider, pool, rate, seconds, protocol, ++run,
+                        round == 0 ? null : round);
+                if (round > 0) {
+                    joins.computeIfAbsent(protocol, k -> new ArrayList<>()).add(pauses[0]);
+                    leaves.computeIfAbsent(protocol, k -> new ArrayList<>()).add(pauses[1]);
+                }
+            }
+        }
+        System.out.println();
+        for (String protocol : joins.keySet()) {
+            System.out.printf("%s: worst latency while joining %s ms, after leaving %s ms (median (min–max) of %d rounds)%n",
+                    protocol, Stats.of(joins.get(protocol).stream().map(Long::doubleValue).toList()).format("%,.0f"),
+                    Stats.of(leaves.get(protocol).stream().map(Long::doubleValue).toList()).format("%,.0f"),
+                    joins.get(protocol).size());
+        }
+    }
+
+    /** @return {join max, leave max} in ms; prints the row unless {@code round} is null (warm-up) */
+    private static long[] rebalanceRun(EmbeddedKafkaBroker broker, ModelProvider provider, byte[][] pool, double rate,
+            int seconds, String protocol, int run, Integer round) throws Exception {
+        {
+            String name = "rebalance-" + protocol + "-" + run;
             broker.createTopic(name + "-in", 4);
             Map<String, Object> extra = new HashMap<>();
             extra.put(EngineConfig.CONSUMER_PREFIX + "group.protocol", protocol);
@@ -185,9 +212,12 @@ public final class ScaleOutBenchmark {
                 }
             }
             steady.sort(null);
-            System.out.printf("| %s | %d | %d | %d | %d | %,d |%n", protocol,
-                    steady.isEmpty() ? -1 : steady.get(steady.size() / 2),
-                    steady.isEmpty() ? -1 : steady.get(steady.size() - 1), joinMax, leaveMax, all.size());
+            if (round != null) {
+                System.out.printf("| %s | %d | %d | %d | %d | %d | %,d |%n", protocol, round,
+                        steady.isEmpty() ? -1 : steady.get(steady.size() / 2),
+                        steady.isEmpty() ? -1 : steady.get(steady.size() - 1), joinMax, leaveMax, all.size());
+            }
+            return new long[] {joinMax, leaveMax};
         }
     }
 }
