@@ -18,9 +18,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The same trees in two formats score alike: a regression booster trained by its own framework (XGBoost 1.7.4 in
+ * The same trees in other formats score alike: a regression booster trained by its own framework (XGBoost 1.7.4 in
  * Python; LightGBM 4.3 through lightgbm4j) is scored by its adapter (the framework's native library) and, written
- * node for node as PMML ({@link TreesAsPmml}), by the PMML adapter (JPMML, plain Java), on rows with missing values.
+ * node for node as PMML ({@link BoosterTrees}), by the PMML adapter (JPMML, plain Java), on rows with missing values;
+ * the LightGBM model's trees are also written as an XGBoost model and scored by xgboost4j.
  * Each must also give what the framework itself predicted: XGBoost's recorded predictions; for LightGBM the adapter's
  * own test holds it to a plain-Java walk of the trees.
  */
@@ -36,7 +37,7 @@ class TreeModelConformanceTest {
         }
         byte[] json = XgboostFixtures.bytes("regression.json");
         List<Prediction> native_ = score(ModelSource.of(json, "regression.json"), "xgboost", batch);
-        List<Prediction> pmml = score(pmml(TreesAsPmml.fromXgboostJson(json)), "pmml", batch);
+        List<Prediction> pmml = score(pmml(BoosterTrees.fromXgboostJson(json)), "pmml", batch);
         for (int i = 0; i < rows.size(); i++) {
             double want = rows.get(i).number("y"); // XGBoost 1.7.4's own prediction, in float32
             double tolerance = 1e-6 * Math.max(1, Math.abs(want));
@@ -48,16 +49,22 @@ class TreeModelConformanceTest {
     }
 
     @Test
-    void lightgbmTreesGiveTheSamePredictionsThroughLightgbmAndThroughPmml() throws Exception {
+    void lightgbmTreesGiveTheSamePredictionsThroughLightgbmXgboostAndPmml() throws Exception {
         LightGbmFixtures.Data data = LightGbmFixtures.data("regression", 400, 42);
         byte[] text = LightGbmFixtures.bytes("regression");
-        List<Prediction> native_ = score(ModelSource.of(text, "regression.txt"), "lightgbm", data.batch());
-        List<Prediction> pmml = score(pmml(TreesAsPmml.fromLightGbmText(new String(text, StandardCharsets.UTF_8))),
-                "pmml", data.batch());
+        String model = new String(text, StandardCharsets.UTF_8);
+        List<Prediction> lightgbm = score(ModelSource.of(text, "regression.txt"), "lightgbm", data.batch());
+        List<Prediction> pmml = score(pmml(BoosterTrees.fromLightGbmText(model)), "pmml", data.batch());
+        // The same trees as an XGBoost model (the XGBoost regression fixture has the same five features).
+        byte[] asXgboost = BoosterTrees.lightGbmAsXgboostJson(model, XgboostFixtures.bytes("regression.json"));
+        List<Prediction> xgboost = score(ModelSource.of(asXgboost, "from-lightgbm.json"), "xgboost", data.batch());
         int missing = 0;
         for (int i = 0; i < data.x.length; i++) {
+            double want = value(lightgbm.get(i));
             // Both add the same doubles (LightGBM's thresholds and leaves are written in full precision).
-            assertEquals(value(native_.get(i)), value(pmml.get(i)), 1e-9, "row " + i);
+            assertEquals(want, value(pmml.get(i)), 1e-9, "PMML, row " + i);
+            // XGBoost holds each leaf as a float32 and sums them in float32: 30 roundings (3.2e-6 at most, measured).
+            assertEquals(want, value(xgboost.get(i)), 1e-5, "XGBoost, row " + i);
             missing += hasNaN(data.x[i]) ? 1 : 0;
         }
         assertTrue(missing > 50, "rows with a missing value: " + missing);
@@ -74,7 +81,7 @@ class TreeModelConformanceTest {
     }
 
     private static double value(Prediction p) {
-        return p.output(TreesAsPmml.TARGET).getDouble(0);
+        return p.output(BoosterTrees.TARGET).getDouble(0);
     }
 
     private static boolean hasNaN(double[] values) {
