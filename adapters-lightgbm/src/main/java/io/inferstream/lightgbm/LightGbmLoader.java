@@ -1,11 +1,13 @@
 package io.inferstream.lightgbm;
 
+import io.inferstream.data.DataType;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelInfo;
 import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelLoader;
 import io.inferstream.model.ModelSource;
 import io.inferstream.model.OptionSpec;
+import io.inferstream.model.tabular.FeatureColumns;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -96,7 +98,8 @@ public final class LightGbmLoader implements ModelLoader {
             throw new ModelLoadException("LightGBM model " + name + " predicts " + booster.numClasses()
                     + " values per row, but its objective " + header.objective + " says " + outputs.valuesPerRow());
         }
-        LightGbmInputs inputs = LightGbmInputs.of(name, header.featureNames, header.categorical, options.inputVector);
+        FeatureColumns inputs = FeatureColumns.of(name, header.featureNames, header.categorical, DataType.DOUBLE,
+                options.inputVector, LightGbmOptions.INPUT_VECTOR);
         ModelInfo.Builder info = ModelInfo.builder(FORMAT).name(name).version(options.version).threadSafe(true)
                 .property("objective", header.objectiveLine)
                 .property("num_class", Integer.toString(header.numClass))

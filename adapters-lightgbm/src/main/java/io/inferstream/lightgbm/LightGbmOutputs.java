@@ -4,7 +4,8 @@ import io.inferstream.data.DataType;
 import io.inferstream.data.Prediction;
 import io.inferstream.data.Tensor;
 import io.inferstream.model.FieldSpec;
-import java.util.ArrayList;
+import io.inferstream.model.tabular.ClassProbabilities;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -19,22 +20,22 @@ import java.util.List;
  *       (double).</li>
  * </ul>
  *
+ * <p>The classifiers' label and probabilities are {@link ClassProbabilities}', shared with the XGBoost adapter.
+ *
  * <p>Thread safety: immutable.
  */
 final class LightGbmOutputs {
-    static final String LABEL = "label";
-    static final String PROBABILITIES = "probabilities";
     static final String SCORE = "score";
     static final String PREDICTION = "prediction";
 
     private final String output;
-    private final String[] labels;
+    private final ClassProbabilities classes;
     private final boolean binary;
     private final List<FieldSpec> specs;
 
-    private LightGbmOutputs(String output, String[] labels, boolean binary, List<FieldSpec> specs) {
+    private LightGbmOutputs(String output, ClassProbabilities classes, boolean binary, List<FieldSpec> specs) {
         this.output = output;
-        this.labels = labels;
+        this.classes = classes;
         this.binary = binary;
         this.specs = specs;
     }
@@ -45,19 +46,9 @@ final class LightGbmOutputs {
     static LightGbmOutputs of(String objective, int numClass, List<String> labels) {
         boolean binary = objective.equals("binary");
         if (binary || objective.startsWith("multiclass")) {
-            int classes = binary ? 2 : numClass;
-            if (!labels.isEmpty() && labels.size() != classes) {
-                throw new IllegalArgumentException("option " + LightGbmOptions.CLASS_LABELS + " lists " + labels.size()
-                        + " labels " + labels + ", but the model has " + classes + " classes");
-            }
-            String[] names = new String[classes];
-            for (int c = 0; c < classes; c++) {
-                names[c] = labels.isEmpty() ? Integer.toString(c) : labels.get(c);
-            }
-            List<FieldSpec> specs = new ArrayList<>();
-            specs.add(FieldSpec.categorical(LABEL, List.of(names)));
-            specs.add(FieldSpec.tensor(PROBABILITIES, DataType.DOUBLE, classes));
-            return new LightGbmOutputs(null, names, binary, List.copyOf(specs));
+            ClassProbabilities classes = ClassProbabilities.of(binary ? 2 : numClass, labels,
+                    LightGbmOptions.CLASS_LABELS);
+            return new LightGbmOutputs(null, classes, binary, classes.specs());
         }
         String output = objective.equals("lambdarank") || objective.equals("rank_xendcg") ? SCORE : PREDICTION;
         return new LightGbmOutputs(output, null, false, List.of(FieldSpec.scalar(output, DataType.DOUBLE)));
@@ -69,31 +60,21 @@ final class LightGbmOutputs {
 
     /** @return how many numbers LightGBM returns per row. */
     int valuesPerRow() {
-        return labels == null || binary ? 1 : labels.length;
+        return classes == null || binary ? 1 : classes.classes();
     }
 
     /** @return the class labels in class-index order, or null when the model is not a classifier. */
     List<String> classLabels() {
-        return labels == null ? null : List.of(labels);
+        return classes == null ? null : classes.labels();
     }
 
     /** @param values LightGBM's predictions for a batch; row {@code row}'s are at {@code row * valuesPerRow()} */
     Prediction toPrediction(double[] values, int row) {
         int at = row * valuesPerRow();
-        if (labels == null) {
+        if (classes == null) {
             return Prediction.builder().output(output, Tensor.scalar(values[at])).build();
         }
-        double[] p = binary ? new double[] {1 - values[at], values[at]}
-                : java.util.Arrays.copyOfRange(values, at, at + labels.length);
-        Prediction.Builder b = Prediction.builder();
-        int best = 0;
-        for (int c = 0; c < p.length; c++) {
-            b.probability(labels[c], p[c]);
-            if (p[c] > p[best]) {
-                best = c;
-            }
-        }
-        return b.label(labels[best]).output(LABEL, Tensor.scalar(labels[best]))
-                .output(PROBABILITIES, Tensor.ofDoubles(p)).build();
+        return classes.predict(binary ? new double[] {1 - values[at], values[at]}
+                : Arrays.copyOfRange(values, at, at + classes.classes()));
     }
 }

@@ -2,12 +2,14 @@ package io.inferstream.xgboost;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.inferstream.data.DataType;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelInfo;
 import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelLoader;
 import io.inferstream.model.ModelSource;
 import io.inferstream.model.OptionSpec;
+import io.inferstream.model.tabular.FeatureColumns;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -137,7 +139,8 @@ public final class XgboostLoader implements ModelLoader {
             BoosterFacts facts = BoosterFacts.parse(booster.toByteArray("json"), booster.getNumBoostedRound());
             booster.setParam("nthread", options.threads);
             List<String> features = featureNames(facts, options);
-            XgboostInputs inputs = XgboostInputs.of(name, features, options.inputVector);
+            FeatureColumns inputs = FeatureColumns.of(name, features, null, DataType.FLOAT, options.inputVector,
+                    XgboostOptions.INPUT_VECTOR);
             XgboostOutputs outputs;
             try {
                 outputs = XgboostOutputs.of(facts.objective, facts.numClass, options.classLabels);

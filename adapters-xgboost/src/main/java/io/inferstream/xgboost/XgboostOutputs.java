@@ -4,7 +4,7 @@ import io.inferstream.data.DataType;
 import io.inferstream.data.Prediction;
 import io.inferstream.data.Tensor;
 import io.inferstream.model.FieldSpec;
-import java.util.ArrayList;
+import io.inferstream.model.tabular.ClassProbabilities;
 import java.util.List;
 
 /**
@@ -22,6 +22,8 @@ import java.util.List;
  *       {@code binary:logitraw}, {@code binary:hinge}, ...): {@code prediction} (a double), exactly what
  *       XGBoost's {@code predict} returns, its objective's transform applied by XGBoost itself.</li>
  * </ul>
+ *
+ * <p>The classifiers' label and probabilities are {@link ClassProbabilities}', shared with the LightGBM adapter.
  *
  * <p>Thread safety: immutable.
  */
@@ -49,18 +51,16 @@ final class XgboostOutputs {
         }
     }
 
-    static final String LABEL = "label";
-    static final String PROBABILITIES = "probabilities";
     static final String SCORE = "score";
     static final String PREDICTION = "prediction";
 
     private final Kind kind;
-    private final String[] labels;
+    private final ClassProbabilities classes;
     private final List<FieldSpec> specs;
 
-    private XgboostOutputs(Kind kind, String[] labels, List<FieldSpec> specs) {
+    private XgboostOutputs(Kind kind, ClassProbabilities classes, List<FieldSpec> specs) {
         this.kind = kind;
-        this.labels = labels;
+        this.classes = classes;
         this.specs = specs;
     }
 
@@ -72,33 +72,21 @@ final class XgboostOutputs {
      */
     static XgboostOutputs of(String objective, int numClass, List<String> labels) {
         Kind kind = Kind.of(objective);
-        List<FieldSpec> specs = new ArrayList<>();
         switch (kind) {
             case BINARY_PROBABILITY:
             case CLASS_PROBABILITIES:
             case CLASS_MARGINS: {
-                int classes = kind == Kind.BINARY_PROBABILITY ? 2 : numClass;
-                if (classes < 2) {
+                if (kind != Kind.BINARY_PROBABILITY && numClass < 2) {
                     throw new IllegalArgumentException("objective " + objective + " with num_class " + numClass);
                 }
-                String[] names = new String[classes];
-                for (int c = 0; c < classes; c++) {
-                    names[c] = labels.isEmpty() ? Integer.toString(c) : labels.get(c < labels.size() ? c : 0);
-                }
-                if (!labels.isEmpty() && labels.size() != classes) {
-                    throw new IllegalArgumentException("option " + XgboostOptions.CLASS_LABELS + " lists "
-                            + labels.size() + " labels " + labels + ", but the model has " + classes + " classes");
-                }
-                specs.add(FieldSpec.categorical(LABEL, List.of(names)));
-                specs.add(FieldSpec.tensor(PROBABILITIES, DataType.DOUBLE, classes));
-                return new XgboostOutputs(kind, names, List.copyOf(specs));
+                ClassProbabilities classes = ClassProbabilities.of(kind == Kind.BINARY_PROBABILITY ? 2 : numClass,
+                        labels, XgboostOptions.CLASS_LABELS);
+                return new XgboostOutputs(kind, classes, classes.specs());
             }
             case SCORE:
-                specs.add(FieldSpec.scalar(SCORE, DataType.DOUBLE));
-                return new XgboostOutputs(kind, null, List.copyOf(specs));
+                return new XgboostOutputs(kind, null, List.of(FieldSpec.scalar(SCORE, DataType.DOUBLE)));
             default:
-                specs.add(FieldSpec.scalar(PREDICTION, DataType.DOUBLE));
-                return new XgboostOutputs(kind, null, List.copyOf(specs));
+                return new XgboostOutputs(kind, null, List.of(FieldSpec.scalar(PREDICTION, DataType.DOUBLE)));
         }
     }
 
@@ -112,47 +100,30 @@ final class XgboostOutputs {
 
     /** @return the class labels in class-index order, or null when the model is not a classifier. */
     List<String> classLabels() {
-        return labels == null ? null : List.of(labels);
+        return classes == null ? null : classes.labels();
     }
 
     /** @param values what XGBoost returned for one row (one value, or one per class) */
     Prediction toPrediction(float[] values) {
-        Prediction.Builder b = Prediction.builder();
         switch (kind) {
             case BINARY_PROBABILITY: {
                 double p = values[0];
-                classify(b, new double[] {1 - p, p});
-                break;
+                return classes.predict(new double[] {1 - p, p});
             }
             case CLASS_PROBABILITIES: {
                 double[] p = new double[values.length];
                 for (int c = 0; c < p.length; c++) {
                     p[c] = values[c];
                 }
-                classify(b, p);
-                break;
+                return classes.predict(p);
             }
             case CLASS_MARGINS:
-                classify(b, softmax(values));
-                break;
+                return classes.predict(softmax(values));
             case SCORE:
-                b.output(SCORE, Tensor.scalar((double) values[0]));
-                break;
+                return Prediction.builder().output(SCORE, Tensor.scalar((double) values[0])).build();
             default:
-                b.output(PREDICTION, Tensor.scalar((double) values[0]));
+                return Prediction.builder().output(PREDICTION, Tensor.scalar((double) values[0])).build();
         }
-        return b.build();
-    }
-
-    private void classify(Prediction.Builder b, double[] p) {
-        int best = 0;
-        for (int c = 0; c < p.length; c++) {
-            b.probability(labels[c], p[c]);
-            if (p[c] > p[best]) {
-                best = c; // the first of equal maxima, as numpy's argmax (and XGBoost's softmax) pick
-            }
-        }
-        b.label(labels[best]).output(LABEL, Tensor.scalar(labels[best])).output(PROBABILITIES, Tensor.ofDoubles(p));
     }
 
     /** Softmax in double precision, shifted by the maximum so that large margins do not overflow. */
