@@ -118,7 +118,10 @@ public final class SchemaCodecs implements RecordCodecProvider {
                 config.getString(EngineConfig.OUTPUT_TOPIC));
     }
 
-    /** @param needer the setting that needs a registry, for the message when none is configured */
+    /**
+     * @param needer the setting that needs a registry, for the message when none is configured
+     * @return the client every decoder and encoder of this registry shares ({@link RegistryClients})
+     */
     static SchemaRegistryClient registry(EngineConfig config, String needer) {
         String url = config.getString(EngineConfig.SCHEMA_REGISTRY_URL);
         if (url.isBlank()) {
@@ -127,7 +130,7 @@ public final class SchemaCodecs implements RecordCodecProvider {
                     + "input.protobuf.descriptor.set)");
         }
         String ca = config.getString(EngineConfig.SCHEMA_REGISTRY_SSL_CA_LOCATION);
-        return new SchemaRegistryClient(url, config.getPassword(EngineConfig.SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO).value(),
+        return RegistryClients.shared(url, config.getPassword(EngineConfig.SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO).value(),
                 ca.isBlank() ? null : Path.of(ca), Duration.ofMillis(config.getInt(EngineConfig.SCHEMA_REGISTRY_TIMEOUT_MS)));
     }
 
