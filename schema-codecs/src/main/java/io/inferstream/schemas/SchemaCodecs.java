@@ -114,8 +114,13 @@ public final class SchemaCodecs implements RecordCodecProvider {
     @Override
     public PredictionEncoder<byte[]> encoder(String codec, EngineConfig config) {
         String url = config.getString(EngineConfig.SCHEMA_REGISTRY_URL);
+        AvroPredictionEncoder.SchemaChoice choice = config.getBoolean(EngineConfig.OUTPUT_USE_LATEST_VERSION)
+                ? AvroPredictionEncoder.SchemaChoice.LATEST
+                : config.getBoolean(EngineConfig.OUTPUT_AUTO_REGISTER_SCHEMAS) ? AvroPredictionEncoder.SchemaChoice.REGISTER
+                : AvroPredictionEncoder.SchemaChoice.LOOK_UP;
         return new AvroPredictionEncoder(url.isBlank() ? null : registry(config, "output.codec=avro"),
-                config.getString(EngineConfig.OUTPUT_TOPIC));
+                config.getString(EngineConfig.OUTPUT_TOPIC), config.getString(EngineConfig.OUTPUT_SUBJECT_NAME_STRATEGY),
+                choice, config.getString(EngineConfig.OUTPUT_AVRO_RECORD_NAME));
     }
 
     /**
