@@ -285,8 +285,9 @@ public final class EngineConfig extends AbstractConfig {
             .define(OUTPUT_CODEC, Type.STRING, "json", ValidString.in(OUTPUT_CODECS.toArray(new String[0])),
                     Importance.MEDIUM,
                     "How predictions are written: json, or avro (the Confluent wire format, with a schema derived "
-                            + "from the model's outputs registered under <output.topic>-value at schema.registry.url; without a "
-                            + "registry, Avro's single-object encoding).")
+                            + "from the model's outputs registered at schema.registry.url under <output.topic>-value, "
+                            + "or as output.subject.name.strategy, output.auto.register.schemas and "
+                            + "output.use.latest.version say; without a registry, Avro's single-object encoding).")
             .define(OUTPUT_SUBJECT_NAME_STRATEGY, Type.STRING, SUBJECT_TOPIC,
                     ValidString.in(SUBJECT_TOPIC, SUBJECT_RECORD, SUBJECT_TOPIC_RECORD), Importance.LOW,
                     "With output.codec=avro and a registry, the subject the predictions' schema goes under, as "
