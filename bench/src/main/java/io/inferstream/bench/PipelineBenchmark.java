@@ -7,10 +7,8 @@ import io.inferstream.config.EngineConfig;
 import io.inferstream.data.Features;
 import io.inferstream.data.Prediction;
 import io.inferstream.codec.JsonPredictionEncoder;
-import io.inferstream.engine.EngineMetrics;
 import io.inferstream.scoring.RecordScorer;
 import io.inferstream.scoring.ScoredRecord;
-import io.inferstream.engine.InferenceEngine;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelInfo;
 import io.inferstream.model.ModelLoadException;
@@ -21,7 +19,6 @@ import io.inferstream.testkit.fixtures.ScratchDirectory;
 import io.inferstream.testkit.kafka.EmbeddedKafkaBroker;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -30,16 +27,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -368,73 +358,10 @@ public final class PipelineBenchmark {
                 (System.nanoTime() - start) / 1e9);
     }
 
-    /**
-     * (b): consume → produce with no decoding or model, committed the way the engine commits at its best (offsets
-     * every {@link EngineConfig#AT_LEAST_ONCE_COMMIT_INTERVAL_MS} ms, no flush per batch): Kafka's own ceiling for
-     * the payload, timed like every other row until the output topic holds every record.
-     */
+    /** (b): Kafka's own ceiling for the payload ({@link KafkaPipe#rawPipe}). */
     private double rawPipe(String bootstrap, String payload, String output, String group) throws InterruptedException {
-        int n = recordsPerPayload.get(payload);
-        AtomicLong copied = new AtomicLong();
-        AtomicLong firstRecordNanos = new AtomicLong(Long.MAX_VALUE);
-        List<Thread> threads = new ArrayList<>();
-        for (int w = 0; w < workers; w++) {
-            Thread t = new Thread(() -> copy(bootstrap, inputTopic(payload), output, group, n, copied, firstRecordNanos), "raw-" + w);
-            threads.add(t);
-            t.start();
-        }
-        long end;
-        try (OutputWatch watch = new OutputWatch(bootstrap)) {
-            end = watch.awaitRecords(output, PARTITIONS, n, Duration.ofMinutes(10), () -> { });
-        }
-        for (Thread t : threads) {
-            t.join();
-        }
-        return n / ((end - firstRecordNanos.get()) / 1e9);
-    }
-
-    private void copy(String bootstrap, String input, String output, String group, int n, AtomicLong copied,
-            AtomicLong firstRecordNanos) {
-        Map<String, Object> c = new HashMap<>();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, batchSize);
-        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        // The engine's producer settings, so that only the work in between differs.
-        Map<String, Object> p = new HashMap<>();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c);
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
-            consumer.subscribe(List.of(input));
-            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-            long lastCommit = System.nanoTime();
-            while (copied.get() < n) {
-                ConsumerRecords<byte[], byte[]> polled = consumer.poll(Duration.ofMillis(100));
-                if (!polled.isEmpty()) {
-                    firstRecordNanos.accumulateAndGet(System.nanoTime(), Math::min);
-                    for (ConsumerRecord<byte[], byte[]> r : polled) {
-                        producer.send(new ProducerRecord<>(output, r.partition(), r.key(), r.value()));
-                        offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
-                    }
-                    copied.addAndGet(polled.count());
-                }
-                if (System.nanoTime() - lastCommit > EngineConfig.AT_LEAST_ONCE_COMMIT_INTERVAL_MS * 1_000_000) {
-                    // Sent, not yet acknowledged: a ceiling for the engine, which commits only acknowledged offsets.
-                    consumer.commitAsync(new HashMap<>(offsets), null);
-                    lastCommit = System.nanoTime();
-                }
-            }
-            producer.flush();
-            consumer.commitSync(offsets);
-        }
+        return KafkaPipe.rawPipe(bootstrap, inputTopic(payload), output, group, recordsPerPayload.get(payload), workers,
+                batchSize, PARTITIONS);
     }
 
     /** (c) and (d): the engine, batched or with one model call per record. */
@@ -452,30 +379,8 @@ public final class PipelineBenchmark {
         if (BenchSubject.FLOATS.equals(s.payload)) {
             props.put(EngineConfig.INPUT_CODEC, "float32");
         }
-        long start;
-        long end;
-        EngineMetrics metrics;
-        try (InferenceEngine engine = InferenceEngine.start(new EngineConfig(props),
-                perRecord ? () -> new PerRecordModel(load(s, source)) : () -> load(s, source))) {
-            metrics = engine.metrics();
-            // Time from the moment the group has formed, as the raw pipe times from its first records.
-            while (metrics.assignedPartitions() < PARTITIONS && metrics.recordsIn() == 0) {
-                Thread.sleep(1);
-            }
-            start = System.nanoTime();
-            try (OutputWatch watch = new OutputWatch(bootstrap)) {
-                end = watch.awaitRecords(output, PARTITIONS, n, Duration.ofMinutes(10), () -> {
-                    if (engine.failure().isPresent()) {
-                        throw new IllegalStateException("engine failed", engine.failure().get());
-                    }
-                });
-            }
-        }
-        double elapsed = (end - start) / 1e9;
-        if (metrics.deadLetters() > 0) {
-            throw new IllegalStateException(s.name + ": " + metrics.deadLetters() + " unexpected dead letters");
-        }
-        return n / elapsed;
+        return KafkaPipe.engine(new EngineConfig(props),
+                perRecord ? () -> new PerRecordModel(load(s, source)) : () -> load(s, source), n, PARTITIONS, s.name);
     }
 
     private double best(String key) {

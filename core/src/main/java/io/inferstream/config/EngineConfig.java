@@ -76,6 +76,16 @@ public final class EngineConfig extends AbstractConfig {
     public static final String INPUT_PROTOBUF_DESCRIPTOR_SET = "input.protobuf.descriptor.set";
     public static final String INPUT_PROTOBUF_MESSAGE = "input.protobuf.message";
     public static final String OUTPUT_CODEC = "output.codec";
+    public static final String OUTPUT_SUBJECT_NAME_STRATEGY = "output.subject.name.strategy";
+    public static final String OUTPUT_AUTO_REGISTER_SCHEMAS = "output.auto.register.schemas";
+    public static final String OUTPUT_USE_LATEST_VERSION = "output.use.latest.version";
+    public static final String OUTPUT_AVRO_RECORD_NAME = "output.avro.record.name";
+    /** {@value}: the subject is {@code <topic>-value} (Confluent's TopicNameStrategy, the default). */
+    public static final String SUBJECT_TOPIC = "topic";
+    /** {@value}: the subject is the record's full name (Confluent's RecordNameStrategy). */
+    public static final String SUBJECT_RECORD = "record";
+    /** {@value}: the subject is {@code <topic>-<record full name>} (Confluent's TopicRecordNameStrategy). */
+    public static final String SUBJECT_TOPIC_RECORD = "topic-record";
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
     public static final String SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO = "schema.registry.basic.auth.user.info";
     public static final String SCHEMA_REGISTRY_SSL_CA_LOCATION = "schema.registry.ssl.ca.location";
@@ -275,8 +285,29 @@ public final class EngineConfig extends AbstractConfig {
             .define(OUTPUT_CODEC, Type.STRING, "json", ValidString.in(OUTPUT_CODECS.toArray(new String[0])),
                     Importance.MEDIUM,
                     "How predictions are written: json, or avro (the Confluent wire format, with a schema derived "
-                            + "from the model's outputs registered under <output.topic>-value at schema.registry.url; without a "
-                            + "registry, Avro's single-object encoding).")
+                            + "from the model's outputs registered at schema.registry.url under <output.topic>-value, "
+                            + "or as output.subject.name.strategy, output.auto.register.schemas and "
+                            + "output.use.latest.version say; without a registry, Avro's single-object encoding).")
+            .define(OUTPUT_SUBJECT_NAME_STRATEGY, Type.STRING, SUBJECT_TOPIC,
+                    ValidString.in(SUBJECT_TOPIC, SUBJECT_RECORD, SUBJECT_TOPIC_RECORD), Importance.LOW,
+                    "With output.codec=avro and a registry, the subject the predictions' schema goes under, as "
+                            + "Confluent's serializers' value.subject.name.strategy: topic (<output.topic>-value, "
+                            + "TopicNameStrategy), record (the record's full name, output.avro.record.name; "
+                            + "RecordNameStrategy) or topic-record (<output.topic>-<record name>; "
+                            + "TopicRecordNameStrategy).")
+            .define(OUTPUT_AUTO_REGISTER_SCHEMAS, Type.BOOLEAN, true, Importance.LOW,
+                    "With output.codec=avro and a registry, register the predictions' schema under its subject "
+                            + "(Confluent's auto.register.schemas). Off: the subject must already hold that exact "
+                            + "schema (it is looked up, never registered); if not, the engine stops with an error "
+                            + "naming the subject and the schema.")
+            .define(OUTPUT_USE_LATEST_VERSION, Type.BOOLEAN, false, Importance.LOW,
+                    "With output.codec=avro and a registry, write with the subject's latest registered schema "
+                            + "instead of registering (Confluent's use.latest.version): predictions name its id. Its "
+                            + "Parsing Canonical Form must equal the derived schema's (the same fields, types and "
+                            + "names; docs and defaults may differ), else the engine stops with an error showing both.")
+            .define(OUTPUT_AVRO_RECORD_NAME, Type.STRING, "io.inferstream.Prediction", Importance.LOW,
+                    "Full name (namespace.name) of the Avro record predictions are written as; the subject with "
+                            + "output.subject.name.strategy=record or topic-record.")
             .define(MAX_BATCH_SIZE, Type.INT, 500, ConfigDef.Range.between(1, 100_000), Importance.MEDIUM,
                     "Most records scored in one model call; also the consumer's max.poll.records.")
             .define(WORKER_THREADS, Type.INT, 1, ConfigDef.Range.between(1, 1024), Importance.MEDIUM,

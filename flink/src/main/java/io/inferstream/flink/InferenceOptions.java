@@ -21,13 +21,14 @@ import java.util.Objects;
  * <p>Thread safety: immutable; the builder is not thread-safe.
  */
 public final class InferenceOptions extends ScoringOptions {
-    private static final long serialVersionUID = 2L;
+    private static final long serialVersionUID = 3L;
 
     private final int asyncConcurrency;
     private final Duration asyncTimeout;
     private final int retryAttempts;
     private final Duration retryInitialBackoff;
     private final Duration retryMaxBackoff;
+    private final RecordDecoderFactory decoders;
 
     private InferenceOptions(Builder b) {
         super(b);
@@ -36,6 +37,7 @@ public final class InferenceOptions extends ScoringOptions {
         this.retryAttempts = b.retryAttempts;
         this.retryInitialBackoff = b.retryInitialBackoff;
         this.retryMaxBackoff = b.retryMaxBackoff;
+        this.decoders = b.decoders;
     }
 
     /** @return batches of up to 500 records or 100 ms, JSON records. */
@@ -71,10 +73,15 @@ public final class InferenceOptions extends ScoringOptions {
         return retryMaxBackoff;
     }
 
+    /** @return makes the record decoder for a model's inputs: the one set, else the codec settings' decoder. */
+    public RecordDecoderFactory decoders() {
+        return decoders != null ? decoders : this::decoder;
+    }
+
     /** @return how a subtask's {@link io.inferstream.deploy.DeploymentManager} loads and checks versions. */
     DeploymentSettings deploymentSettings(int slots) {
         // No shadow output here: shadow versions are not scored.
-        return deploymentSettings(slots, this::decoder, false);
+        return deploymentSettings(slots, decoders(), false);
     }
 
     /**
@@ -88,6 +95,7 @@ public final class InferenceOptions extends ScoringOptions {
         private int retryAttempts = 10;
         private Duration retryInitialBackoff = Duration.ofMillis(100);
         private Duration retryMaxBackoff = Duration.ofSeconds(5);
+        private RecordDecoderFactory decoders;
 
         private Builder() {
         }
@@ -123,6 +131,16 @@ public final class InferenceOptions extends ScoringOptions {
             this.retryAttempts = attempts;
             this.retryInitialBackoff = Objects.requireNonNull(initial, "initial");
             this.retryMaxBackoff = Objects.requireNonNull(max, "max");
+            return this;
+        }
+
+        /**
+         * How record values are decoded, in place of the codec settings ({@code inputCodec}, {@code concatenate},
+         * ...): the engine's codecs from its keys ({@link RecordDecoderFactory#engineCodec}, for Avro and Protobuf
+         * records), or a decoder of your own.
+         */
+        public Builder decoders(RecordDecoderFactory decoders) {
+            this.decoders = Objects.requireNonNull(decoders, "decoders");
             return this;
         }
 

@@ -1,6 +1,7 @@
 package io.inferstream.schemas;
 
 import io.inferstream.codec.PredictionEncoder;
+import io.inferstream.config.EngineConfig;
 import io.inferstream.data.Prediction;
 import io.inferstream.data.Tensor;
 import io.inferstream.model.ModelInfo;
@@ -30,8 +31,9 @@ import org.apache.avro.io.EncoderFactory;
  * {@code label} and {@code probabilities} (a map of label to probability). Optional fields are unions with null.
  *
  * <p>The schema is derived from the outputs themselves (their names, element types and ranks) the first time a shape
- * of prediction is seen, and cached. With a registry, it is registered under the subject {@code <output.topic>-value}
- * (Confluent's TopicNameStrategy) and each record is framed as the registry's wire format (byte 0, 4-byte id, body);
+ * of prediction is seen, and cached. With a registry, its subject follows one of Confluent's subject name strategies
+ * ({@code <output.topic>-value} by default), it is registered there, looked up there, or taken as the subject's
+ * latest version ({@link SchemaChoice}), and each record is framed as the registry's wire format (byte 0, 4-byte id, body);
  * without one, as Avro's single-object encoding (C3 01, the schema's fingerprint, body). Output names that are not
  * valid Avro names ({@code dense/Softmax:0}) have their other characters replaced by {@code _}; the original name is
  * the field's doc.
@@ -54,17 +56,74 @@ public final class AvroPredictionEncoder implements PredictionEncoder<byte[]> {
         }
     }
 
+    /** Where a registry-framed prediction's schema comes from, as Confluent's serializers choose it. */
+    public enum SchemaChoice {
+        /** Register the derived schema under the subject ({@code auto.register.schemas=true}, the default). */
+        REGISTER,
+        /** Look the derived schema up in the subject; never register ({@code auto.register.schemas=false}). */
+        LOOK_UP,
+        /** Write with the subject's latest schema, which must be the derived one ({@code use.latest.version}). */
+        LATEST
+    }
+
     private final SchemaRegistryClient registry;
-    private final String subject;
+    private final String topic;
+    private final String strategy;
+    private final SchemaChoice choice;
+    private final String namespace;
+    private final String recordName;
     private final Map<String, Written> bySignature = new ConcurrentHashMap<>();
 
     /**
+     * Registers under {@code <outputTopic>-value}, records named {@code io.inferstream.Prediction}.
+     *
      * @param registry where to register the schemas, or null for single-object encoding
-     * @param outputTopic the topic the predictions go to (the subject is {@code <outputTopic>-value})
+     * @param outputTopic the topic the predictions go to
      */
     public AvroPredictionEncoder(SchemaRegistryClient registry, String outputTopic) {
+        this(registry, outputTopic, EngineConfig.SUBJECT_TOPIC, SchemaChoice.REGISTER, NAMESPACE + ".Prediction");
+    }
+
+    /**
+     * @param registry where the schemas are registered, or null for single-object encoding
+     * @param outputTopic the topic the predictions go to
+     * @param subjectNameStrategy {@link EngineConfig#SUBJECT_TOPIC}, {@link EngineConfig#SUBJECT_RECORD} or
+     *     {@link EngineConfig#SUBJECT_TOPIC_RECORD}
+     * @param choice whether the schema is registered, looked up, or the subject's latest
+     * @param recordFullName the prediction record's full name, e.g. {@code shop.FraudScore}
+     * @throws IllegalArgumentException for an unknown strategy or a name Avro does not allow
+     */
+    public AvroPredictionEncoder(SchemaRegistryClient registry, String outputTopic, String subjectNameStrategy,
+            SchemaChoice choice, String recordFullName) {
+        if (!List.of(EngineConfig.SUBJECT_TOPIC, EngineConfig.SUBJECT_RECORD, EngineConfig.SUBJECT_TOPIC_RECORD)
+                .contains(subjectNameStrategy)) {
+            throw new IllegalArgumentException("unknown subject name strategy '" + subjectNameStrategy + "'");
+        }
         this.registry = registry;
-        this.subject = outputTopic + "-value";
+        this.topic = outputTopic;
+        this.strategy = subjectNameStrategy;
+        this.choice = choice;
+        int dot = recordFullName.lastIndexOf('.');
+        this.namespace = dot < 0 ? null : recordFullName.substring(0, dot);
+        this.recordName = recordFullName.substring(dot + 1);
+        try {
+            SchemaBuilder.record(recordName).namespace(namespace).fields().endRecord();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("output.avro.record.name '" + recordFullName + "' is not an Avro name: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** @return the subject a schema of this full name goes under, by the configured strategy */
+    String subject(String recordFullName) {
+        switch (strategy) {
+            case EngineConfig.SUBJECT_RECORD:
+                return recordFullName;
+            case EngineConfig.SUBJECT_TOPIC_RECORD:
+                return topic + "-" + recordFullName;
+            default:
+                return topic + "-value";
+        }
     }
 
     @Override
@@ -115,7 +174,7 @@ public final class AvroPredictionEncoder implements PredictionEncoder<byte[]> {
     }
 
     private Written derive(Prediction prediction) {
-        SchemaBuilder.FieldAssembler<Schema> outputs = SchemaBuilder.record("Outputs").namespace(NAMESPACE).fields();
+        SchemaBuilder.FieldAssembler<Schema> outputs = SchemaBuilder.record("Outputs").namespace(namespace).fields();
         List<String> names = new ArrayList<>();
         List<Schema> schemas = new ArrayList<>();
         Set<String> used = new HashSet<>();
@@ -127,7 +186,7 @@ public final class AvroPredictionEncoder implements PredictionEncoder<byte[]> {
             schemas.add(schema);
         }
         Schema optionalString = SchemaBuilder.unionOf().nullType().and().stringType().endUnion();
-        Schema schema = SchemaBuilder.record("Prediction").namespace(NAMESPACE)
+        Schema schema = SchemaBuilder.record(recordName).namespace(namespace)
                 .doc("A prediction written by Inferstream").fields()
                 .name("key").type(optionalString).withDefault(null)
                 .name("key_b64").type(optionalString).withDefault(null)
@@ -148,8 +207,37 @@ public final class AvroPredictionEncoder implements PredictionEncoder<byte[]> {
                     .put(AvroRecordDecoder.SINGLE_OBJECT_2).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(fingerprint);
             return b.array();
         }
-        int id = registry.register(subject, schema.toString(), "AVRO");
-        return RegistryFraming.header(id);
+        String subject = subject(schema.getFullName());
+        return RegistryFraming.header(switch (choice) {
+            case REGISTER -> registry.register(subject, schema.toString(), "AVRO");
+            case LOOK_UP -> registry.lookup(subject, schema.toString(), "AVRO").orElseThrow(() ->
+                    new IllegalStateException("subject " + subject + " at schema registry " + registry.url()
+                            + " does not hold the predictions' schema, and output.auto.register.schemas=false: "
+                            + "register it there (or allow registering). The schema: " + schema)).id();
+            case LATEST -> latest(subject, schema);
+        });
+    }
+
+    /** @return the id of the subject's latest schema, checked to be the derived one */
+    private int latest(String subject, Schema derived) {
+        RegisteredSchema latest = registry.latest(subject).orElseThrow(() -> new IllegalStateException("subject "
+                + subject + " at schema registry " + registry.url() + " holds no schema, and "
+                + "output.use.latest.version=true: register the predictions' schema there first. It is: " + derived));
+        Schema registered;
+        try {
+            registered = ReferencedSchemas.avro(latest, registry);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("the latest schema of subject " + subject + " (id " + latest.id()
+                    + ") is not an Avro schema: " + e.getMessage(), e);
+        }
+        if (SchemaNormalization.parsingFingerprint64(registered) != SchemaNormalization.parsingFingerprint64(derived)) {
+            throw new IllegalStateException("the latest schema of subject " + subject + " (id " + latest.id()
+                    + ", version " + latest.version() + ") is not the predictions' schema, so predictions cannot be "
+                    + "written with it (output.use.latest.version=true). Registered: "
+                    + SchemaNormalization.toParsingForm(registered) + "; predictions: "
+                    + SchemaNormalization.toParsingForm(derived));
+        }
+        return latest.id();
     }
 
     private static Schema schemaOf(Tensor t) {

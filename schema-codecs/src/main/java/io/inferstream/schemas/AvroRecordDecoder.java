@@ -174,7 +174,9 @@ public final class AvroRecordDecoder implements RecordDecoder {
         }
         Schema schema;
         try {
-            schema = new Schema.Parser().parse(registered.text());
+            schema = ReferencedSchemas.avro(registered, registry);
+        } catch (io.inferstream.codec.SchemaUnavailableException e) {
+            throw e; // not the schema's fault: the batch waits
         } catch (RuntimeException e) {
             return new Compiled(null, "the registry's text is not an Avro schema: " + e.getMessage(), name);
         }

@@ -5,7 +5,6 @@ import com.google.protobuf.DescriptorProtos.FileDescriptorSet;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.DescriptorValidationException;
 import com.google.protobuf.Descriptors.FileDescriptor;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.inferstream.codec.MalformedRecordException;
 import io.inferstream.codec.RecordDecoder;
 import io.inferstream.data.Features;
@@ -14,7 +13,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Decodes Protobuf record values ({@code input.codec=protobuf}): bare messages of one type described by a descriptor
  * set file ({@code protoc --include_imports --descriptor_set_out}), or the Confluent wire format (byte 0, 4-byte
  * schema id, the message indexes as zig-zag varints, the message), the schema fetched from the registry by id in its
- * serialized form ({@code ?format=serialized}: a base64 {@code FileDescriptorProto}) and cached.
+ * serialized form ({@code ?format=serialized}: a base64 {@code FileDescriptorProto}) and cached, with the files it
+ * imports from its {@code references} (and the well-known types).
  *
  * <p>Thread safety: thread-safe.
  */
@@ -197,11 +196,9 @@ public final class ProtobufRecordDecoder implements RecordDecoder {
                 return c;
             }
             try {
-                FileDescriptorProto proto = FileDescriptorProto.parseFrom(Base64.getDecoder().decode(schema.get().text()));
-                file = build(proto, new HashMap<>(), name);
-            } catch (IllegalArgumentException | InvalidProtocolBufferException e) {
-                c = new Compiled(null, "the registry's serialized schema is not a usable FileDescriptorProto (schemas "
-                        + "that import others are not read yet): " + e.getMessage(), name);
+                file = ReferencedSchemas.protobuf(schema.get(), name, registry);
+            } catch (IllegalArgumentException e) {
+                c = new Compiled(null, e.getMessage(), name);
                 byIdAndIndexes.put(key, c);
                 return c;
             }

@@ -114,11 +114,19 @@ public final class SchemaCodecs implements RecordCodecProvider {
     @Override
     public PredictionEncoder<byte[]> encoder(String codec, EngineConfig config) {
         String url = config.getString(EngineConfig.SCHEMA_REGISTRY_URL);
+        AvroPredictionEncoder.SchemaChoice choice = config.getBoolean(EngineConfig.OUTPUT_USE_LATEST_VERSION)
+                ? AvroPredictionEncoder.SchemaChoice.LATEST
+                : config.getBoolean(EngineConfig.OUTPUT_AUTO_REGISTER_SCHEMAS) ? AvroPredictionEncoder.SchemaChoice.REGISTER
+                : AvroPredictionEncoder.SchemaChoice.LOOK_UP;
         return new AvroPredictionEncoder(url.isBlank() ? null : registry(config, "output.codec=avro"),
-                config.getString(EngineConfig.OUTPUT_TOPIC));
+                config.getString(EngineConfig.OUTPUT_TOPIC), config.getString(EngineConfig.OUTPUT_SUBJECT_NAME_STRATEGY),
+                choice, config.getString(EngineConfig.OUTPUT_AVRO_RECORD_NAME));
     }
 
-    /** @param needer the setting that needs a registry, for the message when none is configured */
+    /**
+     * @param needer the setting that needs a registry, for the message when none is configured
+     * @return the client every decoder and encoder of this registry shares ({@link RegistryClients})
+     */
     static SchemaRegistryClient registry(EngineConfig config, String needer) {
         String url = config.getString(EngineConfig.SCHEMA_REGISTRY_URL);
         if (url.isBlank()) {
@@ -127,7 +135,7 @@ public final class SchemaCodecs implements RecordCodecProvider {
                     + "input.protobuf.descriptor.set)");
         }
         String ca = config.getString(EngineConfig.SCHEMA_REGISTRY_SSL_CA_LOCATION);
-        return new SchemaRegistryClient(url, config.getPassword(EngineConfig.SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO).value(),
+        return RegistryClients.shared(url, config.getPassword(EngineConfig.SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO).value(),
                 ca.isBlank() ? null : Path.of(ca), Duration.ofMillis(config.getInt(EngineConfig.SCHEMA_REGISTRY_TIMEOUT_MS)));
     }
 

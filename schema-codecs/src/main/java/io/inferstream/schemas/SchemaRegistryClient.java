@@ -19,7 +19,9 @@ import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,7 +31,8 @@ import javax.net.ssl.TrustManagerFactory;
 /**
  * The part of the schema registry REST API (Confluent's, which Apicurio's ccompat API, Karapace and Redpanda also
  * speak) that a consumer and a producer of registry-framed records need: a schema by its global id (cached for good:
- * an id never changes meaning), the latest version of a subject, and registering a schema under a subject.
+ * an id never changes meaning) with the schemas it references by subject and version, the latest version of a
+ * subject, whether a subject holds a schema, and registering a schema under a subject.
  *
  * <p>Failures are split by whose fault they are: an id the registry does not know is the record's (the caller
  * dead-letters it); a registry that cannot be reached, times out, answers 5xx or 429, or refuses our credentials is
@@ -47,6 +50,8 @@ public final class SchemaRegistryClient {
     private final HttpClient http;
     /** By id and requested format ("" for the registry's default). */
     private final Map<String, RegisteredSchema> byId = new ConcurrentHashMap<>();
+    /** By subject, version and requested format. */
+    private final Map<String, RegisteredSchema> byVersion = new ConcurrentHashMap<>();
 
     /**
      * @param baseUrl e.g. {@code https://registry:8081}
@@ -126,9 +131,48 @@ public final class SchemaRegistryClient {
             return Optional.empty();
         }
         RegisteredSchema schema = new RegisteredSchema(id, body.path("schemaType").asText(""),
-                body.path("schema").asText(), null, 0);
+                body.path("schema").asText(), null, 0, references(body));
         byId.putIfAbsent(key, schema);
         return Optional.of(schema);
+    }
+
+    /**
+     * {@code GET /subjects/{subject}/versions/{version}?format=...}, once per subject, version and format: how the
+     * schemas another one references are fetched.
+     *
+     * @param format as for {@link #byId(int, String)}
+     * @return the schema, or empty if the subject has no such version
+     * @throws SchemaUnavailableException if the registry cannot answer now
+     */
+    public Optional<RegisteredSchema> version(String subject, int version, String format) {
+        String key = subject + "/" + version + "?" + format;
+        RegisteredSchema known = byVersion.get(key);
+        if (known != null) {
+            return Optional.of(known);
+        }
+        JsonNode body = get("/subjects/" + encode(subject) + "/versions/" + version
+                + (format.isEmpty() ? "" : "?format=" + format));
+        if (body == null) {
+            return Optional.empty();
+        }
+        RegisteredSchema schema = subjectVersion(body, subject);
+        byVersion.putIfAbsent(key, schema);
+        return Optional.of(schema);
+    }
+
+    private static RegisteredSchema subjectVersion(JsonNode body, String subject) {
+        return new RegisteredSchema(body.path("id").asInt(), body.path("schemaType").asText(""),
+                body.path("schema").asText(), subject, body.path("version").asInt(), references(body));
+    }
+
+    /** @return the {@code references} array of a schema's answer: {@code [{"name", "subject", "version"}]} */
+    private static List<RegisteredSchema.Reference> references(JsonNode body) {
+        List<RegisteredSchema.Reference> references = new ArrayList<>();
+        for (JsonNode r : body.path("references")) {
+            references.add(new RegisteredSchema.Reference(r.path("name").asText(), r.path("subject").asText(),
+                    r.path("version").asInt()));
+        }
+        return references;
     }
 
     /**
@@ -142,10 +186,35 @@ public final class SchemaRegistryClient {
         if (body == null) {
             return Optional.empty();
         }
-        RegisteredSchema schema = new RegisteredSchema(body.path("id").asInt(), body.path("schemaType").asText(""),
-                body.path("schema").asText(), subject, body.path("version").asInt());
+        RegisteredSchema schema = subjectVersion(body, subject);
         byId.putIfAbsent(schema.id() + "?", schema);
         return Optional.of(schema);
+    }
+
+    /**
+     * {@code POST /subjects/{subject}}: whether the subject already holds this schema, as a serializer that must not
+     * register ({@code auto.register.schemas=false}) asks.
+     *
+     * @param type {@code AVRO} or {@code PROTOBUF}
+     * @return the schema with its id and version under the subject, or empty if the subject does not hold it
+     * @throws SchemaUnavailableException if the registry cannot answer now
+     */
+    public Optional<RegisteredSchema> lookup(String subject, String schema, String type) {
+        ObjectNode request = JSON.createObjectNode().put("schema", schema);
+        if (!"AVRO".equals(type)) {
+            request.put("schemaType", type);
+        }
+        String path = "/subjects/" + encode(subject);
+        HttpResponse<byte[]> response = send(HttpRequest.newBuilder(base.resolve(base.getPath() + path))
+                .POST(HttpRequest.BodyPublishers.ofString(request.toString())), path);
+        if (response.statusCode() == 404) {
+            return Optional.empty();
+        }
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("schema registry " + url() + " answered POST " + path + " with HTTP "
+                    + response.statusCode() + ": " + text(response));
+        }
+        return Optional.of(subjectVersion(parse(response, path), subject));
     }
 
     /**

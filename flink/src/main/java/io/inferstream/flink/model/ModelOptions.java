@@ -6,6 +6,7 @@ import io.inferstream.deploy.DeploymentManager;
 import io.inferstream.deploy.DeploymentSettings;
 import io.inferstream.deploy.TrafficSample;
 import io.inferstream.engine.ModelSources;
+import io.inferstream.flink.EngineSettings;
 import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelRegistry;
 import java.io.Serializable;
@@ -15,7 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.kafka.common.config.ConfigException;
 
 /**
  * The {@code WITH} options of one {@code CREATE MODEL ... 'provider' = 'inferstream'}: the engine's configuration
@@ -32,12 +32,6 @@ final class ModelOptions implements Serializable {
     /** Options of Flink itself (the {@code provider}) or of this provider: not engine keys. */
     private static final Set<String> NOT_ENGINE_KEYS = Set.of("provider", "task", RowErrorStrategy.OPTION,
             RowErrorStrategy.ERROR_COLUMN_OPTION);
-    /** Engine keys a model needs no value for here; a placeholder keeps EngineConfig's validation of the rest. */
-    private static final Map<String, String> UNUSED_KAFKA_KEYS = Map.of(
-            EngineConfig.BOOTSTRAP_SERVERS, "127.0.0.1:9", EngineConfig.GROUP_ID, "flink-sql",
-            EngineConfig.INPUT_TOPICS, "flink-sql", EngineConfig.OUTPUT_TOPIC, "flink-sql",
-            EngineConfig.DEAD_LETTER_TOPIC, "flink-sql");
-
     private final HashMap<String, String> engineKeys = new HashMap<>();
     private final RowErrorStrategy errors;
     private final String errorColumn;
@@ -70,12 +64,11 @@ final class ModelOptions implements Serializable {
 
     /** @throws IllegalArgumentException with EngineConfig's message if a key is unknown or invalid */
     EngineConfig config() {
-        Map<String, String> all = new HashMap<>(UNUSED_KAFKA_KEYS);
-        all.putAll(engineKeys);
         try {
-            return new EngineConfig(all);
-        } catch (ConfigException e) {
-            throw new IllegalArgumentException("invalid option of the inferstream model provider: " + e.getMessage(), e);
+            return EngineSettings.config(engineKeys);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("invalid option of the inferstream model provider: "
+                    + e.getCause().getMessage(), e.getCause());
         }
     }
 

@@ -39,8 +39,14 @@ import java.util.regex.Pattern;
  *   <li>{@code POST /subjects/{subject}/versions} with {@code {"schema": "...", "schemaType": ...}} →
  *       {@code {"id": n}}: the same schema text gets the same global id in every subject, and registering a subject's
  *       existing schema again returns its id without a new version;</li>
- *   <li>{@code GET /subjects/{subject}/versions/latest} and {@code /versions/{n}} →
- *       {@code {"subject", "id", "version", "schema"}}; {@code GET /subjects}; {@code GET /subjects/{s}/versions};</li>
+ *   <li>{@code GET /subjects/{subject}/versions/latest} and {@code /versions/{n}} (also with
+ *       {@code ?format=serialized}) → {@code {"subject", "id", "version", "schema"}}; {@code GET /subjects};
+ *       {@code GET /subjects/{s}/versions};</li>
+ *   <li>{@code POST /subjects/{subject}} with a schema → the same body if the subject holds that schema (what a
+ *       serializer asks with {@code auto.register.schemas=false}), else 404 with 40401 or 40403;</li>
+ *   <li>schema references: {@code "references": [{"name", "subject", "version"}]} in a registration is stored with
+ *       the schema (same text, other references: another id) and given back in every answer that shows the schema,
+ *       left out when empty;</li>
  *   <li>errors as {@code {"error_code": 40401|40402|40403, "message": "..."}} with HTTP 404.</li>
  * </ul>
  * No compatibility checks, no deletes, no contexts. For tests of what happens when the registry fails, {@link #outage}
@@ -55,17 +61,31 @@ public final class SchemaRegistryStandIn implements AutoCloseable {
     private static final Pattern BY_ID = Pattern.compile("/schemas/ids/(-?\\d+)");
     private static final Pattern VERSIONS = Pattern.compile("/subjects/([^/]+)/versions");
     private static final Pattern VERSION = Pattern.compile("/subjects/([^/]+)/versions/([^/]+)");
+    private static final Pattern SUBJECT = Pattern.compile("/subjects/([^/]+)");
+
+    /**
+     * One entry of a schema's {@code references}: the name the schema uses for another (an Avro type's full name, a
+     * Protobuf import path), and the subject and version that hold it.
+     */
+    public record Reference(String name, String subject, int version) {
+    }
 
     /** A schema as registered. */
     private static final class Stored {
         final int id;
         final String type;
         final String text;
+        final List<Reference> references;
 
-        Stored(int id, String type, String text) {
+        Stored(int id, String type, String text, List<Reference> references) {
             this.id = id;
             this.type = type;
             this.text = text;
+            this.references = references;
+        }
+
+        boolean same(String type, String text, List<Reference> references) {
+            return this.text.equals(text) && this.type.equals(type) && this.references.equals(references);
         }
     }
 
@@ -127,14 +147,30 @@ public final class SchemaRegistryStandIn implements AutoCloseable {
      * @return its global id
      */
     public synchronized int register(String subject, String type, String schema) {
+        return register(subject, type, schema, List.of());
+    }
+
+    /**
+     * Registers a schema that names others, as {@code POST /subjects/{subject}/versions} with {@code references}.
+     *
+     * @param references the schemas it names, each already registered under its subject and version
+     * @return its global id
+     * @throws IllegalArgumentException if a reference is not registered
+     */
+    public synchronized int register(String subject, String type, String schema, List<Reference> references) {
+        for (Reference r : references) {
+            if (stored(r.subject(), r.version()) == null) {
+                throw new IllegalArgumentException("reference " + r + " is not registered");
+            }
+        }
         Stored stored = null;
         for (Stored s : schemas) {
-            if (s.text.equals(schema) && s.type.equals(type)) {
+            if (s.same(type, schema, references)) {
                 stored = s;
             }
         }
         if (stored == null) {
-            stored = new Stored(schemas.size() + 1, type, schema);
+            stored = new Stored(schemas.size() + 1, type, schema, List.copyOf(references));
             schemas.add(stored);
         }
         List<Integer> versions = subjects.computeIfAbsent(subject, k -> new ArrayList<>());
@@ -161,14 +197,17 @@ public final class SchemaRegistryStandIn implements AutoCloseable {
             String query = exchange.getRequestURI().getRawQuery();
             String method = exchange.getRequestMethod();
             Matcher m;
+            boolean serialized = query != null && query.contains("format=serialized");
             if ("GET".equals(method) && (m = BY_ID.matcher(path)).matches()) {
-                getById(exchange, Integer.parseInt(m.group(1)), query != null && query.contains("format=serialized"));
+                getById(exchange, Integer.parseInt(m.group(1)), serialized);
             } else if ("POST".equals(method) && (m = VERSIONS.matcher(path)).matches()) {
-                post(exchange, decode(m.group(1)));
+                post(exchange, decode(m.group(1)), false);
+            } else if ("POST".equals(method) && (m = SUBJECT.matcher(path)).matches()) {
+                post(exchange, decode(m.group(1)), true);
             } else if ("GET".equals(method) && (m = VERSIONS.matcher(path)).matches()) {
                 versions(exchange, decode(m.group(1)));
             } else if ("GET".equals(method) && (m = VERSION.matcher(path)).matches()) {
-                version(exchange, decode(m.group(1)), m.group(2));
+                version(exchange, decode(m.group(1)), m.group(2), serialized);
             } else if ("GET".equals(method) && "/subjects".equals(path)) {
                 synchronized (this) {
                     send(exchange, 200, write(g -> {
@@ -197,20 +236,45 @@ public final class SchemaRegistryStandIn implements AutoCloseable {
             return;
         }
         Stored s = schemas.get(id - 1);
-        String text = serialized && "PROTOBUF".equals(s.type) ? serializedProto(s.text) : s.text;
+        String text = serialized && "PROTOBUF".equals(s.type) ? serializedProto(s) : s.text;
         send(exchange, 200, write(g -> {
             g.writeStartObject();
             if (!"AVRO".equals(s.type)) {
                 g.writeStringField("schemaType", s.type);
             }
             g.writeStringField("schema", text);
+            writeReferences(g, s);
             g.writeEndObject();
         }));
     }
 
-    private void post(HttpExchange exchange, String subject) throws IOException {
+    /** The {@code references} array, as the API reference shows it; left out when empty, as the registry does. */
+    private static void writeReferences(JsonGenerator g, Stored s) throws IOException {
+        if (s.references.isEmpty()) {
+            return;
+        }
+        g.writeArrayFieldStart("references");
+        for (Reference r : s.references) {
+            g.writeStartObject();
+            g.writeStringField("name", r.name());
+            g.writeStringField("subject", r.subject());
+            g.writeNumberField("version", r.version());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+    }
+
+    /** @return the schema at this version of the subject, or null */
+    private synchronized Stored stored(String subject, int version) {
+        List<Integer> ids = subjects.get(subject);
+        return ids == null || version < 1 || version > ids.size() ? null : schemas.get(ids.get(version - 1) - 1);
+    }
+
+    /** @param lookUp {@code POST /subjects/{subject}}: only say whether the subject holds the schema */
+    private void post(HttpExchange exchange, String subject, boolean lookUp) throws IOException {
         String schema = null;
         String type = "AVRO";
+        List<Reference> references = new ArrayList<>();
         try (JsonParser p = JSON.createParser(exchange.getRequestBody())) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 send(exchange, 422, error(42201, "Either the input schema or one its references is invalid"));
@@ -223,6 +287,17 @@ public final class SchemaRegistryStandIn implements AutoCloseable {
                     schema = p.getText();
                 } else if ("schemaType".equals(name)) {
                     type = p.getText();
+                } else if ("references".equals(name) && p.currentToken() == JsonToken.START_ARRAY) {
+                    while (p.nextToken() == JsonToken.START_OBJECT) {
+                        Map<String, String> r = new LinkedHashMap<>();
+                        while (p.nextToken() == JsonToken.FIELD_NAME) {
+                            String key = p.currentName();
+                            p.nextToken();
+                            r.put(key, p.getText());
+                        }
+                        references.add(new Reference(r.get("name"), r.get("subject"),
+                                Integer.parseInt(r.getOrDefault("version", "0"))));
+                    }
                 } else {
                     p.skipChildren();
                 }
@@ -232,12 +307,39 @@ public final class SchemaRegistryStandIn implements AutoCloseable {
             send(exchange, 422, error(42201, "Either the input schema or one its references is invalid"));
             return;
         }
-        int id = register(subject, type, schema);
+        if (lookUp) {
+            lookUp(exchange, subject, type, schema, references);
+            return;
+        }
+        int id;
+        try {
+            id = register(subject, type, schema, references);
+        } catch (IllegalArgumentException e) {
+            send(exchange, 422, error(42201, "Either the input schema or one its references is invalid"));
+            return;
+        }
         send(exchange, 200, write(g -> {
             g.writeStartObject();
             g.writeNumberField("id", id);
             g.writeEndObject();
         }));
+    }
+
+    private synchronized void lookUp(HttpExchange exchange, String subject, String type, String schema,
+            List<Reference> references) throws IOException {
+        List<Integer> ids = subjects.get(subject);
+        if (ids == null) {
+            send(exchange, 404, error(40401, "Subject '" + subject + "' not found."));
+            return;
+        }
+        for (int v = 1; v <= ids.size(); v++) {
+            Stored s = schemas.get(ids.get(v - 1) - 1);
+            if (s.same(type, schema, references)) {
+                writeVersion(exchange, subject, v, s, s.text);
+                return;
+            }
+        }
+        send(exchange, 404, error(40403, "Schema not found"));
     }
 
     private synchronized void versions(HttpExchange exchange, String subject) throws IOException {
@@ -255,7 +357,8 @@ public final class SchemaRegistryStandIn implements AutoCloseable {
         }));
     }
 
-    private synchronized void version(HttpExchange exchange, String subject, String which) throws IOException {
+    private synchronized void version(HttpExchange exchange, String subject, String which, boolean serialized)
+            throws IOException {
         List<Integer> ids = subjects.get(subject);
         if (ids == null) {
             send(exchange, 404, error(40401, "Subject '" + subject + "' not found."));
@@ -274,6 +377,11 @@ public final class SchemaRegistryStandIn implements AutoCloseable {
             return;
         }
         Stored s = schemas.get(ids.get(version - 1) - 1);
+        writeVersion(exchange, subject, version, s, serialized && "PROTOBUF".equals(s.type) ? serializedProto(s) : s.text);
+    }
+
+    private static void writeVersion(HttpExchange exchange, String subject, int version, Stored s, String text)
+            throws IOException {
         send(exchange, 200, write(g -> {
             g.writeStartObject();
             g.writeStringField("subject", subject);
@@ -282,13 +390,18 @@ public final class SchemaRegistryStandIn implements AutoCloseable {
             if (!"AVRO".equals(s.type)) {
                 g.writeStringField("schemaType", s.type);
             }
-            g.writeStringField("schema", s.text);
+            g.writeStringField("schema", text);
+            writeReferences(g, s);
             g.writeEndObject();
         }));
     }
 
-    /** The registry's {@code format=serialized}: the .proto compiled by protoc, as a base64 FileDescriptorProto. */
-    private static String serializedProto(String proto) {
+    /**
+     * The registry's {@code format=serialized}: the .proto compiled by protoc, as a base64 FileDescriptorProto; the
+     * files it imports (its references, written under their names) are compiled with it but not included.
+     */
+    private String serializedProto(Stored stored) {
+        String proto = stored.text;
         if (proto.strip().matches("[A-Za-z0-9+/=]+")) {
             return proto.strip(); // registered in serialized form already (as Confluent's Python serializer does)
         }
@@ -296,6 +409,7 @@ public final class SchemaRegistryStandIn implements AutoCloseable {
         try {
             dir = Files.createTempDirectory("registry-proto");
             Files.writeString(dir.resolve("schema.proto"), proto);
+            writeImports(dir, stored.references);
             Path out = dir.resolve("schema.desc");
             Process p = new ProcessBuilder("protoc", "--proto_path=" + dir, "--descriptor_set_out=" + out, "schema.proto")
                     .redirectErrorStream(true).start();
@@ -324,15 +438,28 @@ public final class SchemaRegistryStandIn implements AutoCloseable {
             throw new IllegalStateException(e);
         } finally {
             if (dir != null) {
-                try (var files = Files.list(dir)) {
-                    for (Path f : files.toList()) {
+                try (var files = Files.walk(dir)) {
+                    for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
                         Files.deleteIfExists(f);
                     }
-                    Files.deleteIfExists(dir);
                 } catch (IOException ignored) {
                     // a temp folder left behind is not worth failing the request for
                 }
             }
+        }
+    }
+
+    /** Writes the .proto texts of these references, and of theirs, under their import names. */
+    private void writeImports(Path dir, List<Reference> references) throws IOException {
+        for (Reference r : references) {
+            Stored s = stored(r.subject(), r.version());
+            Path file = dir.resolve(r.name()).normalize();
+            if (s == null || !file.startsWith(dir)) {
+                throw new IllegalStateException("reference " + r + " cannot be resolved");
+            }
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, s.text);
+            writeImports(dir, s.references);
         }
     }
 
