@@ -29,7 +29,7 @@ import java.util.Map;
  *       worst produce-to-prediction latency of the records sent around each event, read back from the output topic.
  * </ul>
  *
- * <p>{@code bin/bench scale [share|rebalance] [--records N] [--latency-ms L] [--rate R] [--seconds S]
+ * <p>{@code bin/bench scale [share|rebalance] [--records N] [--latency-ms L] [--rate R] [--seconds S] [--rounds R]
  * [--engine k=v,...] [--share k=v,...]}: engine properties for every row, or for the share rows only.
  *
  * <p>Thread safety: a program; runs on its main thread.
@@ -50,7 +50,8 @@ public final class ScaleOutBenchmark {
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
             if (what.equals("all") || what.equals("share")) {
                 shareScaling(broker, registry, source, pool, Integer.parseInt(opts.getOrDefault("records", "3000")),
-                        Long.parseLong(opts.getOrDefault("latency-ms", "20")), engineSettings(opts.get("engine")),
+                        Long.parseLong(opts.getOrDefault("latency-ms", "20")),
+                        Integer.parseInt(opts.getOrDefault("rounds", "3")), engineSettings(opts.get("engine")),
                         engineSettings(opts.get("share")));
             }
             if (what.equals("all") || what.equals("rebalance")) {
@@ -83,52 +84,70 @@ public final class ScaleOutBenchmark {
     }
 
     private static void shareScaling(EmbeddedKafkaBroker broker, ModelRegistry registry, ModelSource source,
-            byte[][] pool, int records, long latencyMs, Map<String, Object> settings, Map<String, Object> shareSettings)
-            throws Exception {
+            byte[][] pool, int records, long latencyMs, int rounds, Map<String, Object> settings,
+            Map<String, Object> shareSettings) throws Exception {
         System.out.printf("%nThroughput of a 1-partition topic, %,d records, model = ONNX + %d ms wait per call, "
-                + "batches of up to 50%n%n", records, latencyMs);
-        System.out.println("| group | workers | first prediction after s | records/s after it | x consumer group |");
-        System.out.println("|---|---|---:|---:|---:|");
+                + "batches of up to 50; %d rounds, each row timed from its first prediction%n%n", records, latencyMs,
+                rounds);
+        System.out.println("| group | workers | round | first prediction after s | records/s after it | x consumer group |");
+        System.out.println("|---|---|---:|---:|---:|---:|");
         ModelProvider provider = () -> new WaitingModel(registry.load(source, "onnx", Map.of()), latencyMs);
-        double base = 0;
+        int[][] specs = {{0, 1}, {1, 1}, {1, 2}, {1, 4}};
+        Map<String, List<Double>> ratios = new java.util.LinkedHashMap<>();
+        Map<String, List<Double>> rates = new java.util.LinkedHashMap<>();
         int row = 0;
-        for (int[] spec : new int[][] {{0, 1}, {1, 1}, {1, 2}, {1, 4}}) {
-            boolean share = spec[0] == 1;
-            int workers = spec[1];
-            String name = "scale-" + (share ? "share" : "consumer") + "-" + workers + "-" + row++;
-            broker.createTopic(name + "-in", 1);
-            TimedRecords.produce(broker.bootstrapServers(), name + "-in", pool, records, 0, null);
-            Map<String, Object> extra = new HashMap<>(settings);
-            extra.put(EngineConfig.WORKER_THREADS, workers);
-            extra.put(EngineConfig.MAX_BATCH_SIZE, 50);
-            if (share) {
-                extra.putAll(shareSettings);
-                extra.put(EngineConfig.GROUP_TYPE, EngineConfig.GROUP_TYPE_SHARE);
+        for (int round = 1; round <= rounds; round++) {
+            double base = 0;
+            for (int[] spec : specs) {
+                boolean share = spec[0] == 1;
+                int workers = spec[1];
+                double[] measured = shareRow(broker, provider, pool, records, share, workers, settings, shareSettings,
+                        row++);
+                if (!share) {
+                    base = measured[1];
+                }
+                String label = (share ? "share" : "consumer") + ", " + workers + " worker" + (workers > 1 ? "s" : "");
+                rates.computeIfAbsent(label, k -> new ArrayList<>()).add(measured[1]);
+                ratios.computeIfAbsent(label, k -> new ArrayList<>()).add(measured[1] / base);
+                System.out.printf("| %s | %d | %d | %.1f | %,.0f | %.2f |%n", share ? "share" : "consumer", workers,
+                        round, measured[0], measured[1], measured[1] / base);
             }
-            Map<String, Object> props = BenchEngines.properties(broker, name + "-in", name + "-out", 1, extra);
-            double perSecond;
-            double firstAfter;
-            try (OutputWatch watch = new OutputWatch(broker.bootstrapServers());
-                    InferenceEngine engine = InferenceEngine.start(new EngineConfig(props), provider)) {
-                long start = System.nanoTime();
-                Runnable failed = () -> {
-                    if (engine.failure().isPresent()) {
-                        throw new IllegalStateException("the engine failed", engine.failure().get());
-                    }
-                };
-                // Timed from the first prediction, not from the start: a share group's first assignment waits for
-                // the group's heartbeat interval (group.share.heartbeat.interval.ms, 5 s by default), which on a
-                // few thousand records outweighed the scoring itself and made every share row look alike.
-                OutputWatch.Sighting first = watch.await(name + "-out", 1, 1, Duration.ofMinutes(5), failed);
-                long end = watch.awaitRecords(name + "-out", 1, records, Duration.ofMinutes(5), failed);
-                perSecond = (records - first.held()) / ((end - first.nanos()) / 1e9);
-                firstAfter = (first.nanos() - start) / 1e9;
-            }
-            if (!share) {
-                base = perSecond;
-            }
-            System.out.printf("| %s | %d | %.1f | %,.0f | %.2f |%n", share ? "share" : "consumer", workers, firstAfter,
-                    perSecond, perSecond / base);
+        }
+        System.out.println();
+        rates.forEach((label, values) -> System.out.printf("%s: %s records/s, %s x consumer group (median (min–max) of "
+                + "%d rounds, ratios within each round)%n", label, Stats.of(values).format("%,.0f"),
+                Stats.of(ratios.get(label)).format("%.2f"), values.size()));
+    }
+
+    /** @return {seconds to the first prediction, records/s after it} for one row on a fresh 1-partition topic */
+    private static double[] shareRow(EmbeddedKafkaBroker broker, ModelProvider provider, byte[][] pool, int records,
+            boolean share, int workers, Map<String, Object> settings, Map<String, Object> shareSettings, int row)
+            throws Exception {
+        String name = "scale-" + (share ? "share" : "consumer") + "-" + workers + "-" + row;
+        broker.createTopic(name + "-in", 1);
+        TimedRecords.produce(broker.bootstrapServers(), name + "-in", pool, records, 0, null);
+        Map<String, Object> extra = new HashMap<>(settings);
+        extra.put(EngineConfig.WORKER_THREADS, workers);
+        extra.put(EngineConfig.MAX_BATCH_SIZE, 50);
+        if (share) {
+            extra.putAll(shareSettings);
+            extra.put(EngineConfig.GROUP_TYPE, EngineConfig.GROUP_TYPE_SHARE);
+        }
+        Map<String, Object> props = BenchEngines.properties(broker, name + "-in", name + "-out", 1, extra);
+        try (OutputWatch watch = new OutputWatch(broker.bootstrapServers());
+                InferenceEngine engine = InferenceEngine.start(new EngineConfig(props), provider)) {
+            long start = System.nanoTime();
+            Runnable failed = () -> {
+                if (engine.failure().isPresent()) {
+                    throw new IllegalStateException("the engine failed", engine.failure().get());
+                }
+            };
+            // Timed from the first prediction, not from the start: a share group's first assignment waits for the
+            // group's heartbeat interval (group.share.heartbeat.interval.ms, 5 s by default), which on a few thousand
+            // records outweighed the scoring itself and made every share row look alike.
+            OutputWatch.Sighting first = watch.await(name + "-out", 1, 1, Duration.ofMinutes(5), failed);
+            long end = watch.awaitRecords(name + "-out", 1, records, Duration.ofMinutes(5), failed);
+            return new double[] {(first.nanos() - start) / 1e9, (records - first.held()) / ((end - first.nanos()) / 1e9)};
         }
     }
 
