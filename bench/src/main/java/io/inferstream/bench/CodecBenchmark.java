@@ -14,7 +14,7 @@ import io.inferstream.config.EngineConfig;
 import io.inferstream.data.DataType;
 import io.inferstream.model.FieldSpec;
 import io.inferstream.model.ModelInfo;
-import io.inferstream.testkit.fixtures.DenseNetwork;
+import io.inferstream.sandbox.models.DenseNetwork;
 import io.inferstream.testkit.registry.SchemaRegistryStandIn;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;

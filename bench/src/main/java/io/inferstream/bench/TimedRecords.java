@@ -3,7 +3,7 @@ package io.inferstream.bench;
 import io.inferstream.config.EngineConfig;
 import io.inferstream.engine.InferenceEngine;
 import io.inferstream.model.ModelProvider;
-import io.inferstream.testkit.kafka.EmbeddedKafkaBroker;
+import io.inferstream.sandbox.kafka.EmbeddedKafkaBroker;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
