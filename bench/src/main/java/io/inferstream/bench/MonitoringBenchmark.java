@@ -229,7 +229,7 @@ public final class MonitoringBenchmark {
                 ScoredBatch<byte[]> result = pipeline.score(d, batchKeys, values);
                 if (monitor != null) {
                     long t = cpu.getCurrentThreadCpuTime();
-                    monitor.onScored(batchKeys, result);
+                    monitor.onScored(result);
                     monitorNanos += cpu.getCurrentThreadCpuTime() - t;
                 }
             } finally {
