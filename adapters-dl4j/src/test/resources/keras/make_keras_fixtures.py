@@ -10,7 +10,7 @@ python3-h5py) for two models that both compute the contract's ReferenceClassifie
   reference_functional.h5  functional Model with two inputs, a = (f0, f1) and b = (f2, f3):
                            probs = Activation(softmax)(Add()([Dense(3)(a), Dense(3, no bias)(b)]))
 
-The weights are those of io.inferstream.testkit.contract.ReferenceClassifier, copied here; the Java tests
+The weights are those of io.inferstream.sandbox.models.ReferenceClassifier, copied here; the Java tests
 check the imported models against ReferenceClassifier's plain-Java probabilities.
 
 It also writes a corpus of files laid out as the Keras versions people actually used wrote them (issue 14), so

@@ -11,7 +11,7 @@ import io.inferstream.data.Prediction;
 import io.inferstream.dl4j.fixtures.Dl4jFixtures;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelSource;
-import io.inferstream.testkit.fixtures.DenseNetwork;
+import io.inferstream.sandbox.models.DenseNetwork;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
 package io.inferstream.dl4j;
 
 import io.inferstream.dl4j.fixtures.Dl4jFixtures;
+import io.inferstream.sandbox.models.DenseNetwork;
 import io.inferstream.testkit.contract.HotSwapContractTest;
-import io.inferstream.testkit.fixtures.DenseNetwork;
 import java.nio.file.Files;
 import java.nio.file.Path;
 

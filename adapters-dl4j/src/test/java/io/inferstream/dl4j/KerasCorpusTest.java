@@ -16,7 +16,7 @@ import io.inferstream.model.InvalidInputException;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelSource;
-import io.inferstream.testkit.contract.ReferenceClassifier;
+import io.inferstream.sandbox.models.ReferenceClassifier;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

@@ -17,7 +17,7 @@ import io.inferstream.model.Model;
 import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
-import io.inferstream.testkit.contract.ReferenceClassifier;
+import io.inferstream.sandbox.models.ReferenceClassifier;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

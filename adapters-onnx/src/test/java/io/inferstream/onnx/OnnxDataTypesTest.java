@@ -1,6 +1,6 @@
 package io.inferstream.onnx;
 
-import static io.inferstream.testkit.onnx.OnnxModelWriter.BATCH;
+import static io.inferstream.sandbox.models.OnnxModelWriter.BATCH;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -11,10 +11,10 @@ import io.inferstream.data.Tensor;
 import io.inferstream.model.FieldSpec;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelSource;
-import io.inferstream.testkit.onnx.OnnxModelWriter;
-import io.inferstream.testkit.onnx.OnnxModelWriter.Attribute;
-import io.inferstream.testkit.onnx.OnnxModelWriter.ElementType;
-import io.inferstream.testkit.onnx.OnnxModelWriter.ValueType;
+import io.inferstream.sandbox.models.OnnxModelWriter.Attribute;
+import io.inferstream.sandbox.models.OnnxModelWriter.ElementType;
+import io.inferstream.sandbox.models.OnnxModelWriter.ValueType;
+import io.inferstream.sandbox.models.OnnxModelWriter;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

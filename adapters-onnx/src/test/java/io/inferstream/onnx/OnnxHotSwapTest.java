@@ -1,8 +1,8 @@
 package io.inferstream.onnx;
 
+import io.inferstream.sandbox.models.DenseNetwork;
+import io.inferstream.sandbox.models.OnnxModelWriter;
 import io.inferstream.testkit.contract.HotSwapContractTest;
-import io.inferstream.testkit.fixtures.DenseNetwork;
-import io.inferstream.testkit.onnx.OnnxModelWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 

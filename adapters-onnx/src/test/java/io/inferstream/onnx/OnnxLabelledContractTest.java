@@ -1,8 +1,8 @@
 package io.inferstream.onnx;
 
 import io.inferstream.model.ModelSource;
+import io.inferstream.sandbox.models.OnnxModelWriter;
 import io.inferstream.testkit.contract.ModelContractTest;
-import io.inferstream.testkit.onnx.OnnxModelWriter;
 import java.nio.file.Path;
 import java.util.Map;
 

@@ -1,6 +1,6 @@
 package io.inferstream.onnx;
 
-import static io.inferstream.testkit.onnx.OnnxModelWriter.BATCH;
+import static io.inferstream.sandbox.models.OnnxModelWriter.BATCH;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -15,10 +15,10 @@ import io.inferstream.model.Model;
 import io.inferstream.model.ModelFailureException;
 import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelSource;
-import io.inferstream.testkit.fixtures.DenseNetwork;
-import io.inferstream.testkit.onnx.OnnxModelWriter;
-import io.inferstream.testkit.onnx.OnnxModelWriter.ElementType;
-import io.inferstream.testkit.onnx.OnnxModelWriter.ValueType;
+import io.inferstream.sandbox.models.DenseNetwork;
+import io.inferstream.sandbox.models.OnnxModelWriter.ElementType;
+import io.inferstream.sandbox.models.OnnxModelWriter.ValueType;
+import io.inferstream.sandbox.models.OnnxModelWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -13,9 +13,9 @@ import io.inferstream.model.Model;
 import io.inferstream.model.ModelInfo;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
-import io.inferstream.testkit.contract.ReferenceClassifier;
-import io.inferstream.testkit.fixtures.DenseNetwork;
-import io.inferstream.testkit.onnx.OnnxModelWriter;
+import io.inferstream.sandbox.models.DenseNetwork;
+import io.inferstream.sandbox.models.OnnxModelWriter;
+import io.inferstream.sandbox.models.ReferenceClassifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,7 +24,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Real ONNX models written by the testkit, run by ONNX Runtime, checked against plain-Java computations. */
+/** Real ONNX models written by the sandbox, run by ONNX Runtime, checked against plain-Java computations. */
 class OnnxModelTest {
     private static final double TOLERANCE = 1e-5;
 
@@ -69,7 +69,7 @@ class OnnxModelTest {
             assertEquals(List.of(FieldSpec.tensor("input", DataType.FLOAT, 6)), info.inputs());
             assertEquals(List.of(FieldSpec.tensor("probabilities", DataType.FLOAT, 3)), info.outputs());
             assertTrue(info.threadSafe(), "ONNX Runtime sessions may be run concurrently");
-            assertEquals("inferstream-testkit", info.properties().get("producer"));
+            assertEquals("inferstream-sandbox", info.properties().get("producer"));
             assertEquals("1", info.properties().get(OnnxModelLoader.INTRA_OP_THREADS));
         }
     }

@@ -12,7 +12,7 @@ import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
 import io.inferstream.pmml.fixtures.PmmlFixtures;
-import io.inferstream.testkit.contract.ReferenceClassifier;
+import io.inferstream.sandbox.models.ReferenceClassifier;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

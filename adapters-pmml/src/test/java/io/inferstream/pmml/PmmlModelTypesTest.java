@@ -10,7 +10,7 @@ import io.inferstream.model.FieldSpec;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelSource;
 import io.inferstream.pmml.fixtures.PmmlFixtures;
-import io.inferstream.testkit.fixtures.DenseNetwork;
+import io.inferstream.sandbox.models.DenseNetwork;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two more of JPMML's model types through the same adapter code: a Scorecard with reason codes (text outputs
- * next to a number) and a NeuralNetwork, the testkit's {@link DenseNetwork} written as PMML and checked against its
+ * next to a number) and a NeuralNetwork, the sandbox's {@link DenseNetwork} written as PMML and checked against its
  * plain-Java forward pass, both small and at the benchmark's 784→35→10 size.
  */
 class PmmlModelTypesTest {

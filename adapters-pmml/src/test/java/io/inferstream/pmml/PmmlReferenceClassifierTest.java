@@ -11,7 +11,7 @@ import io.inferstream.model.Model;
 import io.inferstream.model.ModelInfo;
 import io.inferstream.model.ModelSource;
 import io.inferstream.pmml.fixtures.PmmlFixtures;
-import io.inferstream.testkit.contract.ReferenceClassifier;
+import io.inferstream.sandbox.models.ReferenceClassifier;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

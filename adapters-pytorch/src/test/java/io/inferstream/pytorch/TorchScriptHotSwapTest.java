@@ -1,8 +1,8 @@
 package io.inferstream.pytorch;
 
 import io.inferstream.pytorch.fixtures.TorchScriptFixtures;
+import io.inferstream.sandbox.models.DenseNetwork;
 import io.inferstream.testkit.contract.HotSwapContractTest;
-import io.inferstream.testkit.fixtures.DenseNetwork;
 import java.nio.file.Path;
 
 /**

@@ -17,7 +17,7 @@ import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
 import io.inferstream.pytorch.fixtures.TorchScriptFixtures;
-import io.inferstream.testkit.fixtures.DenseNetwork;
+import io.inferstream.sandbox.models.DenseNetwork;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package io.inferstream.tensorflow;
 
+import io.inferstream.sandbox.models.DenseNetwork;
 import io.inferstream.tensorflow.fixtures.SavedModelFixtures;
 import io.inferstream.testkit.contract.HotSwapContractTest;
-import io.inferstream.testkit.fixtures.DenseNetwork;
 import java.nio.file.Path;
 
 /** Hot swap of TensorFlow SavedModels exported by TF Java, published as folders (zipped by the publisher). */

@@ -1,8 +1,8 @@
 package io.inferstream.xgboost;
 
 import io.inferstream.model.ModelSource;
+import io.inferstream.sandbox.models.ReferenceClassifier;
 import io.inferstream.testkit.contract.ModelContractTest;
-import io.inferstream.testkit.contract.ReferenceClassifier;
 import io.inferstream.xgboost.fixtures.XgboostFixtures;
 import java.nio.file.Path;
 import java.util.Map;

@@ -34,7 +34,7 @@ import xgboost as xgb
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models")
 RNG = np.random.default_rng(2026)
 
-# io.inferstream.testkit.contract.ReferenceClassifier: one row per class, one column per feature.
+# io.inferstream.sandbox.models.ReferenceClassifier: one row per class, one column per feature.
 REF_W = [[0.8, -1.2, 0.5, 0.3], [-0.4, 0.9, -0.7, 1.1], [0.6, 0.2, 1.3, -0.9]]
 REF_B = [0.1, -0.2, 0.05]
 

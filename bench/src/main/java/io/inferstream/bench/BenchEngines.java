@@ -1,8 +1,8 @@
 package io.inferstream.bench;
 
 import io.inferstream.config.EngineConfig;
-import io.inferstream.testkit.kafka.EmbeddedKafkaBroker;
-import io.inferstream.testkit.fixtures.DenseNetwork;
+import io.inferstream.sandbox.kafka.EmbeddedKafkaBroker;
+import io.inferstream.sandbox.models.DenseNetwork;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package io.inferstream.bench;
 
-import io.inferstream.testkit.kafka.EmbeddedKafkaBroker;
+import io.inferstream.sandbox.kafka.EmbeddedKafkaBroker;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -6,9 +6,9 @@ import io.inferstream.engine.InferenceEngine;
 import io.inferstream.model.ModelProvider;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
-import io.inferstream.testkit.fixtures.DenseNetwork;
-import io.inferstream.testkit.kafka.EmbeddedKafkaBroker;
-import io.inferstream.testkit.onnx.OnnxModelWriter;
+import io.inferstream.sandbox.kafka.EmbeddedKafkaBroker;
+import io.inferstream.sandbox.models.DenseNetwork;
+import io.inferstream.sandbox.models.OnnxModelWriter;
 import java.util.List;
 import java.util.Map;
 

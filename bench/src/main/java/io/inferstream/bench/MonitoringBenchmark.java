@@ -6,20 +6,19 @@ import io.inferstream.deploy.Deployment;
 import io.inferstream.deploy.DeploymentManager;
 import io.inferstream.deploy.DeploymentSettings;
 import io.inferstream.deploy.FixedModelSource;
-import io.inferstream.scoring.ScoredBatch;
-import io.inferstream.scoring.ScoringPipeline;
-import io.inferstream.monitor.DriftMonitor;
-import io.inferstream.monitor.LabelJoin;
-import io.inferstream.monitor.ModelMonitor;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.util.ArrayList;
 import io.inferstream.engine.EngineMetrics;
 import io.inferstream.engine.InferenceEngine;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
-import io.inferstream.testkit.fixtures.ScratchDirectory;
-import io.inferstream.testkit.kafka.EmbeddedKafkaBroker;
+import io.inferstream.monitor.DriftMonitor;
+import io.inferstream.monitor.LabelJoin;
+import io.inferstream.monitor.ModelMonitor;
+import io.inferstream.sandbox.kafka.EmbeddedKafkaBroker;
+import io.inferstream.sandbox.models.ScratchDirectory;
+import io.inferstream.scoring.ScoredBatch;
+import io.inferstream.scoring.ScoringPipeline;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,6 +26,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -229,7 +229,7 @@ public final class MonitoringBenchmark {
                 ScoredBatch<byte[]> result = pipeline.score(d, batchKeys, values);
                 if (monitor != null) {
                     long t = cpu.getCurrentThreadCpuTime();
-                    monitor.onScored(batchKeys, result);
+                    monitor.onScored(result);
                     monitorNanos += cpu.getCurrentThreadCpuTime() - t;
                 }
             } finally {

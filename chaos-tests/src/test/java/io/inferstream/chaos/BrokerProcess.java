@@ -1,6 +1,6 @@
 package io.inferstream.chaos;
 
-import io.inferstream.testkit.kafka.StandaloneBroker;
+import io.inferstream.sandbox.kafka.StandaloneBroker;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

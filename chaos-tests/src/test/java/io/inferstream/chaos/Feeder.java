@@ -1,6 +1,6 @@
 package io.inferstream.chaos;
 
-import io.inferstream.testkit.fixtures.DenseNetwork;
+import io.inferstream.sandbox.models.DenseNetwork;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;

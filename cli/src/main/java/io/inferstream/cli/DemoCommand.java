@@ -6,8 +6,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code inferstream demo}: the options; the demo itself is {@link DemoRun}. The demo needs an in-process Kafka broker,
- * which lives in the testkit: that is an optional class path entry ({@code bin/inferstream} adds it for {@code demo}
- * only), so this class must not touch a testkit class before it has checked that the testkit is there.
+ * which lives in the sandbox module: that is an optional class path entry ({@code bin/inferstream} adds it for
+ * {@code demo} only), so this class must not touch a sandbox class before it has checked that the sandbox is there.
  *
  * <p>Thread safety: runs on the main thread.
  */
@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
             + "through the engine (a few deliberately bad), and print a summary; exits 1 if any record is unaccounted "
             + "for or any checked prediction is wrong."})
 final class DemoCommand extends Subcommand {
-    static final String BROKER_CLASS = "io.inferstream.testkit.kafka.EmbeddedKafkaBroker";
+    static final String BROKER_CLASS = "io.inferstream.sandbox.kafka.EmbeddedKafkaBroker";
 
 
     @Option(names = "--records", defaultValue = "20000", paramLabel = "N", description = "Events to stream (default: ${DEFAULT-VALUE}).")
@@ -54,8 +54,8 @@ final class DemoCommand extends Subcommand {
         try {
             Class.forName(BROKER_CLASS, false, DemoCommand.class.getClassLoader());
         } catch (ClassNotFoundException e) {
-            err.println("inferstream demo: the demo's in-process Kafka broker (inferstream-testkit) is not on the class "
-                    + "path. bin/inferstream adds it for 'demo' (from the repository: the testkit's jars; from the "
+            err.println("inferstream demo: the demo's in-process Kafka broker (inferstream-sandbox) is not on the class "
+                    + "path. bin/inferstream adds it for 'demo' (from the repository: cli/target/demo-lib/; from the "
                     + "distribution: lib/demo/).");
             return 2;
         }

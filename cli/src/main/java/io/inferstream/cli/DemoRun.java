@@ -6,16 +6,16 @@ import io.inferstream.deploy.FixedModelSource;
 import io.inferstream.deploy.RoutingSpec;
 import io.inferstream.deploy.kafka.ModelPublisher;
 import io.inferstream.deploy.kafka.ModelTopic;
-import io.inferstream.engine.ModelSources;
 import io.inferstream.engine.EngineMetrics;
 import io.inferstream.engine.InferenceEngine;
+import io.inferstream.engine.ModelSources;
 import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
-import io.inferstream.testkit.fixtures.DenseNetwork;
-import io.inferstream.testkit.fixtures.ScratchDirectory;
-import io.inferstream.testkit.kafka.EmbeddedKafkaBroker;
-import io.inferstream.testkit.onnx.OnnxModelWriter;
+import io.inferstream.sandbox.kafka.EmbeddedKafkaBroker;
+import io.inferstream.sandbox.models.DenseNetwork;
+import io.inferstream.sandbox.models.OnnxModelWriter;
+import io.inferstream.sandbox.models.ScratchDirectory;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -32,9 +32,9 @@ import java.util.Map;
  * non-zero if anything is unaccounted for or wrong. With {@code --hot-swap} the model comes from a Kafka model topic
  * and a second version is published and routed to midway: predictions are checked against the version they carry.
  *
- * <p>This and {@link DemoEvents} are the only classes of the CLI that use the testkit (the in-process broker, the network and its ONNX
- * writer); {@link DemoCommand} calls it only when the testkit is on the class path, so that the CLI's own class
- * path carries no broker and no test code.
+ * <p>This and {@link DemoEvents} are the only classes of the CLI that use the sandbox module (the in-process broker,
+ * the network and its ONNX writer); {@link DemoCommand} calls it only when the sandbox is on the class path, so that
+ * the CLI's own class path carries no broker.
  *
  * <p>Thread safety: runs on the main thread, with one producer thread of its own.
  */

@@ -3,10 +3,10 @@ package io.inferstream.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.inferstream.sandbox.kafka.EmbeddedKafkaBroker;
+import io.inferstream.sandbox.models.OnnxModelWriter;
+import io.inferstream.sandbox.models.ReferenceClassifier;
 import io.inferstream.testkit.contract.PredictionJson;
-import io.inferstream.testkit.contract.ReferenceClassifier;
-import io.inferstream.testkit.kafka.EmbeddedKafkaBroker;
-import io.inferstream.testkit.onnx.OnnxModelWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

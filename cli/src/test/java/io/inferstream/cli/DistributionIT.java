@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.inferstream.testkit.onnx.OnnxModelWriter;
+import io.inferstream.sandbox.models.OnnxModelWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -116,7 +116,7 @@ class DistributionIT {
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), output);
         assertEquals(2, p.exitValue(), output);
-        assertTrue(output.contains("inferstream-testkit") && output.contains("lib/demo/"), output);
+        assertTrue(output.contains("inferstream-sandbox") && output.contains("lib/demo/"), output);
     }
 
     @Test
@@ -134,13 +134,32 @@ class DistributionIT {
             lib = jars.map(p -> p.getFileName().toString()).collect(Collectors.toList());
         }
         for (String jar : lib) {
-            assertFalse(jar.startsWith("junit") || jar.startsWith("inferstream-testkit") || jar.startsWith("kafka_2.13")
+            assertFalse(jar.startsWith("inferstream-sandbox") || jar.startsWith("kafka_2.13")
                     || jar.startsWith("kafka-server") || jar.contains("pmml"), "lib/ must not hold " + jar);
         }
         assertTrue(lib.stream().anyMatch(j -> j.startsWith("inferstream-cli")), lib.toString());
         try (Stream<Path> demo = Files.list(home.resolve("lib/demo"))) {
-            assertTrue(demo.anyMatch(p -> p.getFileName().toString().startsWith("inferstream-testkit")),
+            assertTrue(demo.anyMatch(p -> p.getFileName().toString().startsWith("inferstream-sandbox")),
                     "lib/demo/ holds the demo's broker");
         }
+    }
+
+    /** A test framework is test code: no JUnit, opentest4j or testkit jar anywhere in the distribution, lib/demo/ too. */
+    @Test
+    void theDistributionCarriesNoTestFramework() throws Exception {
+        List<String> testJars;
+        try (Stream<Path> files = Files.walk(home)) {
+            testJars = files.filter(Files::isRegularFile)
+                    .map(p -> home.relativize(p).toString())
+                    .filter(DistributionIT::isTestFrameworkJar)
+                    .collect(Collectors.toList());
+        }
+        assertEquals(List.of(), testJars, "the distribution must carry no test framework");
+    }
+
+    static boolean isTestFrameworkJar(String path) {
+        String name = Path.of(path).getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        return name.endsWith(".jar") && (name.startsWith("junit") || name.startsWith("opentest4j")
+                || name.startsWith("apiguardian") || name.startsWith("inferstream-testkit"));
     }
 }

@@ -3,11 +3,11 @@ package io.inferstream.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.inferstream.sandbox.models.OnnxModelWriter;
+import io.inferstream.sandbox.models.ReferenceClassifier;
 import io.inferstream.testkit.contract.PredictionJson;
-import io.inferstream.testkit.contract.ReferenceClassifier;
 import io.inferstream.testkit.kafka.EmbeddedKafkaExtension;
 import io.inferstream.testkit.kafka.KafkaRecords;
-import io.inferstream.testkit.onnx.OnnxModelWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,10 +20,10 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code inferstream run} as an operator runs it: a separate JVM serving a model from a properties file, stopped

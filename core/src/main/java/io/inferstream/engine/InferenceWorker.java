@@ -1,7 +1,6 @@
 package io.inferstream.engine;
 
 import io.inferstream.deploy.DeployedVersion;
-import io.inferstream.deploy.Deployment;
 import io.inferstream.deploy.DeploymentManager;
 import io.inferstream.codec.JsonPredictionEncoder;
 import io.inferstream.codec.PredictionEncoder;
@@ -367,9 +366,7 @@ final class InferenceWorker implements EngineWorker {
             return; // given up uncommitted: the engine is stopping, or every partition of the batch moved away
         }
         if (monitor.active()) {
-            List<byte[]> keys = new ArrayList<>(polled.size());
-            polled.forEach(r -> keys.add(r.key()));
-            monitor.onScored(keys, scored);
+            monitor.onScored(scored);
         }
 
         commits.beforeWrites();
@@ -404,35 +401,18 @@ final class InferenceWorker implements EngineWorker {
         long heldSinceNanos = 0;
         int attempts = 0;
         while (true) {
-            List<byte[]> keys = new ArrayList<>(polled.size());
-            List<byte[]> values = new ArrayList<>(polled.size());
-            for (ConsumerRecord<byte[], byte[]> r : polled) {
-                keys.add(r.key());
-                values.add(r.value());
-            }
-            // One snapshot per attempt, released before any wait: a retired version closes, and a swap made during
-            // an outage (e.g. to a version that answers) applies to the next attempt.
-            Deployment deployment = deployments.acquire();
-            String modelName = deployment.serving().get(0).info().name();
-            RetriableInferenceException notNow;
-            try {
-                ScoredBatch<byte[]> scored = pipeline.scoreOrRetryLater(deployment, keys, values);
-                metrics.countModelCalls(pipeline.modelCallsAndReset());
-                metrics.countShadowFailures(modelName, scored.shadowFailures());
+            ScoringAttempt attempt = ScoringAttempt.make(deployments, pipeline, metrics, polled);
+            String modelName = attempt.modelName();
+            if (attempt.answered()) {
                 if (attempts > 0) {
                     endHold();
                     LOG.info("{}: model {} answered again after {} ms and {} failed attempt(s); resuming, then writing "
                             + "and committing the held batch of {} record(s)", name, modelName,
                             (System.nanoTime() - heldSinceNanos) / 1_000_000, attempts, polled.size());
                 }
-                return scored;
-            } catch (RetriableInferenceException e) {
-                notNow = e;
-            } finally {
-                deployment.release();
+                return attempt.scored();
             }
-            metrics.countModelCalls(pipeline.modelCallsAndReset());
-            metrics.countRetry(modelName);
+            RetriableInferenceException notNow = attempt.notNow();
             attempts++;
             if (attempts == 1) {
                 // What was written before this batch is complete: make it durable before a wait of unknown length

@@ -170,9 +170,7 @@ final class ShareGroupWorker implements EngineWorker {
         if (scored != null) {
             written.addAll(toScore);
             if (monitor.active()) {
-                List<byte[]> keys = new ArrayList<>(toScore.size());
-                toScore.forEach(r -> keys.add(r.key()));
-                monitor.onScored(keys, scored);
+                monitor.onScored(scored);
             }
             send(toScore, scored, polledAtNanos);
         }
@@ -195,34 +193,19 @@ final class ShareGroupWorker implements EngineWorker {
      */
     private ScoredBatch<byte[]> scoreOrRelease(List<ConsumerRecord<byte[], byte[]>> batch, long polledAtNanos)
             throws ModelFailureException {
-        List<byte[]> keys = new ArrayList<>(batch.size());
-        List<byte[]> values = new ArrayList<>(batch.size());
-        for (ConsumerRecord<byte[], byte[]> r : batch) {
-            keys.add(r.key());
-            values.add(r.value());
-        }
         long lockMs = consumer.acquisitionLockTimeoutMs().map(Integer::longValue).orElse(limits.recordLockDurationMs);
         long holdUntilNanos = polledAtNanos + lockMs / 2 * 1_000_000;
         while (true) {
-            Deployment deployment = deployments.acquire();
-            String modelName = deployment.serving().get(0).info().name();
-            RetriableInferenceException notNow;
-            try {
-                ScoredBatch<byte[]> scored = pipeline.scoreOrRetryLater(deployment, keys, values);
-                metrics.countModelCalls(pipeline.modelCallsAndReset());
-                metrics.countShadowFailures(modelName, scored.shadowFailures());
+            ScoringAttempt attempt = ScoringAttempt.make(deployments, pipeline, metrics, batch);
+            String modelName = attempt.modelName();
+            if (attempt.answered()) {
                 if (failedAttempts > 0) {
                     LOG.info("{}: model {} answered again after {} failed attempt(s)", name, modelName, failedAttempts);
                     failedAttempts = 0;
                 }
-                return scored;
-            } catch (RetriableInferenceException e) {
-                notNow = e;
-            } finally {
-                deployment.release();
+                return attempt.scored();
             }
-            metrics.countModelCalls(pipeline.modelCallsAndReset());
-            metrics.countRetry(modelName);
+            RetriableInferenceException notNow = attempt.notNow();
             failedAttempts++;
             long delayMs = settings.retryBackoff.delayMs(failedAttempts, notNow.retryAfter());
             if (failedAttempts == 1) {

@@ -45,10 +45,10 @@ public final class ModelMonitor {
     }
 
     /**
-     * @param keys the batch's record keys, in the order of the result's outcomes
-     * @param scored the scoring pipeline's result for the batch
+     * @param scored the scoring pipeline's result for a batch, with its records' keys
      */
-    public void onScored(List<byte[]> keys, ScoredBatch<?> scored) {
+    public void onScored(ScoredBatch<?> scored) {
+        List<byte[]> keys = scored.keys();
         List<? extends ScoredRecord<?>> outcomes = scored.outcomes();
         List<LabelJoin.Scored> remembered = labels == null ? null : new ArrayList<>(outcomes.size());
         Map<DeployedVersion, Rows> byVersion = drift == null ? null : new IdentityHashMap<>(4);

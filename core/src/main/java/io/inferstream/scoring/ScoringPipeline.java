@@ -15,6 +15,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -88,6 +89,37 @@ public final class ScoringPipeline<T> {
     }
 
     /**
+     * Like {@link #score(Deployment, List, List)}, for a batch of a host's own records: each record's key and value
+     * are read with the two functions, so that no host splits its batch itself.
+     *
+     * @param records the batch, in order
+     * @param key a record's key (null allowed)
+     * @param value a record's value (null allowed)
+     */
+    public <R> ScoredBatch<T> score(Deployment deployment, List<? extends R> records, Function<? super R, byte[]> key,
+            Function<? super R, byte[]> value) throws ModelFailureException {
+        return score(deployment, map(records, key), map(records, value));
+    }
+
+    /**
+     * Like {@link #scoreOrRetryLater(Deployment, List, List)}, for a batch of a host's own records, read as by
+     * {@link #score(Deployment, List, Function, Function)}.
+     */
+    public <R> ScoredBatch<T> scoreOrRetryLater(Deployment deployment, List<? extends R> records,
+            Function<? super R, byte[]> key, Function<? super R, byte[]> value)
+            throws ModelFailureException, RetriableInferenceException {
+        return scoreOrRetryLater(deployment, map(records, key), map(records, value));
+    }
+
+    private static <R> List<byte[]> map(List<? extends R> records, Function<? super R, byte[]> part) {
+        List<byte[]> out = new ArrayList<>(records.size());
+        for (R r : records) {
+            out.add(part.apply(r));
+        }
+        return out;
+    }
+
+    /**
      * Like {@link #score}, for a host that can hold the batch and offer it again later (the Kafka engine pauses its
      * partitions meanwhile). A shadow version that could not answer only counts as shadow failures.
      *
@@ -143,7 +175,7 @@ public final class ScoringPipeline<T> {
                 shadowFailures += n;
             }
         }
-        return new ScoredBatch<>(outcomes, shadows, shadowFailures);
+        return new ScoredBatch<>(keys, outcomes, shadows, shadowFailures);
     }
 
     private ScoredRecord<T> encode(ScoredRecord<Prediction> r, int index, DeployedVersion version, byte[] key)

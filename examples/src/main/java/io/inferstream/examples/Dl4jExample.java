@@ -2,7 +2,7 @@ package io.inferstream.examples;
 
 import io.inferstream.dl4j.fixtures.Dl4jFixtures;
 import io.inferstream.model.ModelSource;
-import io.inferstream.testkit.fixtures.ScratchDirectory;
+import io.inferstream.sandbox.models.ScratchDirectory;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package io.inferstream.examples;
 
-import io.inferstream.testkit.kafka.EmbeddedKafkaBroker;
+import io.inferstream.sandbox.kafka.EmbeddedKafkaBroker;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;

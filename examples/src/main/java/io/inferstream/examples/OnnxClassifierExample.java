@@ -1,8 +1,8 @@
 package io.inferstream.examples;
 
 import io.inferstream.model.ModelSource;
-import io.inferstream.testkit.contract.ReferenceClassifier;
-import io.inferstream.testkit.onnx.OnnxModelWriter;
+import io.inferstream.sandbox.models.OnnxModelWriter;
+import io.inferstream.sandbox.models.ReferenceClassifier;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package io.inferstream.examples;
 
-import io.inferstream.testkit.fixtures.ScratchDirectory;
+import io.inferstream.sandbox.models.ScratchDirectory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,9 +1,9 @@
 package io.inferstream.examples;
 
 import io.inferstream.model.ModelSource;
+import io.inferstream.sandbox.models.DenseNetwork;
+import io.inferstream.sandbox.models.ScratchDirectory;
 import io.inferstream.tensorflow.fixtures.SavedModelFixtures;
-import io.inferstream.testkit.fixtures.DenseNetwork;
-import io.inferstream.testkit.fixtures.ScratchDirectory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -39,17 +39,11 @@ final class ScoredOutputs {
      * @throws RetriableInferenceException if the model could not answer now: score the same batch again later
      */
     List<InferenceOutput> score(List<InferenceInput> batch) throws ModelFailureException, RetriableInferenceException {
-        List<byte[]> keys = new ArrayList<>(batch.size());
-        List<byte[]> values = new ArrayList<>(batch.size());
-        for (InferenceInput in : batch) {
-            keys.add(in.key);
-            values.add(in.value);
-        }
         // One snapshot for the whole batch; released once scored, so a retired version closes after this batch.
         Deployment deployment = deployments.acquire();
         ScoredBatch<byte[]> scored;
         try {
-            scored = pipeline.scoreOrRetryLater(deployment, keys, values);
+            scored = pipeline.scoreOrRetryLater(deployment, batch, in -> in.key, in -> in.value);
         } finally {
             deployment.release();
         }

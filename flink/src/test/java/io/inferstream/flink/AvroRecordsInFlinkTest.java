@@ -18,7 +18,7 @@ import io.inferstream.model.Model;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
 import io.inferstream.scoring.DeadLetterHeaders;
-import io.inferstream.testkit.fixtures.DenseNetwork;
+import io.inferstream.sandbox.models.DenseNetwork;
 import io.inferstream.testkit.registry.SchemaRegistryStandIn;
 import java.io.File;
 import java.nio.charset.StandardCharsets;

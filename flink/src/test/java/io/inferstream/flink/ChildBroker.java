@@ -1,6 +1,6 @@
 package io.inferstream.flink;
 
-import io.inferstream.testkit.fixtures.ScratchDirectory;
+import io.inferstream.sandbox.models.ScratchDirectory;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -25,7 +25,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * The testkit's real KRaft broker ({@code StandaloneBroker}) in a child JVM on 127.0.0.1. It cannot run in this JVM:
+ * The sandbox's real KRaft broker ({@code StandaloneBroker}) in a child JVM on 127.0.0.1. It cannot run in this JVM:
  * this module pins kafka-clients 4.2.0 for flink-connector-kafka (see the module README), while the Kafka 4.3.1
  * broker needs clients 4.3.1, so the child gets this JVM's class path with that one jar swapped.
  *
@@ -46,7 +46,7 @@ public final class ChildBroker implements AutoCloseable {
     public static ChildBroker start() throws IOException, InterruptedException {
         ScratchDirectory data = ScratchDirectory.create("inferstream-flink-broker");
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-cp", brokerClassPath(), "io.inferstream.testkit.kafka.StandaloneBroker",
+                "-Xmx512m", "-cp", brokerClassPath(), "io.inferstream.sandbox.kafka.StandaloneBroker",
                 Integer.toString(freePort()), Integer.toString(freePort()), data.path().resolve("kafka").toString());
         Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A Flink job on a MiniCluster reading from and writing to the testkit's real broker (in a child JVM, see
+ * A Flink job on a MiniCluster reading from and writing to the sandbox's real broker (in a child JVM, see
  * {@link ChildBroker}): KafkaSource → scoring
  * operator (parallelism 2) → a map that fails once after a checkpoint → exactly-once KafkaSinks for predictions and
  * dead letters. Flink restarts from the checkpoint; the read_committed output must hold every good record exactly

@@ -6,8 +6,8 @@ import io.inferstream.model.ForwardingModel;
 import io.inferstream.model.InferenceException;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
-import io.inferstream.testkit.fixtures.DenseNetwork;
-import io.inferstream.testkit.onnx.OnnxModelWriter;
+import io.inferstream.sandbox.models.DenseNetwork;
+import io.inferstream.sandbox.models.OnnxModelWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,7 +18,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * The tests' model: a real ONNX network written by the testkit, scored by the real ONNX adapter, and checked
+ * The tests' model: a real ONNX network written by the sandbox, scored by the real ONNX adapter, and checked
  * against {@link DenseNetwork#forward}, an independent plain-Java computation.
  *
  * <p>Thread safety: the call log is a concurrent queue; the rest is immutable.

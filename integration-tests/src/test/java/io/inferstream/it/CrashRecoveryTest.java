@@ -7,7 +7,7 @@ import io.inferstream.config.EngineConfig;
 import io.inferstream.engine.InferenceEngine;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
-import io.inferstream.testkit.fixtures.DenseNetwork;
+import io.inferstream.sandbox.models.DenseNetwork;
 import io.inferstream.testkit.kafka.KafkaRecords;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

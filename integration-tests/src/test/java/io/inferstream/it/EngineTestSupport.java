@@ -4,10 +4,10 @@ import io.inferstream.config.EngineConfig;
 import io.inferstream.engine.EngineMetrics;
 import io.inferstream.engine.InferenceEngine;
 import io.inferstream.model.ModelSource;
-import io.inferstream.testkit.fixtures.DenseNetwork;
+import io.inferstream.sandbox.models.DenseNetwork;
 
+import io.inferstream.sandbox.models.OnnxModelWriter;
 import io.inferstream.testkit.kafka.EmbeddedKafkaExtension;
-import io.inferstream.testkit.onnx.OnnxModelWriter;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;

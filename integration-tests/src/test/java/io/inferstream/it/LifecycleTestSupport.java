@@ -1,6 +1,7 @@
 package io.inferstream.it;
 
 import io.inferstream.config.EngineConfig;
+import io.inferstream.data.DataType;
 import io.inferstream.data.Features;
 import io.inferstream.data.Prediction;
 import io.inferstream.deploy.RoutingSpec;
@@ -14,11 +15,10 @@ import io.inferstream.model.ModelInfo;
 import io.inferstream.model.ModelLoader;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
-import io.inferstream.data.DataType;
+import io.inferstream.sandbox.models.DenseNetwork;
+import io.inferstream.sandbox.models.OnnxModelWriter;
 import io.inferstream.testkit.contract.PredictionJson;
-import io.inferstream.testkit.fixtures.DenseNetwork;
 import io.inferstream.testkit.kafka.KafkaRecords;
-import io.inferstream.testkit.onnx.OnnxModelWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

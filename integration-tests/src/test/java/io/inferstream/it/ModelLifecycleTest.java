@@ -7,9 +7,9 @@ import io.inferstream.config.EngineConfig;
 import io.inferstream.deploy.kafka.ModelTopicReader;
 import io.inferstream.deploy.kafka.ModelTopicState;
 import io.inferstream.engine.InferenceEngine;
+import io.inferstream.sandbox.kafka.EmbeddedKafkaBroker;
+import io.inferstream.sandbox.models.DenseNetwork;
 import io.inferstream.testkit.contract.PredictionJson;
-import io.inferstream.testkit.fixtures.DenseNetwork;
-import io.inferstream.testkit.kafka.EmbeddedKafkaBroker;
 import io.inferstream.testkit.kafka.KafkaRecords;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -167,7 +167,7 @@ class ModelLifecycleTest extends LifecycleTestSupport {
     }
 
     static byte[] OnnxModelWriter_bytes(DenseNetwork net) {
-        return io.inferstream.testkit.onnx.OnnxModelWriter.denseNetwork(net);
+        return io.inferstream.sandbox.models.OnnxModelWriter.denseNetwork(net);
     }
 
     static void writeRaw(String topic, String key, byte[] value) {

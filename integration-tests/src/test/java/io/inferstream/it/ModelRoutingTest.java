@@ -181,7 +181,7 @@ class ModelRoutingTest extends LifecycleTestSupport {
             Files.move(base.resolve("2.tmp"), base.resolve("2"), StandardCopyOption.ATOMIC_MOVE);
             await(() -> "2".equals(engine.modelInfo().version()), 30_000, () -> "version 2 not served");
             // Version 3 is written slowly in place: it must not be tried until its content stops changing.
-            byte[] v3 = io.inferstream.testkit.onnx.OnnxModelWriter.denseNetwork(V3);
+            byte[] v3 = io.inferstream.sandbox.models.OnnxModelWriter.denseNetwork(V3);
             Path v3File = Files.createDirectories(base.resolve("3")).resolve("model.onnx");
             // Ten writes a scan interval: only a stall of two whole intervals could make a partial file look done.
             int step = v3.length / 30 + 1;

@@ -14,7 +14,7 @@ import io.inferstream.model.Model;
 import io.inferstream.model.ModelFailureException;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
-import io.inferstream.testkit.fixtures.DenseNetwork;
+import io.inferstream.sandbox.models.DenseNetwork;
 import io.inferstream.testkit.kafka.KafkaRecords;
 import java.time.Duration;
 import java.util.AbstractMap;

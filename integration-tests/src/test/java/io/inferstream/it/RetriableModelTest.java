@@ -13,7 +13,7 @@ import io.inferstream.model.InferenceException;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
 import io.inferstream.model.RetriableInferenceException;
-import io.inferstream.testkit.fixtures.DenseNetwork;
+import io.inferstream.sandbox.models.DenseNetwork;
 import io.inferstream.testkit.kafka.KafkaRecords;
 import java.net.ConnectException;
 import java.time.Duration;

@@ -176,12 +176,6 @@ final class BatchingInferenceProcessor implements FixedKeyProcessor<byte[], byte
         if (pending.isEmpty()) {
             return;
         }
-        List<byte[]> keys = new ArrayList<>(pending.size());
-        List<byte[]> values = new ArrayList<>(pending.size());
-        for (Pending p : pending) {
-            keys.add(p.record.key);
-            values.add(p.record.value);
-        }
         ScoredBatch<byte[]> scored;
         // One snapshot for the whole batch; released once scored, so a retired version closes after this batch.
         Deployment deployment;
@@ -192,7 +186,7 @@ final class BatchingInferenceProcessor implements FixedKeyProcessor<byte[], byte
                     + "its Inference is closed: close KafkaStreams before the Inference it uses", e);
         }
         try {
-            scored = pipeline.score(deployment, keys, values);
+            scored = pipeline.score(deployment, pending, p -> p.record.key, p -> p.record.value);
         } catch (ModelFailureException e) {
             throw new StreamsException("the model failed on a batch of " + pending.size() + " records in task "
                     + context.taskId() + "; none of it is forwarded and the batch stays buffered: " + e.getMessage(),
@@ -203,7 +197,7 @@ final class BatchingInferenceProcessor implements FixedKeyProcessor<byte[], byte
         pipeline.modelCallsAndReset();
         ModelMonitor monitoring = monitor.get();
         if (monitoring.active()) {
-            monitoring.onScored(keys, scored);
+            monitoring.onScored(scored);
         }
         for (int i = 0; i < pending.size(); i++) {
             Pending p = pending.get(i);

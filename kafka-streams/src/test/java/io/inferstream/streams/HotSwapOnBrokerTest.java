@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.inferstream.deploy.kafka.ModelPublisher;
 import io.inferstream.model.ModelRegistry;
+import io.inferstream.sandbox.models.DenseNetwork;
+import io.inferstream.sandbox.models.OnnxModelWriter;
 import io.inferstream.scoring.DeadLetterHeaders;
 import io.inferstream.streams.example.EmbedModelInKafkaStreams;
-import io.inferstream.testkit.fixtures.DenseNetwork;
 import io.inferstream.testkit.kafka.EmbeddedKafkaExtension;
-import io.inferstream.testkit.onnx.OnnxModelWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,10 +4,14 @@ import io.inferstream.data.Features;
 import io.inferstream.data.Prediction;
 import io.inferstream.model.InferenceException;
 import io.inferstream.model.InvalidInputException;
+import io.inferstream.scoring.BadRecordIsolation;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -21,10 +25,12 @@ import org.slf4j.LoggerFactory;
  * {@code maxBatchSize} records or {@code maxQueueDelay} has passed since it opened; then the model scores it in one
  * call and each request gets its own slice of the predictions. A request larger than the maximum is scored alone.
  *
- * <p>A record the model rejects ({@link InvalidInputException} with its index) fails only the request it came from:
- * that request is answered with the error and the others are scored again without it. When the model cannot say which
- * record it rejects, each request of the batch is scored alone, so one bad request still never fails another. A
- * model-wide failure fails every request of the batch.
+ * <p>A bad record fails only the request it came from, by the engine's own rule ({@link BadRecordIsolation}, each
+ * request a group): a record the model rejects and names ({@link InvalidInputException} with its index) takes its
+ * request out and the others are scored again without it; when the model cannot say which record it rejects, or fails
+ * in an unexpected way, each request of the batch is scored alone, so one bad request never fails another. A
+ * model-wide failure (every request failing alone, {@code ModelFailureException}, a model that cannot answer now) fails
+ * every request of the batch. A merged batch is scored on one version, picked once for it.
  *
  * <p>Thread safety: thread-safe; {@link #submit} may be called from any thread. One thread of its own calls the model,
  * so a model that is not thread-safe is never called concurrently.
@@ -32,9 +38,26 @@ import org.slf4j.LoggerFactory;
 final class DynamicBatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DynamicBatcher.class);
 
-    /** Scores one merged batch for one version (null: the version the deployment routes to). */
+    /** Picks what scores a merged batch. */
     interface Scorer {
-        Scored predict(String version, List<Features> rows) throws InferenceException;
+        /**
+         * @param version the version asked for, or null for the one the deployment routes to
+         * @return that version, held until the lease is closed
+         * @throws ServeError if nothing serves, or that version is not served
+         */
+        Lease lease(String version);
+    }
+
+    /** One version of the model, held for one merged batch (its deployment snapshot is released on close). */
+    interface Lease extends AutoCloseable {
+        /** @return the version's name, which travels with its predictions */
+        String version();
+
+        /** @return one prediction per row, in order */
+        List<Prediction> predict(List<Features> rows) throws InferenceException;
+
+        @Override
+        void close();
     }
 
     /** Predictions and the version that made them. */
@@ -59,6 +82,7 @@ final class DynamicBatcher implements AutoCloseable {
         }
     }
 
+    private final String modelName;
     private final Scorer scorer;
     private final int maxBatchSize;
     private final long maxQueueDelayNanos;
@@ -76,6 +100,7 @@ final class DynamicBatcher implements AutoCloseable {
         if (maxBatchSize < 1 || maxQueueDelay.isNegative()) {
             throw new IllegalArgumentException("max batch size must be at least 1 and max queue delay not negative");
         }
+        this.modelName = modelName;
         this.scorer = scorer;
         this.maxBatchSize = maxBatchSize;
         this.maxQueueDelayNanos = maxQueueDelay.toNanos();
@@ -154,64 +179,50 @@ final class DynamicBatcher implements AutoCloseable {
 
     /** Scores requests together; a rejected record takes only its own request out of the batch. */
     private void score(List<Pending> batch) {
-        List<Pending> live = new ArrayList<>(batch);
-        while (!live.isEmpty()) {
-            List<Features> rows = new ArrayList<>();
-            live.forEach(p -> rows.addAll(p.rows));
-            Scored scored;
-            try {
-                scored = scorer.predict(live.get(0).version, rows);
-                if (scored.predictions.size() != rows.size()) {
-                    throw new IllegalStateException("the model returned " + scored.predictions.size()
-                            + " predictions for " + rows.size() + " records");
-                }
-            } catch (InvalidInputException e) {
-                int index = e.recordIndex();
-                if (index >= 0 && index < rows.size()) {
-                    int offset = 0;
-                    for (Pending p : live) {
-                        if (index < offset + p.rows.size()) {
-                            p.result.completeExceptionally(new ServeError(ServeError.Kind.BAD_INPUT,
-                                    "record " + (index - offset) + ": " + e.getMessage()));
-                            live.remove(p);
-                            break;
-                        }
-                        offset += p.rows.size();
-                    }
-                    continue;
-                }
-                if (live.size() == 1) {
-                    live.get(0).result.completeExceptionally(e);
-                    return;
-                }
-                // The model did not say which record: score each request alone so only the bad one fails.
-                live.forEach(p -> score(List.of(p)));
-                return;
-            } catch (Exception | Error e) {
-                live.forEach(p -> p.result.completeExceptionally(e));
-                if (e instanceof Error) {
-                    throw (Error) e; // the loop logs it and goes on
-                }
-                return;
-            }
-            count(live, rows.size());
-            int offset = 0;
-            for (Pending p : live) {
-                p.result.complete(new Scored(scored.predictions.subList(offset, offset + p.rows.size()),
-                        scored.version));
-                offset += p.rows.size();
+        List<List<Features>> groups = new ArrayList<>(batch.size());
+        batch.forEach(p -> groups.add(p.rows));
+        String version;
+        List<BadRecordIsolation.GroupOutcome> outcomes;
+        try (Lease lease = scorer.lease(batch.get(0).version)) {
+            version = lease.version();
+            outcomes = BadRecordIsolation.score(groups, lease::predict, modelName);
+        } catch (Exception | Error e) {
+            batch.forEach(p -> p.result.completeExceptionally(e));
+            if (e instanceof Error) {
+                throw (Error) e; // the loop logs it and goes on
             }
             return;
         }
+        count(outcomes);
+        for (int i = 0; i < batch.size(); i++) {
+            Pending p = batch.get(i);
+            BadRecordIsolation.GroupOutcome o = outcomes.get(i);
+            if (o.ok()) {
+                p.result.complete(new Scored(o.predictions(), version));
+            } else if (o.rejectedRecord() >= 0) {
+                p.result.completeExceptionally(new ServeError(ServeError.Kind.BAD_INPUT,
+                        "record " + o.rejectedRecord() + ": " + o.rejection().getMessage()));
+            } else {
+                p.result.completeExceptionally(o.rejection());
+            }
+        }
     }
 
-    private synchronized void count(List<Pending> scored, int size) {
-        modelCalls++;
-        requests += scored.size();
-        records += size;
-        mergedCalls += scored.size() > 1 ? 1 : 0;
-        largestBatch = Math.max(largestBatch, size);
+    /** Counts the model calls that answered, from the outcomes they gave (requests a call scored share its answer). */
+    private synchronized void count(List<BadRecordIsolation.GroupOutcome> outcomes) {
+        Set<BadRecordIsolation.Answer> answers = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (BadRecordIsolation.GroupOutcome o : outcomes) {
+            if (o.ok() && answers.add(o.answer())) {
+                BadRecordIsolation.Answer a = o.answer();
+                modelCalls++;
+                requests += a.groups();
+                records += a.rows();
+                mergedCalls += a.groups() > 1 ? 1 : 0;
+                largestBatch = Math.max(largestBatch, a.rows());
+            }
+        }
     }
+
 
     /** Stops the batcher: the batch being scored finishes, requests still waiting fail as unavailable. Idempotent. */
     @Override

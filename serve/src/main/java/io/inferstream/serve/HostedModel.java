@@ -2,12 +2,14 @@ package io.inferstream.serve;
 
 import io.inferstream.codec.JsonRecordDecoder;
 import io.inferstream.data.Features;
+import io.inferstream.data.Prediction;
 import io.inferstream.deploy.DeployedVersion;
 import io.inferstream.deploy.Deployment;
 import io.inferstream.deploy.DeploymentManager;
 import io.inferstream.deploy.DeploymentSettings;
 import io.inferstream.deploy.DeploymentSource;
 import io.inferstream.deploy.TrafficSample;
+import io.inferstream.model.InferenceException;
 import io.inferstream.model.ModelInfo;
 import io.inferstream.model.ModelLoadException;
 import java.time.Duration;
@@ -53,7 +55,7 @@ final class HostedModel implements AutoCloseable {
         manager.start(timeout);
         Deployment d = manager.peek().orElseThrow();
         name = configuredName != null ? configuredName : d.serving().get(0).info().name();
-        batcher = new DynamicBatcher(name, this::predict, maxBatchSize, maxQueueDelay);
+        batcher = new DynamicBatcher(name, this::lease, maxBatchSize, maxQueueDelay);
     }
 
     String name() {
@@ -99,20 +101,37 @@ final class HostedModel implements AutoCloseable {
         return b == null ? new BatchStats(0, 0, 0, 0, 0) : b.stats();
     }
 
-    private DynamicBatcher.Scored predict(String version, List<Features> rows)
-            throws io.inferstream.model.InferenceException {
+    /** The version a merged batch is scored on, on one deployment snapshot that the lease's close releases. */
+    private DynamicBatcher.Lease lease(String version) {
         Deployment d;
         try {
             d = manager.acquire();
         } catch (IllegalStateException e) {
             throw unavailable();
         }
+        DeployedVersion v;
         try {
-            DeployedVersion v = pick(d, version);
-            return new DynamicBatcher.Scored(v.model(0).predict(rows), v.info().version());
-        } finally {
+            v = pick(d, version);
+        } catch (RuntimeException e) {
             d.release();
+            throw e;
         }
+        return new DynamicBatcher.Lease() {
+            @Override
+            public String version() {
+                return v.info().version();
+            }
+
+            @Override
+            public List<Prediction> predict(List<Features> rows) throws InferenceException {
+                return v.model(0).predict(rows);
+            }
+
+            @Override
+            public void close() {
+                d.release();
+            }
+        };
     }
 
     private DeployedVersion pick(Deployment d, String version) {

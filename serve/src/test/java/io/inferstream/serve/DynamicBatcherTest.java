@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.inferstream.data.Features;
 import io.inferstream.data.Prediction;
 import io.inferstream.data.Tensor;
+import io.inferstream.model.InferenceException;
 import io.inferstream.model.InvalidInputException;
+import io.inferstream.scoring.BadRecordIsolation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +38,26 @@ class DynamicBatcherTest {
         assertTrue(entered.get() >= n, "the batcher never called the model");
     }
 
-    private DynamicBatcher.Scored doubling(List<Features> rows, boolean sayWhich) throws InvalidInputException {
+    /** A scorer whose every lease is version "1" scoring with the call. */
+    private static DynamicBatcher.Scorer scorer(BadRecordIsolation.ModelCall call) {
+        return version -> new DynamicBatcher.Lease() {
+            @Override
+            public String version() {
+                return "1";
+            }
+
+            @Override
+            public List<Prediction> predict(List<Features> rows) throws InferenceException {
+                return call.predict(rows);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    private List<Prediction> doubling(List<Features> rows, boolean sayWhich) throws InvalidInputException {
         callSizes.add(rows.size());
         List<Prediction> out = new ArrayList<>();
         for (int i = 0; i < rows.size(); i++) {
@@ -46,7 +67,7 @@ class DynamicBatcherTest {
             }
             out.add(Prediction.of(Map.of("y", Tensor.scalar(2 * x))));
         }
-        return new DynamicBatcher.Scored(out, "1");
+        return out;
     }
 
     private void await(CountDownLatch gate) {
@@ -86,10 +107,10 @@ class DynamicBatcherTest {
     @Test
     void mergesWaitingRequestsAndSplitsTheAnswers() throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
-        try (DynamicBatcher batcher = new DynamicBatcher("t", (v, r) -> {
+        try (DynamicBatcher batcher = new DynamicBatcher("t", scorer(r -> {
             await(gate);
             return doubling(r, true);
-        }, 100, Duration.ZERO)) {
+        }), 100, Duration.ZERO)) {
             List<CompletableFuture<DynamicBatcher.Scored>> results = submitTogether(batcher, gate,
                     List.of(rows(1, 2), rows(3), rows(4, 5, 6)));
             assertEquals(2.0, y(results.get(0).get(30, TimeUnit.SECONDS), 0));
@@ -104,21 +125,30 @@ class DynamicBatcherTest {
         }
     }
 
+    /**
+     * Submits three requests together, the middle one holding a negative x, and checks that the other two are answered.
+     *
+     * @return the middle request's error
+     */
+    private ServeError onlyTheMiddleRequestFails(DynamicBatcher batcher, CountDownLatch gate) throws Exception {
+        List<CompletableFuture<DynamicBatcher.Scored>> results = submitTogether(batcher, gate,
+                List.of(rows(1), rows(2, -1), rows(3)));
+        assertEquals(2.0, y(results.get(0).get(30, TimeUnit.SECONDS), 0));
+        assertEquals(6.0, y(results.get(2).get(30, TimeUnit.SECONDS), 0));
+        CompletionException e = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class,
+                () -> results.get(1).join());
+        return ServeError.of(e);
+    }
+
     @Test
     void aRejectedRecordFailsOnlyItsOwnRequest() throws Exception {
         for (boolean sayWhich : new boolean[] {true, false}) {
             CountDownLatch gate = new CountDownLatch(1);
-            try (DynamicBatcher batcher = new DynamicBatcher("t", (v, r) -> {
+            try (DynamicBatcher batcher = new DynamicBatcher("t", scorer(r -> {
                 await(gate);
                 return doubling(r, sayWhich);
-            }, 100, Duration.ZERO)) {
-                List<CompletableFuture<DynamicBatcher.Scored>> results = submitTogether(batcher, gate,
-                        List.of(rows(1), rows(2, -1), rows(3)));
-                assertEquals(2.0, y(results.get(0).get(30, TimeUnit.SECONDS), 0));
-                assertEquals(6.0, y(results.get(2).get(30, TimeUnit.SECONDS), 0));
-                CompletionException e = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class,
-                        () -> results.get(1).join());
-                ServeError error = ServeError.of(e);
+            }), 100, Duration.ZERO)) {
+                ServeError error = onlyTheMiddleRequestFails(batcher, gate);
                 assertEquals(ServeError.Kind.BAD_INPUT, error.kind());
                 assertTrue(error.getMessage().contains("field 'x': negative"), error.getMessage());
                 if (sayWhich) {
@@ -130,13 +160,34 @@ class DynamicBatcherTest {
         }
     }
 
+    /** The engine's rule for a failure that is not a rejection: each request alone, so only the bad one fails. */
+    @Test
+    void anUnexpectedFailureOnOneRequestFailsOnlyThatRequest() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        try (DynamicBatcher batcher = new DynamicBatcher("t", scorer(r -> {
+            await(gate);
+            if (r.stream().anyMatch(f -> f.get("x").getDouble(0) < 0)) {
+                throw new IllegalStateException("native error");
+            }
+            return doubling(r, true);
+        }), 100, Duration.ZERO)) {
+            ServeError error = onlyTheMiddleRequestFails(batcher, gate);
+            assertEquals(ServeError.Kind.INTERNAL, error.kind());
+            assertTrue(error.getMessage().contains("native error"), error.getMessage());
+            // Model calls: the blocker, the merged call of 4 rows that failed, then each request alone (one failing).
+            assertEquals(5, entered.get());
+            assertEquals(List.of(1, 1, 1), callSizes, "the calls that answered");
+            assertEquals(3, batcher.stats().requests(), "the blocker and the two good requests");
+        }
+    }
+
     @Test
     void closeFailsWaitingRequestsAsUnavailable() throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
-        DynamicBatcher batcher = new DynamicBatcher("t", (v, r) -> {
+        DynamicBatcher batcher = new DynamicBatcher("t", scorer(r -> {
             await(gate);
             return doubling(r, true);
-        }, 1, Duration.ZERO);
+        }), 1, Duration.ZERO);
         CompletableFuture<DynamicBatcher.Scored> first = batcher.submit(null, rows(1));
         awaitEntered(1);
         CompletableFuture<DynamicBatcher.Scored> waiting = batcher.submit(null, rows(2));

@@ -2,9 +2,9 @@ package io.inferstream.serve;
 
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
-import io.inferstream.testkit.fixtures.DenseNetwork;
-import io.inferstream.testkit.fixtures.ScratchDirectory;
-import io.inferstream.testkit.onnx.OnnxModelWriter;
+import io.inferstream.sandbox.models.DenseNetwork;
+import io.inferstream.sandbox.models.OnnxModelWriter;
+import io.inferstream.sandbox.models.ScratchDirectory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

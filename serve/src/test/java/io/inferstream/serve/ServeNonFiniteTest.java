@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
-import io.inferstream.testkit.fixtures.DenseNetwork;
-import io.inferstream.testkit.onnx.OnnxModelWriter;
+import io.inferstream.sandbox.models.DenseNetwork;
+import io.inferstream.sandbox.models.OnnxModelWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

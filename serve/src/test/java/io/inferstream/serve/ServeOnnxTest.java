@@ -25,9 +25,9 @@ import io.inferstream.protocol.v2.OpenInferenceV2.ModelInferResponse;
 import io.inferstream.protocol.v2.OpenInferenceV2.ModelMetadataRequest;
 import io.inferstream.protocol.v2.OpenInferenceV2.ModelReadyRequest;
 import io.inferstream.protocol.v2.OpenInferenceV2.ServerLiveRequest;
-import io.inferstream.testkit.fixtures.DenseNetwork;
-import io.inferstream.testkit.fixtures.ScratchDirectory;
-import io.inferstream.testkit.onnx.OnnxModelWriter;
+import io.inferstream.sandbox.models.DenseNetwork;
+import io.inferstream.sandbox.models.OnnxModelWriter;
+import io.inferstream.sandbox.models.ScratchDirectory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -46,7 +46,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A real ONNX model (a dense network written by the testkit, run by ONNX Runtime) and a labelled ONNX classifier,
+ * A real ONNX model (a dense network written by the sandbox, run by ONNX Runtime) and a labelled ONNX classifier,
  * served over REST and gRPC on 127.0.0.1 and called with hand-written bodies; answers are checked against the
  * network's plain-Java forward pass and against the same model embedded.
  */

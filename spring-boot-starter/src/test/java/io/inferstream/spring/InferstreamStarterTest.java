@@ -9,10 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.inferstream.codec.PredictionJson;
 import io.inferstream.engine.EngineState;
 import io.inferstream.engine.InferenceEngine;
-import io.inferstream.testkit.fixtures.DenseNetwork;
-import io.inferstream.testkit.kafka.EmbeddedKafkaBroker;
+import io.inferstream.sandbox.kafka.EmbeddedKafkaBroker;
+import io.inferstream.sandbox.models.DenseNetwork;
+import io.inferstream.sandbox.models.OnnxModelWriter;
 import io.inferstream.testkit.kafka.KafkaRecords;
-import io.inferstream.testkit.onnx.OnnxModelWriter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,8 +32,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.health.contributor.Health;
@@ -43,7 +43,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * A real Spring Boot application context (auto-configuration, the actuator starter's MeterRegistry and health
- * support) running the engine against the testkit's real broker and a real ONNX model: every record in comes out as
+ * support) running the engine against the sandbox's real broker and a real ONNX model: every record in comes out as
  * a prediction or a dead letter, the health contributor turns UP with readiness and leaves UP when the context
  * closes, the engine's meters are on the application's registry, and closing the context commits what was scored.
  */

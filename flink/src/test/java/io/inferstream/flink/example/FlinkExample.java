@@ -6,10 +6,10 @@ import io.inferstream.flink.InferenceOptions;
 import io.inferstream.flink.InferenceOutput;
 import io.inferstream.flink.LocalFlink;
 import io.inferstream.flink.ModelDeployment;
+import io.inferstream.sandbox.models.DenseNetwork;
+import io.inferstream.sandbox.models.OnnxModelWriter;
+import io.inferstream.sandbox.models.ScratchDirectory;
 import io.inferstream.scoring.DeadLetterHeaders;
-import io.inferstream.testkit.fixtures.DenseNetwork;
-import io.inferstream.testkit.fixtures.ScratchDirectory;
-import io.inferstream.testkit.onnx.OnnxModelWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +23,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * {@code bin/example flink}: a Flink job on an in-process MiniCluster (parallelism 2, checkpoints every second)
- * against the testkit's real broker. It scores a small ONNX network's records from topic {@code flink-events} into
+ * against the sandbox's real broker. It scores a small ONNX network's records from topic {@code flink-events} into
  * {@code flink-events-scored} with an exactly-once KafkaSink, sends a bad record's dead letter to
  * {@code flink-events-dlt}, and prints both, as read back by a read_committed consumer.
  *

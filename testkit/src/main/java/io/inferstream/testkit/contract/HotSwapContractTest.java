@@ -1,6 +1,6 @@
 package io.inferstream.testkit.contract;
 
-import io.inferstream.testkit.fixtures.DenseNetwork;
+import io.inferstream.sandbox.models.DenseNetwork;
 import java.nio.file.Path;
 
 /**

@@ -12,6 +12,7 @@ import io.inferstream.model.ClassLabelledModel;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
+import io.inferstream.sandbox.models.ReferenceClassifier;
 import io.inferstream.scoring.RecordScorer;
 import io.inferstream.scoring.ScoredRecord;
 import io.inferstream.testkit.kafka.EmbeddedKafkaExtension;

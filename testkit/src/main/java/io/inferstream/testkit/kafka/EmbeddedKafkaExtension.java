@@ -1,5 +1,6 @@
 package io.inferstream.testkit.kafka;
 
+import io.inferstream.sandbox.kafka.EmbeddedKafkaBroker;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;

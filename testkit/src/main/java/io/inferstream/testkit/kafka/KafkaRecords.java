@@ -1,5 +1,7 @@
 package io.inferstream.testkit.kafka;
 
+import io.inferstream.sandbox.kafka.EmbeddedKafkaBroker;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

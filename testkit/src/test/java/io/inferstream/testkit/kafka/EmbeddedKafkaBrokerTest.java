@@ -9,6 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.inferstream.sandbox.kafka.EmbeddedKafkaBroker;
+import io.inferstream.sandbox.models.ScratchDirectory;
+
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -275,8 +278,8 @@ class EmbeddedKafkaBrokerTest {
             ports[0] = a.getLocalPort();
             ports[1] = b.getLocalPort();
         }
-        Path dataDir = Files.createTempDirectory("inferstream-kafka-fixed-");
-        try {
+        try (ScratchDirectory scratch = ScratchDirectory.create("inferstream-kafka-fixed")) {
+            Path dataDir = scratch.path();
             String clusterId;
             try (EmbeddedKafkaBroker first = EmbeddedKafkaBroker.startAt(ports[0], ports[1], dataDir, Map.of())) {
                 clusterId = first.clusterId();
@@ -291,8 +294,6 @@ class EmbeddedKafkaBrokerTest {
                         CONSUME_TIMEOUT);
                 assertEquals("v", back.get(0).value());
             }
-        } finally {
-            EmbeddedKafkaBroker.deleteRecursively(dataDir);
         }
     }
 

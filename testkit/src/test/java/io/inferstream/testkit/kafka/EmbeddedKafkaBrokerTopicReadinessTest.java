@@ -3,6 +3,8 @@ package io.inferstream.testkit.kafka;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.inferstream.sandbox.kafka.EmbeddedKafkaBroker;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,8 +1,8 @@
 package io.inferstream.examples.custom;
 
 import io.inferstream.model.ModelSource;
+import io.inferstream.sandbox.models.ReferenceClassifier;
 import io.inferstream.testkit.contract.ModelContractTest;
-import io.inferstream.testkit.contract.ReferenceClassifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;

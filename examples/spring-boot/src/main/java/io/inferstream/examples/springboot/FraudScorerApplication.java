@@ -1,9 +1,9 @@
 package io.inferstream.examples.springboot;
 
-import io.inferstream.testkit.fixtures.DenseNetwork;
-import io.inferstream.testkit.kafka.EmbeddedKafkaBroker;
+import io.inferstream.sandbox.kafka.EmbeddedKafkaBroker;
+import io.inferstream.sandbox.models.DenseNetwork;
+import io.inferstream.sandbox.models.OnnxModelWriter;
 import io.inferstream.testkit.kafka.KafkaRecords;
-import io.inferstream.testkit.onnx.OnnxModelWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.inferstream.testkit.contract;
+package io.inferstream.sandbox.models;
 
 import java.util.List;
 import java.util.Random;

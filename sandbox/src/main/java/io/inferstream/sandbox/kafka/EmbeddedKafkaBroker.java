@@ -1,4 +1,4 @@
-package io.inferstream.testkit.kafka;
+package io.inferstream.sandbox.kafka;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -694,7 +694,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return false;
     }
 
-    static void deleteRecursively(Path dir) {
+    private static void deleteRecursively(Path dir) {
         if (dir == null || !Files.exists(dir)) {
             return;
         }

@@ -1,4 +1,4 @@
-package io.inferstream.testkit.kafka;
+package io.inferstream.sandbox.kafka;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -6,9 +6,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The testkit's KRaft broker as a process of its own, on fixed ports and a fixed data folder, so that a test can
+ * The sandbox's KRaft broker as a process of its own, on fixed ports and a fixed data folder, so that a test can
  * {@code kill -9} it and start it again on the same address with the same data, as an operator's broker restart
- * would: {@code java -cp <class path> io.inferstream.testkit.kafka.StandaloneBroker <port> <controller-port>
+ * would: {@code java -cp <class path> io.inferstream.sandbox.kafka.StandaloneBroker <port> <controller-port>
  * <data-dir> [key=value ...]}.
  *
  * <p>It prints {@code READY 127.0.0.1:<port>} on stdout once clients can connect, then serves until its standard

@@ -1,4 +1,4 @@
-package io.inferstream.testkit.onnx;
+package io.inferstream.sandbox.models;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnknownFieldSet;
-import io.inferstream.testkit.fixtures.DenseNetwork;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
@@ -38,7 +37,7 @@ class OnnxModelWriterTest {
         DenseNetwork net = DenseNetwork.random(5, 3, 2, 1);
         UnknownFieldSet model = UnknownFieldSet.parseFrom(OnnxModelWriter.denseNetwork(net));
         assertEquals(List.of(8L), model.getField(1).getVarintList(), "ir_version");
-        assertEquals("inferstream-testkit", string(model, 2), "producer_name");
+        assertEquals("inferstream-sandbox", string(model, 2), "producer_name");
         UnknownFieldSet opset = parse(model.getField(8).getLengthDelimitedList().get(0));
         assertEquals("", string(opset, 1));
         assertEquals(List.of(13L), opset.getField(2).getVarintList());

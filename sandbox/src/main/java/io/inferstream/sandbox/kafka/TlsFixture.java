@@ -1,4 +1,4 @@
-package io.inferstream.testkit.kafka;
+package io.inferstream.sandbox.kafka;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,8 +1,6 @@
-package io.inferstream.testkit.onnx;
+package io.inferstream.sandbox.models;
 
 import com.google.protobuf.CodedOutputStream;
-import io.inferstream.testkit.contract.ReferenceClassifier;
-import io.inferstream.testkit.fixtures.DenseNetwork;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,7 +17,7 @@ import java.util.Objects;
  * Writes real ONNX models ({@code ModelProto} bytes) for tests, the demo and the benchmark.
  *
  * <p>The protobuf wire format is encoded here directly with {@link CodedOutputStream}, field numbers taken from
- * {@code onnx.proto}, so the testkit needs neither generated ONNX classes nor ONNX Runtime, and the bytes are the
+ * {@code onnx.proto}, so the sandbox needs neither generated ONNX classes nor ONNX Runtime, and the bytes are the
  * same a Python exporter would write for the same graph. Use the ready-made {@link #denseNetwork(DenseNetwork)},
  * {@link #referenceClassifier()} and {@link #labelledReferenceClassifier()}, or build any small graph with
  * {@link #builder()}:
@@ -38,7 +36,7 @@ import java.util.Objects;
  */
 public final class OnnxModelWriter {
     /** The producer name written into every model. */
-    public static final String PRODUCER = "inferstream-testkit";
+    public static final String PRODUCER = "inferstream-sandbox";
     /** The symbolic batch dimension used by the ready-made models. */
     public static final String BATCH = "N";
     /** The domain of the classic machine-learning operators (LinearClassifier, ZipMap, LabelEncoder, ...). */
