@@ -30,13 +30,16 @@ import org.junit.jupiter.api.io.TempDir;
  * The cross-framework contract through Flink SQL: {@code CREATE MODEL ... WITH ('provider' = 'inferstream')} for the
  * contract model of every format (ONNX, ONNX ZipMap, PMML, TensorFlow, DL4J, two Keras imports, H2O), scored by
  * {@code ML_PREDICT}, one job per model, with the
- * engine's settings of each model as the model's options. Every row's label and class probabilities equal what the
- * engine's {@link ScoringPipeline} makes of the same record, exactly, and the plain-Java {@link ReferenceClassifier}
- * within the model's tolerance. The input column is the record itself (one STRING column naming no model input),
+ * engine's settings of each model as the model's options. Every row's label equals what the engine's
+ * {@link ScoringPipeline} makes of the same record and its class probabilities equal the engine's within float rounding
+ * (the batches differ), and both match the plain-Java {@link ReferenceClassifier} within the model's tolerance. The input column is the record itself (one STRING column naming no model input),
  * so the SQL path decodes the same bytes the engine does. {@link FlinkOperatorContractTest} is the same through the
  * DataStream operator.
  */
 class MlPredictContractTest {
+    /** Eight ulps of a float near 1: how far the same row may round apart in batches of different sizes. */
+    private static final double FLOAT_ROUNDING = 1e-6;
+
     @TempDir
     Path dir;
 
@@ -82,7 +85,12 @@ class MlPredictContractTest {
                 assertEquals(ReferenceClassifier.label(rows.inputs()[i]), r.getField(2), where + ": label");
                 @SuppressWarnings("unchecked")
                 Map<String, Double> p = (Map<String, Double>) r.getField(3);
-                assertEquals(expected.probabilities(), p, where + ": probabilities, engine vs ML_PREDICT");
+                assertEquals(expected.probabilities().keySet(), p.keySet(), where + ": classes");
+                // Within float rounding, not bit for bit: ML_PREDICT's async batches are as large as the rows in
+                // flight, the engine's are 64, and a float kernel (ONNX Runtime's) may round a row's last bits
+                // differently in batches of different sizes (measured: 1.5e-10 on the ZipMap classifier).
+                expected.probabilities().forEach((label, prob) -> assertEquals(prob, p.get(label), FLOAT_ROUNDING,
+                        where + ": p(" + label + "), engine vs ML_PREDICT"));
                 double[] want = ReferenceClassifier.probabilities(rows.inputs()[i]);
                 for (int c = 0; c < want.length; c++) {
                     assertEquals(want[c], p.get(ReferenceClassifier.LABELS.get(c)), m.tolerance(),
