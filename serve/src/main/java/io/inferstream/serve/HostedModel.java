@@ -22,11 +22,15 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One model as the server hosts it: a {@link DeploymentManager} (so a versioned folder hot-swaps while serving, as in
  * the engine) in front of which a {@link DynamicBatcher} merges concurrent requests. Versions are the models' own
- * ({@link ModelInfo#version()}); a request without a version goes to the version the deployment routes to.
+ * ({@link ModelInfo#version()}); a request without a version goes to the version the deployment routes to, one naming
+ * version {@value #LATEST} to the newest version serving.
  *
  * <p>Thread safety: thread-safe.
  */
 final class HostedModel implements AutoCloseable {
+    /** The version a request may name for the newest version serving (unless a version has that very name). */
+    static final String LATEST = "latest";
+
     private final String configuredName;
     private final DeploymentManager manager;
     private final int maxBatchSize;
@@ -140,6 +144,10 @@ final class HostedModel implements AutoCloseable {
         }
         Optional<DeployedVersion> match = d.serving().stream().filter(v -> v.info().version().equals(version))
                 .findFirst();
+        if (match.isEmpty() && version.equals(LATEST)) {
+            // Flink's Triton provider asks for versions/latest unless told a version: the newest version serving.
+            return d.serving().get(d.serving().size() - 1);
+        }
         return match.orElseThrow(() -> new ServeError(ServeError.Kind.NOT_FOUND, "model '" + name + "' has no version '"
                 + version + "'; it serves " + versions()));
     }

@@ -187,6 +187,10 @@ class ServeOnnxTest {
         assertEquals(version, named.json().get("model_version").asText());
         assertProbabilities(new float[] {1, -1, 0.5f, 2}, named.json().get("outputs").get(0).get("data"), 0);
         assertEquals(404, http.post("/v2/models/dense/versions/99/infer", body).status);
+        // Flink's Triton provider asks for versions/latest unless told a version: the newest version serving.
+        Http.Reply latest = http.post("/v2/models/dense/versions/latest/infer", body);
+        assertEquals(200, latest.status, latest.body);
+        assertEquals(version, latest.json().get("model_version").asText());
         Http.Reply tf = http.post("/v1/models/dense/versions/" + version + ":predict", "{\"instances\":[[1,-1,0.5,2]]}");
         assertEquals(200, tf.status, tf.body);
         assertEquals(404, http.post("/v1/models/dense/versions/99:predict", "{\"instances\":[[1,-1,0.5,2]]}").status);

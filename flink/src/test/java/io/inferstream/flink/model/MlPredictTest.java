@@ -13,7 +13,9 @@ import io.inferstream.config.EngineConfig;
 import io.inferstream.deploy.Deployment;
 import io.inferstream.deploy.DeploymentManager;
 import io.inferstream.deploy.DeploymentSettings;
+import io.inferstream.deploy.kafka.ModelPublisher;
 import io.inferstream.engine.ModelSources;
+import io.inferstream.flink.ChildBroker;
 import io.inferstream.flink.LocalFlink;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.pmml.fixtures.PmmlFixtures;
@@ -177,6 +179,36 @@ class MlPredictTest {
         DenseNetwork second = DenseNetwork.random(12, 8, 4, 99);
         Path base = Files.createDirectories(dir.resolve("versions"));
         Files.write(Files.createDirectories(base.resolve("1")).resolve("net.onnx"), OnnxModelWriter.denseNetwork(NET));
+        assertARunningJobSwaps("'model.path' = '" + base + "', 'model.poll.interval.ms' = '200'", second, () -> {
+            // Written aside, then moved in whole: the watcher never sees a half-written version.
+            Path staged = Files.createDirectories(dir.resolve("staged"));
+            Files.write(staged.resolve("net.onnx"), OnnxModelWriter.denseNetwork(second));
+            Files.move(staged, base.resolve("2"));
+        });
+    }
+
+    /** The model topic written by {@code inferstream publish-model}, on a real broker (the testkit's, see ChildBroker). */
+    @Test
+    void aRunningJobSwapsToANewVersionPublishedToItsModelTopic() throws Exception {
+        DenseNetwork second = DenseNetwork.random(12, 8, 4, 98);
+        try (ChildBroker broker = ChildBroker.start();
+             ModelPublisher publisher = new ModelPublisher(Map.of("bootstrap.servers", broker.bootstrapServers()),
+                     "models")) {
+            publisher.ensureTopic(Duration.ofSeconds(30));
+            publisher.publish("net", "1", net, "onnx", 64 * 1024);
+            assertARunningJobSwaps("'model.topic' = 'models', 'model.name' = 'net', 'bootstrap.servers' = '"
+                    + broker.bootstrapServers() + "'", second, () -> publisher.publish("net", "2",
+                    Files.write(dir.resolve("second.onnx"), OnnxModelWriter.denseNetwork(second)), "onnx", 64 * 1024));
+        }
+    }
+
+    /**
+     * Runs an unbounded SQL job on a model deployed by {@code deployment} (whose version 1 is {@link #NET}), brings
+     * version 2 ({@code second}) once version 1 has scored 5 rows, and waits for version 2 to score 5: every row's
+     * numbers are those of the version its {@code model_version} column names.
+     */
+    private static void assertARunningJobSwaps(String deployment, DenseNetwork second, Step bringVersion2)
+            throws Exception {
         StreamTableEnvironment sql = sql();
         StringBuilder columns = new StringBuilder();
         StringBuilder ranges = new StringBuilder();
@@ -184,12 +216,11 @@ class MlPredictTest {
             columns.append(i == 0 ? "" : ", ").append("f").append(i).append(" FLOAT");
             ranges.append(", 'fields.f").append(i).append(".min' = '-1', 'fields.f").append(i).append(".max' = '1'");
         }
-        // An unbounded source: the job runs while the folder gets a new version.
+        // An unbounded source: the job runs while version 2 arrives.
         sql.executeSql("CREATE TEMPORARY TABLE endless (" + columns + ") WITH ('connector' = 'datagen', "
                 + "'rows-per-second' = '40'" + ranges + ")");
         sql.executeSql("CREATE MODEL versioned INPUT (" + columns + ") OUTPUT (probabilities ARRAY<DOUBLE>, "
-                + "model_version STRING) WITH ('provider' = 'inferstream', 'model.path' = '" + base + "', "
-                + "'model.poll.interval.ms' = '200')");
+                + "model_version STRING) WITH ('provider' = 'inferstream', " + deployment + ")");
         StringBuilder select = new StringBuilder("SELECT model_version, probabilities");
         for (int i = 0; i < NET.inputs(); i++) {
             select.append(", f").append(i);
@@ -211,15 +242,18 @@ class MlPredictTest {
                 assertArrayEquals(expected.forward(x), java.util.Arrays.stream(p).mapToDouble(d -> d).toArray(), 1e-5,
                         "version " + version + " scored the row");
                 if ("1".equals(version) && seen.get("1") == 5) {
-                    // Written aside, then moved in whole: the watcher never sees a half-written version.
-                    Path staged = Files.createDirectories(dir.resolve("staged"));
-                    Files.write(staged.resolve("net.onnx"), OnnxModelWriter.denseNetwork(second));
-                    Files.move(staged, base.resolve("2"));
+                    bringVersion2.run();
                 }
             }
         }
         assertTrue(seen.getOrDefault("1", 0) >= 5, "version 1 served first: " + seen);
         assertTrue(seen.getOrDefault("2", 0) >= 5, "the running job swapped to version 2: " + seen);
+    }
+
+    /** Something that brings version 2. */
+    @FunctionalInterface
+    private interface Step {
+        void run() throws Exception;
     }
 
     @Test
@@ -300,7 +334,8 @@ class MlPredictTest {
         return rows;
     }
 
-    private static String causes(Throwable t) {
+    /** @return the messages of a throwable and its causes, for an assertion that names the reason. */
+    static String causes(Throwable t) {
         StringBuilder s = new StringBuilder();
         for (Throwable c = t; c != null; c = c.getCause()) {
             s.append(c.getMessage()).append(" | ");

@@ -63,18 +63,28 @@ public final class OnnxModelWriter {
      *     float[N, outputs]
      */
     public static byte[] denseNetwork(DenseNetwork net) {
+        return denseNetwork(net, "input", "probabilities");
+    }
+
+    /**
+     * {@link #denseNetwork(DenseNetwork)} with other names for its input and output (a client that insists on its
+     * own names, such as Flink's Triton provider, which sends its column names upper-cased).
+     *
+     * @return ONNX bytes with input {@code inputName} float[N, inputs] and output {@code outputName} float[N, outputs]
+     */
+    public static byte[] denseNetwork(DenseNetwork net, String inputName, String outputName) {
         return builder()
                 .graphName("dense_network")
-                .input("input", ValueType.tensor(ElementType.FLOAT, BATCH, net.inputs()))
-                .output("probabilities", ValueType.tensor(ElementType.FLOAT, BATCH, net.outputs()))
+                .input(inputName, ValueType.tensor(ElementType.FLOAT, BATCH, net.inputs()))
+                .output(outputName, ValueType.tensor(ElementType.FLOAT, BATCH, net.outputs()))
                 .initializer("W1", flatten(net.w1()), net.inputs(), net.hidden())
                 .initializer("B1", net.b1(), net.hidden())
                 .initializer("W2", flatten(net.w2()), net.hidden(), net.outputs())
                 .initializer("B2", net.b2(), net.outputs())
-                .node("Gemm", List.of("input", "W1", "B1"), List.of("hidden_linear"))
+                .node("Gemm", List.of(inputName, "W1", "B1"), List.of("hidden_linear"))
                 .node("Relu", List.of("hidden_linear"), List.of("hidden"))
                 .node("Gemm", List.of("hidden", "W2", "B2"), List.of("logits"))
-                .node("Softmax", List.of("logits"), List.of("probabilities"), Attribute.of("axis", 1))
+                .node("Softmax", List.of("logits"), List.of(outputName), Attribute.of("axis", 1))
                 .build();
     }
 
