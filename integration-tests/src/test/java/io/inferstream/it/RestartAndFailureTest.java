@@ -15,6 +15,7 @@ import io.inferstream.model.ModelFailureException;
 import io.inferstream.model.ModelRegistry;
 import io.inferstream.model.ModelSource;
 import io.inferstream.sandbox.models.DenseNetwork;
+import io.inferstream.testkit.fixtures.WaitingModel;
 import io.inferstream.testkit.kafka.KafkaRecords;
 import java.time.Duration;
 import java.util.AbstractMap;
@@ -87,7 +88,10 @@ class RestartAndFailureTest extends EngineTestSupport {
     void gracefulStopMidStreamThenRestartLosesNothing() throws Exception {
         Topics topics = produce("restart");
         long firstRun;
-        try (InferenceEngine engine = InferenceEngine.start(config(topics), () -> registry.load(source, "onnx", Map.of()))) {
+        // 20 ms a call (batches of up to 200): the remaining ~5,000 records take over 250 ms more, so the stop lands
+        // mid-stream. Without the wait, a quiet machine scored all 6,000 before close() took effect.
+        try (InferenceEngine engine = InferenceEngine.start(config(topics),
+                () -> new WaitingModel(registry.load(source, "onnx", Map.of()), 20))) {
             await(() -> engine.metrics().predictionsOut() >= 1_000, 60_000, () -> "no progress: " + engine.metrics());
             engine.close();
             assertEquals(EngineState.STOPPED, engine.state());
