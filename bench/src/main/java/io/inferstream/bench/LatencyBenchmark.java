@@ -108,9 +108,7 @@ public final class LatencyBenchmark {
             for (int pass = 0; pass < 3; pass++) {
                 passes.add(maximum(broker, ++run, pool, provider));
             }
-            List<Double> sorted = new java.util.ArrayList<>(passes);
-            java.util.Collections.sort(sorted);
-            double max = sorted.get(1);
+            double max = Stats.of(passes).median();
             System.out.printf("%nEngine maximum with the load generator running, three passes: %s records/s%n",
                     passes.stream().map(v -> String.format("%,.0f", v)).collect(java.util.stream.Collectors.joining(", ")));
             double rate = max * load;

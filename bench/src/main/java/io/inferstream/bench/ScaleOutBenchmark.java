@@ -185,58 +185,56 @@ public final class ScaleOutBenchmark {
     /** @return {join max, leave max} in ms; prints the row unless {@code round} is null (warm-up) */
     private static long[] rebalanceRun(EmbeddedKafkaBroker broker, ModelProvider provider, byte[][] pool, double rate,
             int seconds, String protocol, int run, Integer round) throws Exception {
-        {
-            String name = "rebalance-" + protocol + "-" + run;
-            broker.createTopic(name + "-in", 4);
-            Map<String, Object> extra = new HashMap<>();
-            extra.put(EngineConfig.CONSUMER_PREFIX + "group.protocol", protocol);
-            Map<String, Object> props = BenchEngines.properties(broker, name + "-in", name + "-out", 4, extra);
-            EngineConfig config = new EngineConfig(props);
-            int n = (int) (rate * seconds);
-            long startMs;
-            long joinMs;
-            long leaveMs;
-            try (InferenceEngine first = InferenceEngine.start(config, provider)) {
-                while (first.metrics().assignedPartitions() < 4) {
-                    Thread.sleep(5);
-                }
-                startMs = System.currentTimeMillis();
-                Thread producer = new Thread(() -> TimedRecords.produce(broker.bootstrapServers(), name + "-in", pool,
-                        n, 0, rate), "bench-producer");
-                producer.start();
-                Thread.sleep(6_000);
-                joinMs = System.currentTimeMillis();
-                InferenceEngine second = InferenceEngine.start(config, provider);
-                Thread.sleep(7_000);
-                leaveMs = System.currentTimeMillis();
-                second.close();
-                producer.join();
-                while (first.metrics().predictionsOut() + second.metrics().predictionsOut() < n
-                        && first.failure().isEmpty()) {
-                    Thread.sleep(5);
-                }
+        String name = "rebalance-" + protocol + "-" + run;
+        broker.createTopic(name + "-in", 4);
+        Map<String, Object> extra = new HashMap<>();
+        extra.put(EngineConfig.CONSUMER_PREFIX + "group.protocol", protocol);
+        Map<String, Object> props = BenchEngines.properties(broker, name + "-in", name + "-out", 4, extra);
+        EngineConfig config = new EngineConfig(props);
+        int n = (int) (rate * seconds);
+        long startMs;
+        long joinMs;
+        long leaveMs;
+        try (InferenceEngine first = InferenceEngine.start(config, provider)) {
+            while (first.metrics().assignedPartitions() < 4) {
+                Thread.sleep(5);
             }
-            List<long[]> all = TimedRecords.latencies(BenchBroker.inJvm(broker), name + "-out", 4, n);
-            List<Long> steady = new ArrayList<>();
-            long joinMax = 0;
-            long leaveMax = 0;
-            for (long[] r : all) {
-                long sent = r[0];
-                if (sent >= startMs + 2_000 && sent < joinMs) {
-                    steady.add(r[1]);
-                } else if (sent >= joinMs && sent < leaveMs) {
-                    joinMax = Math.max(joinMax, r[1]);
-                } else if (sent >= leaveMs && sent < leaveMs + 5_000) {
-                    leaveMax = Math.max(leaveMax, r[1]);
-                }
+            startMs = System.currentTimeMillis();
+            Thread producer = new Thread(() -> TimedRecords.produce(broker.bootstrapServers(), name + "-in", pool,
+                    n, 0, rate), "bench-producer");
+            producer.start();
+            Thread.sleep(6_000);
+            joinMs = System.currentTimeMillis();
+            InferenceEngine second = InferenceEngine.start(config, provider);
+            Thread.sleep(7_000);
+            leaveMs = System.currentTimeMillis();
+            second.close();
+            producer.join();
+            while (first.metrics().predictionsOut() + second.metrics().predictionsOut() < n
+                    && first.failure().isEmpty()) {
+                Thread.sleep(5);
             }
-            steady.sort(null);
-            if (round != null) {
-                System.out.printf("| %s | %d | %d | %d | %d | %d | %,d |%n", protocol, round,
-                        steady.isEmpty() ? -1 : steady.get(steady.size() / 2),
-                        steady.isEmpty() ? -1 : steady.get(steady.size() - 1), joinMax, leaveMax, all.size());
-            }
-            return new long[] {joinMax, leaveMax};
         }
+        List<long[]> all = TimedRecords.latencies(BenchBroker.inJvm(broker), name + "-out", 4, n);
+        List<Long> steady = new ArrayList<>();
+        long joinMax = 0;
+        long leaveMax = 0;
+        for (long[] r : all) {
+            long sent = r[0];
+            if (sent >= startMs + 2_000 && sent < joinMs) {
+                steady.add(r[1]);
+            } else if (sent >= joinMs && sent < leaveMs) {
+                joinMax = Math.max(joinMax, r[1]);
+            } else if (sent >= leaveMs && sent < leaveMs + 5_000) {
+                leaveMax = Math.max(leaveMax, r[1]);
+            }
+        }
+        steady.sort(null);
+        if (round != null) {
+            System.out.printf("| %s | %d | %d | %d | %d | %d | %,d |%n", protocol, round,
+                    steady.isEmpty() ? -1 : steady.get(steady.size() / 2),
+                    steady.isEmpty() ? -1 : steady.get(steady.size() - 1), joinMax, leaveMax, all.size());
+        }
+        return new long[] {joinMax, leaveMax};
     }
 }
