@@ -6,11 +6,14 @@ import io.inferstream.engine.InferenceEngine;
 import io.inferstream.model.ModelProvider;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -42,26 +45,55 @@ final class KafkaPipe {
      */
     static double rawPipe(String bootstrap, String input, String output, String group, int n, int workers, int batchSize,
             int partitions) throws InterruptedException {
-        AtomicLong copied = new AtomicLong();
-        AtomicLong firstRecordNanos = new AtomicLong(Long.MAX_VALUE);
-        List<Thread> threads = new ArrayList<>();
-        for (int w = 0; w < workers; w++) {
-            Thread t = new Thread(() -> copy(bootstrap, input, output, group, n, batchSize, copied, firstRecordNanos), "raw-" + w);
-            threads.add(t);
-            t.start();
-        }
+        Copies copies = Copies.start(bootstrap, input, output, group, n, workers, batchSize, Map.of());
         long end;
         try (OutputWatch watch = new OutputWatch(bootstrap)) {
             end = watch.awaitRecords(output, partitions, n, Duration.ofMinutes(10), () -> { });
         }
-        for (Thread t : threads) {
-            t.join();
+        copies.join();
+        return n / ((end - copies.firstRecordNanos.get()) / 1e9);
+    }
+
+    /**
+     * Copy loops running in threads of their own: {@code workers} consumers of one group, each sending what it polls
+     * to {@code output} (same partition), until {@code n} records are copied in all.
+     *
+     * <p>Thread safety: the counters are atomic; {@link #join()} from one thread.
+     */
+    static final class Copies {
+        final AtomicLong copied = new AtomicLong();
+        final AtomicLong firstRecordNanos = new AtomicLong(Long.MAX_VALUE);
+        final AtomicInteger assignedPartitions = new AtomicInteger();
+        private final List<Thread> threads = new ArrayList<>();
+
+        private Copies() {
         }
-        return n / ((end - firstRecordNanos.get()) / 1e9);
+
+        /**
+         * @param clientSettings {@code consumer.*} and {@code producer.*} overrides, prefixed as the engine's
+         *     properties are, on top of the engine's defaults (so that only the work in between differs)
+         */
+        static Copies start(String bootstrap, String input, String output, String group, int n, int workers,
+                int batchSize, Map<String, Object> clientSettings) {
+            Copies copies = new Copies();
+            for (int w = 0; w < workers; w++) {
+                Thread t = new Thread(() -> copy(bootstrap, input, output, group, n, batchSize, clientSettings, copies),
+                        "raw-" + w);
+                copies.threads.add(t);
+                t.start();
+            }
+            return copies;
+        }
+
+        void join() throws InterruptedException {
+            for (Thread t : threads) {
+                t.join();
+            }
+        }
     }
 
     private static void copy(String bootstrap, String input, String output, String group, int n, int batchSize,
-            AtomicLong copied, AtomicLong firstRecordNanos) {
+            Map<String, Object> clientSettings, Copies copies) {
         Map<String, Object> c = new HashMap<>();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         c.put(ConsumerConfig.GROUP_ID_CONFIG, group);
@@ -78,20 +110,39 @@ final class KafkaPipe {
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        clientSettings.forEach((key, value) -> {
+            if (key.startsWith("consumer.")) {
+                c.put(key.substring("consumer.".length()), value);
+            } else if (key.startsWith("producer.")) {
+                p.put(key.substring("producer.".length()), value);
+            } else {
+                throw new IllegalArgumentException("client settings start with consumer. or producer., not " + key);
+            }
+        });
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c);
              KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
-            consumer.subscribe(List.of(input));
+            consumer.subscribe(List.of(input), new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    copies.assignedPartitions.addAndGet(-partitions.size());
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    copies.assignedPartitions.addAndGet(partitions.size());
+                }
+            });
             Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
             long lastCommit = System.nanoTime();
-            while (copied.get() < n) {
+            while (copies.copied.get() < n) {
                 ConsumerRecords<byte[], byte[]> polled = consumer.poll(Duration.ofMillis(100));
                 if (!polled.isEmpty()) {
-                    firstRecordNanos.accumulateAndGet(System.nanoTime(), Math::min);
+                    copies.firstRecordNanos.accumulateAndGet(System.nanoTime(), Math::min);
                     for (ConsumerRecord<byte[], byte[]> r : polled) {
                         producer.send(new ProducerRecord<>(output, r.partition(), r.key(), r.value()));
                         offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
                     }
-                    copied.addAndGet(polled.count());
+                    copies.copied.addAndGet(polled.count());
                 }
                 if (System.nanoTime() - lastCommit > EngineConfig.AT_LEAST_ONCE_COMMIT_INTERVAL_MS * 1_000_000) {
                     // Sent, not yet acknowledged: a ceiling for the engine, which commits only acknowledged offsets.

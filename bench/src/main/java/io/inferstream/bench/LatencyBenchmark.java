@@ -30,13 +30,14 @@ import java.util.Map;
  * every collection pause of the broker's heap stopped the engine too, and the broker's allocation (a copy of every
  * record it is sent) made the engine's JVM collect twice as often. {@code --broker jvm} runs it in this JVM as before.
  *
- * <p>Run: {@code bin/bench latency [--seconds 10] [--load 0.5] [--rounds 10] [--only defaults,latency,nolinger]
+ * <p>Run: {@code bin/bench latency [--seconds 10] [--load 0.5] [--rounds 10] [--only defaults,latency,nolinger,pipe]
  * [--try "key=value,key=value|key=value"] [--broker process|jvm]}: {@code --try} adds a row per list of engine
  * properties.
  * Thread safety: a program, on its main thread.
  */
 public final class LatencyBenchmark {
     private static final int PARTITIONS = 4;
+    private static final String PIPE_LABEL = "bare copy, no engine (latency setting's clients)";
 
     private LatencyBenchmark() {
     }
@@ -60,6 +61,11 @@ public final class LatencyBenchmark {
         // rate return a record or two per poll.
         all.put("nolinger", Map.entry("latency, no fetch linger (also consumer.fetch.min.bytes=1)",
                 Map.of(EngineConfig.MAX_BATCH_SIZE, 50, "producer.linger.ms", 0, "consumer.fetch.min.bytes", 1)));
+        // The floor: the same records at the same rate through a bare consume → produce copy with the latency
+        // setting's clients (2 consumers, polls of 50, the engine's fetch linger, no producer linger), no decoding,
+        // no model. Whatever p99 this row shows, the broker, the clients and the generator on these cores cost.
+        all.put("pipe", Map.entry(PIPE_LABEL, Map.of("consumer.fetch.min.bytes", 65_536,
+                "consumer.fetch.max.wait.ms", 5, "producer.linger.ms", 0)));
         Map<String, Map<String, Object>> settings = new java.util.LinkedHashMap<>();
         for (String name : opts.containsKey("only") ? List.of(opts.get("only").split(",")) : all.keySet()) {
             Map.Entry<String, Map<String, Object>> setting = all.get(name.trim());
@@ -115,9 +121,8 @@ public final class LatencyBenchmark {
             System.out.printf("Median %,.0f records/s; open loop at %.0f%% of it, %,.0f records/s, for %d s%n%n", max,
                     load * 100, rate, seconds);
             // Not reported: each setting once, see above.
-            for (Map<String, Object> setting : settings.values()) {
-                TimedRecords.openLoop(broker, "latency-warmup-" + (++run), PARTITIONS, setting, provider, pool, rate,
-                        seconds);
+            for (Map.Entry<String, Map<String, Object>> s : settings.entrySet()) {
+                openLoop(broker, "latency-warmup-" + (++run), s, provider, pool, rate, seconds);
             }
             System.out.println("| settings | round | p50 ms | p99 ms | max ms | records | records/batch "
                     + "| GC pauses: count / total ms / longest ms |");
@@ -125,8 +130,8 @@ public final class LatencyBenchmark {
             Map<String, List<Long>> p99s = new java.util.LinkedHashMap<>();
             for (int round = 1; round <= rounds; round++) {
                 for (Map.Entry<String, Map<String, Object>> s : settings.entrySet()) {
-                    TimedRecords.OpenLoopRun r = TimedRecords.openLoop(broker, "latency-" + (++run), PARTITIONS,
-                            s.getValue(), provider, pool, rate, seconds);
+                    TimedRecords.OpenLoopRun r = openLoop(broker, "latency-" + (++run), s, provider, pool, rate,
+                            seconds);
                     System.out.println(r.row(s.getKey() + " | " + round));
                     p99s.computeIfAbsent(s.getKey(), k -> new java.util.ArrayList<>()).add(TimedRecords.p99(r.latencies()));
                 }
@@ -134,6 +139,16 @@ public final class LatencyBenchmark {
             summarise(p99s);
         }
         System.exit(0);
+    }
+
+    /** One open-loop run of a setting: through the engine, or through the bare copy for the pipe row. */
+    private static TimedRecords.OpenLoopRun openLoop(BenchBroker broker, String name,
+            Map.Entry<String, Map<String, Object>> setting, ModelProvider provider, byte[][] pool, double rate,
+            int seconds) throws Exception {
+        if (PIPE_LABEL.equals(setting.getKey())) {
+            return TimedRecords.openLoopPipe(broker, name, PARTITIONS, setting.getValue(), 2, 50, pool, rate, seconds);
+        }
+        return TimedRecords.openLoop(broker, name, PARTITIONS, setting.getValue(), provider, pool, rate, seconds);
     }
 
     private static void summarise(Map<String, List<Long>> p99s) {

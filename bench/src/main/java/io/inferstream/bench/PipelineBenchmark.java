@@ -27,6 +27,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -142,7 +144,7 @@ public final class PipelineBenchmark {
 
     private void run(Path scratch) throws Exception {
         System.out.printf("Inferstream pipeline benchmark: %d worker(s), batches of %d, %d warm-up round(s) then %d "
-                + "measured round(s) in an order shuffled per round (seed %d); %d cores, Java %s%n", workers, batchSize,
+                + "measured round(s), each model's rows back to back, blocks and rows shuffled per round (seed %d); %d cores, Java %s%n", workers, batchSize,
                 warmUpRounds, rounds, seed, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
         Map<String, ModelSource> sources = new LinkedHashMap<>();
         for (BenchSubject s : subjects) {
@@ -152,7 +154,9 @@ public final class PipelineBenchmark {
         // Every app here starts its members at once: a second's delay lets them join the group's first generation
         // together, instead of one member starting alone and a rebalance landing at a random point of the run
         // (a tabular run lasts about a second, so that alone moved single figures by 3×).
-        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(Map.of("group.initial.rebalance.delay.ms", "1000"))) {
+        // A deleted row's files go at once rather than after Kafka's default minute (see deleteOutputs).
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(Map.of("group.initial.rebalance.delay.ms", "1000",
+                "log.segment.delete.delay.ms", "1000"))) {
             String bootstrap = broker.bootstrapServers();
             for (String payload : PAYLOADS) {
                 if (subjects.stream().anyMatch(s -> s.payload.equals(payload))) {
@@ -165,21 +169,62 @@ public final class PipelineBenchmark {
             List<Row> rows = rows(broker, streams, sources).stream()
                     .filter(r -> onlyRows == null || onlyRows.contains(r.key.substring(r.key.lastIndexOf(' ') + 1)))
                     .toList();
-            for (int round = 1 - warmUpRounds; round <= rounds; round++) {
-                List<Row> order = new ArrayList<>(rows);
-                Collections.shuffle(order, new Random(seed + round));
-                String label = round <= 0 ? "warm-up" : "round " + round;
-                for (Row row : order) {
-                    double rate = row.run.measure();
-                    System.out.printf("  %-8s %-16s %,12.0f rows/s%n", label, row.key, rate);
-                    if (round > 0) {
-                        measured.computeIfAbsent(row.key, k -> new ArrayList<>()).add(rate);
-                        perRound.computeIfAbsent(round, k -> new HashMap<>()).put(row.key, rate);
-                    }
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+                for (int round = 1 - warmUpRounds; round <= rounds; round++) {
+                    measureRound(round, shuffledInBlocks(rows, new Random(seed + round)), admin);
                 }
             }
         }
         printTable();
+    }
+
+    /**
+     * The round's order: each model's rows (c, d, e, f) in a block, and each payload's raw pipe (b) a block of its
+     * own; the blocks shuffled, and the rows within each block. The ratios are taken between rows of one block (c/d,
+     * c/f, e/c), so those rows run back to back, and a drift of the machine over a round (another process, the
+     * JIT settling) lands on both sides of a ratio rather than on one.
+     */
+    private static List<Row> shuffledInBlocks(List<Row> rows, Random random) {
+        Map<String, List<Row>> blocks = new LinkedHashMap<>();
+        for (Row row : rows) {
+            blocks.computeIfAbsent(row.key.substring(0, row.key.lastIndexOf(' ')), k -> new ArrayList<>()).add(row);
+        }
+        List<List<Row>> order = new ArrayList<>(blocks.values());
+        Collections.shuffle(order, random);
+        List<Row> flat = new ArrayList<>();
+        for (List<Row> block : order) {
+            List<Row> shuffled = new ArrayList<>(block);
+            Collections.shuffle(shuffled, random);
+            flat.addAll(shuffled);
+        }
+        return flat;
+    }
+
+    private void measureRound(int round, List<Row> order, Admin admin) throws Exception {
+        String label = round <= 0 ? "warm-up" : "round " + round;
+        for (Row row : order) {
+            double rate = row.run.measure();
+            deleteOutputs(admin);
+            System.out.printf("  %-8s %-16s %,12.0f rows/s%n", label, row.key, rate);
+            if (round > 0) {
+                measured.computeIfAbsent(row.key, k -> new ArrayList<>()).add(rate);
+                perRound.computeIfAbsent(round, k -> new HashMap<>()).put(row.key, rate);
+            }
+        }
+    }
+
+    /**
+     * Deletes every topic but the input backlogs once a row is measured: its outputs, dead letters and a Streams
+     * app's internal topics. A run writes several GB of outputs; kept, they fill the broker's disk (bin/bench puts it
+     * in memory, /dev/shm, where the machine has one) and its page cache for the rows that follow.
+     */
+    private static void deleteOutputs(Admin admin) throws Exception {
+        List<String> outputs = admin.listTopics().names().get().stream()
+                .filter(t -> !t.startsWith("bench-in-"))
+                .toList();
+        if (!outputs.isEmpty()) {
+            admin.deleteTopics(outputs).all().get();
+        }
     }
 
     /** One measured row of a round: its key ("onnx c", "images b", ...) and how to measure it once. */

@@ -98,7 +98,41 @@ final class TimedRecords {
             }
             recordsPerBatch = engine.metrics().recordsIn() / (double) Math.max(1, engine.metrics().batches());
         }
-        List<long[]> all = latencies(broker, (String) props.get(EngineConfig.OUTPUT_TOPIC), partitions, n);
+        return readBack(broker, name, (String) props.get(EngineConfig.OUTPUT_TOPIC), partitions, n, seconds,
+                recordsPerBatch, pauses);
+    }
+
+    /**
+     * The same open-loop run through a bare consume → produce copy ({@link KafkaPipe.Copies}) instead of the engine:
+     * what this machine's broker, clients and load generator alone cost in latency at the same rate, with the same
+     * client settings. The engine's latency cannot be lower than this row's.
+     *
+     * @param clientSettings {@code consumer.*} and {@code producer.*} settings, as the engine takes them
+     */
+    static OpenLoopRun openLoopPipe(BenchBroker broker, String name, int partitions, Map<String, Object> clientSettings,
+            int workers, int batchSize, byte[][] pool, double rate, int seconds) throws Exception {
+        String input = name + "-in";
+        String output = name + "-out";
+        broker.createTopic(input, partitions);
+        broker.createTopic(output, partitions);
+        int n = (int) (rate * seconds);
+        KafkaPipe.Copies copies = KafkaPipe.Copies.start(broker.bootstrapServers(), input, output, "group-" + output, n,
+                workers, batchSize, clientSettings);
+        while (copies.assignedPartitions.get() < partitions) {
+            Thread.sleep(5);
+        }
+        String pauses;
+        try (GcPauses gc = new GcPauses()) {
+            produce(broker.bootstrapServers(), input, pool, n, 0, rate);
+            copies.join();
+            pauses = gc.summary();
+        }
+        return readBack(broker, name, output, partitions, n, seconds, Double.NaN, pauses);
+    }
+
+    private static OpenLoopRun readBack(BenchBroker broker, String name, String output, int partitions, int n,
+            int seconds, double recordsPerBatch, String pauses) {
+        List<long[]> all = latencies(broker, output, partitions, n);
         long first = all.stream().mapToLong(r -> r[0]).min().orElse(0);
         List<Long> steady = new ArrayList<>();
         long[] worstPerSecond = new long[seconds + 2];
@@ -120,7 +154,7 @@ final class TimedRecords {
      * One open-loop run's outcome.
      *
      * @param latencies the steady-state latencies (ms)
-     * @param recordsPerBatch the engine's mean records per polled batch over the run
+     * @param recordsPerBatch the engine's mean records per polled batch over the run (NaN for the bare copy)
      * @param gcPauses this JVM's collection pauses while the records were produced and scored: "count / total ms /
      *     longest ms"
      */
@@ -128,7 +162,8 @@ final class TimedRecords {
         /** @return a Markdown row: label, p50, p99, max (ms), the count, records per batch and the GC pauses */
         String row(String label) {
             String base = TimedRecords.row(label, latencies);
-            return base + String.format(" %.1f | %s |", recordsPerBatch, gcPauses);
+            String perBatch = Double.isNaN(recordsPerBatch) ? "-" : String.format("%.1f", recordsPerBatch);
+            return base + String.format(" %s | %s |", perBatch, gcPauses);
         }
     }
 
