@@ -143,7 +143,13 @@ class SchemaReferencesTest {
                     List.of(new Reference("common/money.proto", "common/money.proto", 1)));
             // Byte 0, the id, the message indexes [0] written as the single byte 0, the message.
             byte[] value = ByteBuffer.allocate(6 + body.length).put((byte) 0).putInt(id).put((byte) 0).put(body).array();
-            Features row = ProtobufRecordDecoder.registry(targets("total.amount"), client(registry)).decode(value);
+            ProtobufRecordDecoder decoder = ProtobufRecordDecoder.registry(targets("total.amount"), client(registry));
+            // The import's subject failing first: the record waits (retriable), nothing is cached for the id.
+            registry.misanswer("/subjects/common%2Fmoney.proto/", 503, "application/json",
+                    "{\"error_code\":50003,\"message\":\"forwarding\"}");
+            assertThrows(SchemaUnavailableException.class, () -> decoder.decode(value));
+            registry.answerCorrectly();
+            Features row = decoder.decode(value);
             assertArrayEquals(new float[] {0.5f, 4f}, row.get("image").asFloats());
             assertEquals(99.5, row.get("risk").getDouble(0));
         }
