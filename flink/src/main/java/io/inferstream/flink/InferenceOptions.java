@@ -59,7 +59,10 @@ public final class InferenceOptions extends ScoringOptions {
         return asyncTimeout;
     }
 
-    /** @return attempts of a batch whose model answered "retry later" (async variant), the first included. */
+    /**
+     * @return attempts of a batch that could not be scored now (the model answered "retry later", the schema registry
+     *     was down), the first included: the batching operator holds the batch in place, the async variant retries it
+     */
     public int retryAttempts() {
         return retryAttempts;
     }

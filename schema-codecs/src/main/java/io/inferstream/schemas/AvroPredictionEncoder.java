@@ -226,6 +226,8 @@ public final class AvroPredictionEncoder implements PredictionEncoder<byte[]> {
         Schema registered;
         try {
             registered = ReferencedSchemas.avro(latest, registry);
+        } catch (io.inferstream.codec.SchemaUnavailableException e) {
+            throw e; // its references could not be fetched now: the batch waits, as for the latest version itself
         } catch (RuntimeException e) {
             throw new IllegalStateException("the latest schema of subject " + subject + " (id " + latest.id()
                     + ") is not an Avro schema: " + e.getMessage(), e);

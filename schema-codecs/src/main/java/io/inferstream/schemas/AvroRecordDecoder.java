@@ -175,9 +175,9 @@ public final class AvroRecordDecoder implements RecordDecoder {
         Schema schema;
         try {
             schema = ReferencedSchemas.avro(registered, registry);
-        } catch (io.inferstream.codec.SchemaUnavailableException e) {
-            throw e; // not the schema's fault: the batch waits
-        } catch (RuntimeException e) {
+        } catch (org.apache.avro.AvroRuntimeException | IllegalArgumentException e) {
+            // Definitive: the registry gave this text, or said 404 for a reference. Anything else the registry
+            // answered (SchemaUnavailableException) is not cached here: it leaves compile() and the batch waits.
             return new Compiled(null, "the registry's text is not an Avro schema: " + e.getMessage(), name);
         }
         return Compiled.of(schema, targets, name + " " + schema.getFullName());

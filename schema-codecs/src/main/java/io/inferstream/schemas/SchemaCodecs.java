@@ -106,7 +106,13 @@ public final class SchemaCodecs implements RecordCodecProvider {
                 continue;
             }
             if (latest.isPresent() && type.equals(latest.get().type())) {
-                check.accept(latest.get());
+                try {
+                    check.accept(latest.get());
+                } catch (SchemaUnavailableException e) {
+                    // Its references could not be fetched now: the records will, once the registry answers.
+                    LOG.warn("Cannot check the latest schema of subject {}-value against the model now: {}", topic,
+                            e.getMessage());
+                }
             }
         }
     }

@@ -34,9 +34,12 @@ import javax.net.ssl.TrustManagerFactory;
  * an id never changes meaning) with the schemas it references by subject and version, the latest version of a
  * subject, whether a subject holds a schema, and registering a schema under a subject.
  *
- * <p>Failures are split by whose fault they are: an id the registry does not know is the record's (the caller
- * dead-letters it); a registry that cannot be reached, times out, answers 5xx or 429, or refuses our credentials is
- * not, and throws {@link SchemaUnavailableException}, which holds the batch for a retry.
+ * <p>Failures are split by whose fault they are: an id the registry does not know (404) is the record's (the caller
+ * dead-letters it); a registry that cannot be reached, times out, answers 5xx or 429, refuses our credentials, or
+ * gives any other answer than 200 or 404 to a read, or a 200 whose body is not a schema answer (no {@code schema}
+ * text, a reference without subject or version: a proxy's page, a half-written body), is not, and throws
+ * {@link SchemaUnavailableException}, which holds the batch for a retry. Only well-formed answers are cached, so a
+ * registry that misanswered once is asked again.
  *
  * <p>Thread safety: thread-safe; share one per registry.
  */
@@ -73,7 +76,16 @@ public final class SchemaRegistryClient {
         if (caCertificates != null) {
             b.sslContext(trusting(caCertificates));
         }
-        this.http = b.build();
+        // The client's selector thread inherits the context class loader of the thread that builds it; left as the
+        // caller's (a Flink job's user-code loader), it would pin that loader until the thread ends.
+        Thread builder = Thread.currentThread();
+        ClassLoader callers = builder.getContextClassLoader();
+        builder.setContextClassLoader(SchemaRegistryClient.class.getClassLoader());
+        try {
+            this.http = b.build();
+        } finally {
+            builder.setContextClassLoader(callers);
+        }
     }
 
     private static SSLContext trusting(Path pem) {
@@ -130,8 +142,9 @@ public final class SchemaRegistryClient {
         if (body == null) {
             return Optional.empty();
         }
-        RegisteredSchema schema = new RegisteredSchema(id, body.path("schemaType").asText(""),
-                body.path("schema").asText(), null, 0, references(body));
+        String path = "/schemas/ids/" + id;
+        RegisteredSchema schema = new RegisteredSchema(id, body.path("schemaType").asText(""), schemaText(body, path),
+                null, 0, references(body, path));
         byId.putIfAbsent(key, schema);
         return Optional.of(schema);
     }
@@ -155,24 +168,54 @@ public final class SchemaRegistryClient {
         if (body == null) {
             return Optional.empty();
         }
-        RegisteredSchema schema = subjectVersion(body, subject);
+        RegisteredSchema schema = subjectVersion(body, subject, "/subjects/" + subject + "/versions/" + version);
         byVersion.putIfAbsent(key, schema);
         return Optional.of(schema);
     }
 
-    private static RegisteredSchema subjectVersion(JsonNode body, String subject) {
+    private RegisteredSchema subjectVersion(JsonNode body, String subject, String path) {
+        if (!body.path("id").canConvertToInt() || !body.path("version").canConvertToInt()) {
+            throw malformed(path, "no id or version", body);
+        }
         return new RegisteredSchema(body.path("id").asInt(), body.path("schemaType").asText(""),
-                body.path("schema").asText(), subject, body.path("version").asInt(), references(body));
+                schemaText(body, path), subject, body.path("version").asInt(), references(body, path));
+    }
+
+    /** @return the {@code schema} text of a schema's answer */
+    private String schemaText(JsonNode body, String path) {
+        JsonNode text = body.path("schema");
+        if (!text.isTextual()) {
+            throw malformed(path, "no schema text", body);
+        }
+        return text.asText();
     }
 
     /** @return the {@code references} array of a schema's answer: {@code [{"name", "subject", "version"}]} */
-    private static List<RegisteredSchema.Reference> references(JsonNode body) {
+    private List<RegisteredSchema.Reference> references(JsonNode body, String path) {
         List<RegisteredSchema.Reference> references = new ArrayList<>();
-        for (JsonNode r : body.path("references")) {
+        JsonNode all = body.path("references");
+        if (!all.isMissingNode() && !all.isNull() && !all.isArray()) {
+            throw malformed(path, "references that are not an array", body);
+        }
+        for (JsonNode r : all) {
+            if (!r.path("name").isTextual() || !r.path("subject").isTextual() || !r.path("version").canConvertToInt()
+                    || r.path("version").asInt() < 1) {
+                throw malformed(path, "a reference without name, subject or version", body);
+            }
             references.add(new RegisteredSchema.Reference(r.path("name").asText(), r.path("subject").asText(),
                     r.path("version").asInt()));
         }
         return references;
+    }
+
+    /**
+     * A 200 that is not the answer the API reference describes says nothing about the schema (a proxy's page, a body
+     * cut short, a registry mid-upgrade): retriable, never cached, never the record's fault.
+     */
+    private SchemaUnavailableException malformed(String path, String what, JsonNode body) {
+        String text = body.toString();
+        return new SchemaUnavailableException("schema registry " + url() + " answered " + path + " with " + what
+                + ": " + (text.length() > 300 ? text.substring(0, 300) + "..." : text), null);
     }
 
     /**
@@ -186,7 +229,7 @@ public final class SchemaRegistryClient {
         if (body == null) {
             return Optional.empty();
         }
-        RegisteredSchema schema = subjectVersion(body, subject);
+        RegisteredSchema schema = subjectVersion(body, subject, "/subjects/" + subject + "/versions/latest");
         byId.putIfAbsent(schema.id() + "?", schema);
         return Optional.of(schema);
     }
@@ -214,7 +257,7 @@ public final class SchemaRegistryClient {
             throw new IllegalStateException("schema registry " + url() + " answered POST " + path + " with HTTP "
                     + response.statusCode() + ": " + text(response));
         }
-        return Optional.of(subjectVersion(parse(response, path), subject));
+        return Optional.of(subjectVersion(parse(response, path), subject, path));
     }
 
     /**
@@ -247,17 +290,27 @@ public final class SchemaRegistryClient {
         return URLEncoder.encode(subject, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
-    /** @return the parsed answer, or null for a 404 */
+    /**
+     * @return the parsed answer, or null for the registry's definitive "no such schema, subject or version" (404 with
+     *     an error code 404xx, as the API reference gives them)
+     * @throws SchemaUnavailableException for any other answer than 200 and such a 404 (a redirect, 400, 409, a 404
+     *     page of a proxy in front of the registry...): a read of an id or a subject's version has no other
+     *     legitimate answer, so it says nothing about the record
+     */
     private JsonNode get(String path) {
         HttpResponse<byte[]> response = send(HttpRequest.newBuilder(base.resolve(base.getPath() + path)).GET(), path);
-        if (response.statusCode() == 404) {
+        if (response.statusCode() == 404 && registryNotFound(response)) {
             return null;
         }
         if (response.statusCode() != 200) {
-            throw new IllegalStateException("schema registry " + url() + " answered GET " + path + " with HTTP "
-                    + response.statusCode() + ": " + text(response));
+            throw new SchemaUnavailableException("schema registry " + url() + " answered GET " + path
+                    + " with an unexpected HTTP " + response.statusCode() + ": " + text(response), null);
         }
-        return parse(response, path);
+        JsonNode body = parse(response, path);
+        if (!body.isObject()) {
+            throw malformed(path, "a body that is not a JSON object", body);
+        }
+        return body;
     }
 
     private HttpResponse<byte[]> send(HttpRequest.Builder request, String path) {
@@ -285,6 +338,17 @@ public final class SchemaRegistryClient {
                     + "); check schema.registry.basic.auth.user.info", null);
         }
         return response;
+    }
+
+    /** @return whether a 404 is the registry's own (error code 40401, 40402, 40403...), not a path nobody serves */
+    private static boolean registryNotFound(HttpResponse<byte[]> response) {
+        try {
+            JsonNode body = JSON.readTree(response.body());
+            int code = body == null ? 0 : body.path("error_code").asInt();
+            return code >= 40400 && code <= 40499;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private JsonNode parse(HttpResponse<byte[]> response, String path) {

@@ -21,7 +21,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
@@ -119,15 +121,29 @@ class AvroEngineEndToEndTest extends SchemaEngineTestSupport {
         }
     }
 
+    /** An engine on the reference classifier that retries a held batch every 100-500 ms. */
+    private static InferenceEngine retryingEngine(Topics topics, SchemaRegistryStandIn registry) throws Exception {
+        Map<String, Object> props = engineProperties(topics);
+        props.put(EngineConfig.SCHEMA_REGISTRY_URL, registry.url());
+        props.put(EngineConfig.INPUT_CONCAT_PREFIX + "features", "txn.f0,txn.f1,f2,f3");
+        props.put(EngineConfig.RETRY_BACKOFF_INITIAL_MS, 100L);
+        props.put(EngineConfig.RETRY_BACKOFF_MAX_MS, 500L);
+        return InferenceEngine.start(new EngineConfig(props), () -> MODELS.load(reference(), "onnx", Map.of()));
+    }
+
     /** A v1 body written by Avro's Java writer, to build a record with extra bytes after it. */
     private static byte[] v1Body(double[] x) {
-        org.apache.avro.Schema schema = new org.apache.avro.Schema.Parser().parse(V1);
+        return v1Body(new org.apache.avro.Schema.Parser().parse(V1), x, "x");
+    }
+
+    /** A body of schema v1 (whole: its nested record defined inline) written by Avro's Java writer. */
+    private static byte[] v1Body(org.apache.avro.Schema schema, double[] x, String id) {
         org.apache.avro.generic.GenericRecord amounts = new org.apache.avro.generic.GenericData.Record(
                 schema.getField("txn").schema());
         amounts.put("f0", x[0]);
         amounts.put("f1", (float) x[1]);
         org.apache.avro.generic.GenericRecord r = new org.apache.avro.generic.GenericData.Record(schema);
-        r.put("id", "x");
+        r.put("id", id);
         r.put("txn", amounts);
         r.put("f2", (int) x[2]);
         r.put("f3", x[3]);
@@ -147,13 +163,7 @@ class AvroEngineEndToEndTest extends SchemaEngineTestSupport {
             }
             assertEquals(n, write(spec));
             registry.outage(true);
-            Map<String, Object> props = engineProperties(topics);
-            props.put(EngineConfig.SCHEMA_REGISTRY_URL, registry.url());
-            props.put(EngineConfig.INPUT_CONCAT_PREFIX + "features", "txn.f0,txn.f1,f2,f3");
-            props.put(EngineConfig.RETRY_BACKOFF_INITIAL_MS, 100L);
-            props.put(EngineConfig.RETRY_BACKOFF_MAX_MS, 500L);
-            try (InferenceEngine engine = InferenceEngine.start(new EngineConfig(props),
-                    () -> MODELS.load(reference(), "onnx", Map.of()))) {
+            try (InferenceEngine engine = retryingEngine(topics, registry)) {
                 EngineMetrics m = engine.metrics();
                 await(() -> registry.requests() >= 5, 30_000, () -> "the engine did not ask the registry");
                 Thread.sleep(3_000);
@@ -165,6 +175,47 @@ class AvroEngineEndToEndTest extends SchemaEngineTestSupport {
                 assertEquals(n, m.predictionsOut());
             }
             assertEquals(n, KafkaRecords.consumeBytes(KAFKA.broker(), topics.output, n, Duration.ofSeconds(30)).size());
+        }
+    }
+
+    @Test
+    void aRegistryFailingOnAReferenceHoldsTheRecordsUntilItRecoversWithoutDeadLetters() throws Exception {
+        Topics topics = new Topics("avro-reference-500");
+        int n = 120;
+        double[][] rows = samples(n, 45);
+        String amounts = "{\"type\":\"record\",\"name\":\"Amounts\",\"namespace\":\"shop\",\"fields\":["
+                + "{\"name\":\"f0\",\"type\":\"double\"},{\"name\":\"f1\",\"type\":\"float\"}]}";
+        // V1 with its nested record defined in a subject of its own, as Confluent's serializers register references.
+        String txn = V1.replaceFirst("\\{\"type\":\"record\",\"name\":\"Amounts\".*?\\]\\}", "\"shop.Amounts\"");
+        org.apache.avro.Schema whole = new org.apache.avro.Schema.Parser().parse(V1);
+        try (SchemaRegistryStandIn registry = SchemaRegistryStandIn.start()) {
+            registry.register("shop.Amounts", "AVRO", amounts);
+            int id = registry.register(topics.input + "-value", "AVRO", txn,
+                    List.of(new SchemaRegistryStandIn.Reference("shop.Amounts", "shop.Amounts", 1)));
+            List<Map.Entry<byte[], byte[]>> records = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                records.add(Map.entry(("k-" + i).getBytes(StandardCharsets.UTF_8),
+                        AvroRecordDecoderTest.framed(id, v1Body(whole, rows[i], "t-" + i))));
+            }
+            KafkaRecords.produceBytes(KAFKA.broker(), topics.input, records);
+            // The referenced subject fails (the schema by id is served): the engine cannot read the writer schema.
+            registry.misanswer("/subjects/shop.Amounts/", 500, "application/json",
+                    "{\"error_code\":50001,\"message\":\"Error in the backend data store\"}");
+            try (InferenceEngine engine = retryingEngine(topics, registry)) {
+                EngineMetrics m = engine.metrics();
+                int before = registry.requests();
+                await(() -> registry.requests() >= before + 6, 30_000, () -> "the engine did not ask again");
+                assertEquals(0, m.predictionsOut() + m.deadLetters(), "nothing passes while the reference fails");
+                assertEquals(EngineState.RUNNING, engine.state(), () -> "failed: " + engine.failure());
+                registry.answerCorrectly();
+                awaitAccounted(engine, n, 60_000);
+                assertEquals(0, m.deadLetters(), "no record is dead-lettered for the registry's failure");
+                assertEquals(n, m.predictionsOut(), "every record scored once the reference is served");
+            }
+            Map<String, ConsumerRecord<byte[], byte[]>> out = new HashMap<>();
+            KafkaRecords.consumeBytes(KAFKA.broker(), topics.output, n, Duration.ofSeconds(30))
+                    .forEach(r -> out.put(new String(r.key(), StandardCharsets.UTF_8), r));
+            assertPredictionsLikeJson(rows, out);
         }
     }
 

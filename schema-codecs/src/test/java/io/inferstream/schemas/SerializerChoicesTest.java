@@ -120,6 +120,29 @@ class SerializerChoicesTest {
         }
     }
 
+    @Test
+    void useLatestVersionWaitsWhileTheRegistryMisanswersForTheLatestSchemasReference() {
+        try (SchemaRegistryStandIn registry = SchemaRegistryStandIn.start()) {
+            registry.register("io.inferstream.Outputs", "AVRO", "{\"type\":\"record\",\"name\":\"Outputs\","
+                    + "\"namespace\":\"io.inferstream\",\"fields\":[{\"name\":\"p\",\"type\":{\"type\":\"array\","
+                    + "\"items\":\"float\"}}]}");
+            registry.register("scores-value", "AVRO", "{\"type\":\"record\",\"name\":\"Prediction\",\"namespace\":"
+                    + "\"io.inferstream\",\"fields\":[{\"name\":\"outputs\",\"type\":\"io.inferstream.Outputs\"}]}",
+                    List.of(new SchemaRegistryStandIn.Reference("io.inferstream.Outputs", "io.inferstream.Outputs", 1)));
+            registry.misanswer("/subjects/io.inferstream.Outputs/", 500, "application/json",
+                    "{\"error_code\":50001,\"message\":\"store\"}");
+            AvroPredictionEncoder latest = new AvroPredictionEncoder(client(registry), "scores",
+                    EngineConfig.SUBJECT_TOPIC, AvroPredictionEncoder.SchemaChoice.LATEST, "io.inferstream.Prediction");
+            // Retriable (the pipeline holds the batch), not the configuration error a wrong latest schema is.
+            assertThrows(io.inferstream.codec.SchemaUnavailableException.class,
+                    () -> latest.encode(PREDICTION, MODEL, null));
+            registry.answerCorrectly();
+            IllegalStateException other = assertThrows(IllegalStateException.class,
+                    () -> latest.encode(PREDICTION, MODEL, null));
+            assertTrue(other.getMessage().contains("is not the predictions' schema"), other.getMessage());
+        }
+    }
+
     /** @return the schema an encoder derives for {@link #PREDICTION}, registered under a scratch subject */
     private static String derivedSchema(SchemaRegistryClient client) {
         new AvroPredictionEncoder(client, "scratch").encode(PREDICTION, MODEL, null);

@@ -50,8 +50,9 @@ import java.util.regex.Pattern;
  *   <li>errors as {@code {"error_code": 40401|40402|40403, "message": "..."}} with HTTP 404.</li>
  * </ul>
  * No compatibility checks, no deletes, no contexts. For tests of what happens when the registry fails, {@link #outage}
- * makes every call answer 503 (error code 50003) until it is ended, and {@link #requireBasicAuth} makes calls without
- * those credentials answer 401. Listens on 127.0.0.1 only.
+ * makes every call answer 503 (error code 50003) until it is ended, {@link #misanswer} makes the calls of one path
+ * (e.g. one referenced subject) get an answer of the test's choosing (500, a proxy's page...), and
+ * {@link #requireBasicAuth} makes calls without those credentials answer 401. Listens on 127.0.0.1 only.
  *
  * <p>Thread safety: thread-safe (requests are served by a small pool; state changes are synchronized).
  */
@@ -68,6 +69,10 @@ public final class SchemaRegistryStandIn implements AutoCloseable {
      * Protobuf import path), and the subject and version that hold it.
      */
     public record Reference(String name, String subject, int version) {
+    }
+
+    /** What requests under a path prefix get instead of their answer. */
+    private record Misanswer(String pathPrefix, int status, String contentType, byte[] body) {
     }
 
     /** A schema as registered. */
@@ -98,7 +103,9 @@ public final class SchemaRegistryStandIn implements AutoCloseable {
     private final List<Stored> schemas = new ArrayList<>();
     private final Map<String, List<Integer>> subjects = new LinkedHashMap<>();
     private final AtomicInteger requests = new AtomicInteger();
+    private final AtomicInteger misanswered = new AtomicInteger();
     private volatile boolean outage;
+    private volatile Misanswer misanswer;
     private volatile String authorization;
 
     private SchemaRegistryStandIn(HttpServer server) {
@@ -132,6 +139,27 @@ public final class SchemaRegistryStandIn implements AutoCloseable {
     /** @param down while true, every request answers 503 as a registry whose store is unavailable does */
     public void outage(boolean down) {
         this.outage = down;
+    }
+
+    /**
+     * From now on, until {@link #answerCorrectly()}, requests whose raw path starts with {@code pathPrefix} (e.g.
+     * {@code /subjects/shop.Address/versions}) get this answer instead of theirs: a registry that fails for some
+     * schemas only, or a proxy in front of it that answers for it.
+     *
+     * @param contentType e.g. {@code text/html}
+     */
+    public void misanswer(String pathPrefix, int status, String contentType, String body) {
+        this.misanswer = new Misanswer(pathPrefix, status, contentType, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** @return requests answered by {@link #misanswer} so far (to show that a client asked again) */
+    public int misanswered() {
+        return misanswered.get();
+    }
+
+    /** Ends {@link #misanswer}: every request is served again. */
+    public void answerCorrectly() {
+        this.misanswer = null;
     }
 
     /** Requires HTTP basic authentication with these credentials from now on. */
@@ -185,6 +213,16 @@ public final class SchemaRegistryStandIn implements AutoCloseable {
         try (exchange) {
             if (outage) {
                 send(exchange, 503, error(50003, "Error while forwarding the request to the primary (stand-in outage)"));
+                return;
+            }
+            Misanswer wrong = misanswer;
+            if (wrong != null && exchange.getRequestURI().getRawPath().startsWith(wrong.pathPrefix())) {
+                misanswered.incrementAndGet();
+                exchange.getResponseHeaders().set("Content-Type", wrong.contentType());
+                exchange.sendResponseHeaders(wrong.status(), wrong.body().length == 0 ? -1 : wrong.body().length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(wrong.body());
+                }
                 return;
             }
             String auth = authorization;

@@ -69,6 +69,25 @@ class SchemaRegistryStandInTest {
         }
     }
 
+    @Test
+    void misanswersOnlyThePathItIsToldToUntilToldToStop() throws Exception {
+        try (SchemaRegistryStandIn registry = SchemaRegistryStandIn.start()) {
+            String url = registry.url();
+            registry.register("a", "AVRO", STRING_SCHEMA);
+            registry.register("b", "AVRO", "{\"type\": \"int\"}");
+            registry.misanswer("/subjects/a/", 502, "text/html", "<html>bad gateway</html>");
+            HttpResponse<String> wrong = send("GET", url + "/subjects/a/versions/1", null);
+            assertEquals(502, wrong.statusCode());
+            assertEquals("<html>bad gateway</html>", wrong.body());
+            assertEquals("text/html", wrong.headers().firstValue("Content-Type").orElse(""));
+            assertEquals(200, send("GET", url + "/subjects/b/versions/1", null).statusCode(), "other paths are served");
+            assertEquals(1, registry.misanswered());
+            registry.answerCorrectly();
+            assertEquals(200, send("GET", url + "/subjects/a/versions/1", null).statusCode());
+            assertEquals(1, registry.misanswered());
+        }
+    }
+
     private static String quoted(String s) {
         return "\"" + s.replace("\"", "\\\"") + "\"";
     }
