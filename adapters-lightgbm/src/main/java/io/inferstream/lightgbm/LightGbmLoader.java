@@ -35,15 +35,7 @@ public final class LightGbmLoader implements ModelLoader {
 
     @Override
     public OptionSpec options() {
-        return OptionSpec.builder()
-                .list(LightGbmOptions.CLASS_LABELS, "", "Class labels of a classifier, in the order of its classes; "
-                        + "default 0,1,...")
-                .string(LightGbmOptions.INPUT_VECTOR, "", "When set, the model takes one input of this name holding "
-                        + "all its features as one vector, in the model's feature order, instead of one field per "
-                        + "feature.")
-                .integer(LightGbmOptions.THREADS, 1, 1, 1024, "Threads per prediction call; the engine already "
-                        + "scores on one thread per worker.")
-                .build();
+        return LightGbmOptions.spec();
     }
 
     @Override

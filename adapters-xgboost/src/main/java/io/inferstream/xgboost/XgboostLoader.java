@@ -47,20 +47,7 @@ public final class XgboostLoader implements ModelLoader {
 
     @Override
     public OptionSpec options() {
-        return OptionSpec.builder()
-                .list(XgboostOptions.CLASS_LABELS, "", "Class labels of a classifier, in the order of its classes "
-                        + "(XGBoost files hold only class indices); default 0,1,...")
-                .list(XgboostOptions.FEATURE_NAMES, "", "The features' names, in order, for a file that keeps none "
-                        + "(the old binary format never does); default the model's own names, else f0..f<n-1>. For a "
-                        + "file with names of its own the option must repeat them.")
-                .string(XgboostOptions.INPUT_VECTOR, "", "When set, the model takes one input of this name holding "
-                        + "all its features as one vector, in the model's feature order, instead of one field per "
-                        + "feature.")
-                .bool(XgboostOptions.BEST_ITERATION, true, "Score with the trees up to the best iteration the model "
-                        + "records (early stopping), as XGBoost's scikit-learn wrapper does; false uses every tree.")
-                .integer(XgboostOptions.THREADS, 1, 1, 1024, "OpenMP threads per prediction call; the engine already "
-                        + "scores on one thread per worker.")
-                .build();
+        return XgboostOptions.spec();
     }
 
     @Override
