@@ -97,7 +97,7 @@ class JavaValuesDecodeTest {
                 "{\"image\":[0,0,0,0,0,0],\"ids\":[0,0],\"age\":null,\"colour\":null}");
         assertFalse(((Features) f).has("age"));
         Object missing = same(strict, record("image", null, "ids", new long[2]), "{\"image\":null,\"ids\":[0,0]}");
-        assertEquals("InvalidInputException: image: missing (the model needs float[2, 3])", missing);
+        assertEquals("InvalidInputException: field 'image': missing (the model needs float[2, 3])", missing);
         same(strict, record("image", Arrays.asList(1, 2, null, 4, 5, 6), "ids", new long[2]),
                 "{\"image\":[1,2,null,4,5,6],\"ids\":[0,0]}");
     }
@@ -131,7 +131,7 @@ class JavaValuesDecodeTest {
     void stringsBooleansAndWrongSizesGetTheJsonMessages() {
         Object string = same(strict, record("image", List.of("a", 2, 3, 4, 5, 6), "ids", new long[2]),
                 "{\"image\":[\"a\",2,3,4,5,6],\"ids\":[0,0]}");
-        assertEquals("InvalidInputException: image: expected float values, got a string", string);
+        assertEquals("InvalidInputException: field 'image': expected float values, got a string", string);
         same(strict, record("image", List.of(true, 2, 3, 4, 5, 6), "ids", new long[2]),
                 "{\"image\":[true,2,3,4,5,6],\"ids\":[0,0]}");
         same(strict, record("image", new float[5], "ids", new long[2]), "{\"image\":[0,0,0,0,0],\"ids\":[0,0]}");
