@@ -92,7 +92,7 @@ final class RowScorer implements AutoCloseable {
             deployment.release();
         }
         modelCalls.addAndGet(pipeline.modelCallsAndReset());
-        List<Collection<RowData>> out = new ArrayList<>(values.size());
+        List<Collection<RowData>> out = new ArrayList<>(rows.size());
         for (ScoredRecord<PredictionJson> outcome : outcomes) {
             if (outcome.ok()) {
                 out.add(List.of(predictions.row(outcome.output(), outcome.version().info())));
