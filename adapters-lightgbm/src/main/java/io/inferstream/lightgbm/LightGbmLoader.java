@@ -69,7 +69,7 @@ public final class LightGbmLoader implements ModelLoader {
         }
         LightGbmOutputs outputs;
         try {
-            outputs = LightGbmOutputs.of(header.objective, header.numClass, options.classLabels);
+            outputs = LightGbmOutputs.of(header.objective, header.numClass, options.booster.classLabels());
         } catch (IllegalArgumentException e) {
             throw new ModelLoadException("LightGBM model " + name + ": " + e.getMessage(), e);
         }
@@ -91,7 +91,7 @@ public final class LightGbmLoader implements ModelLoader {
                     + " values per row, but its objective " + header.objective + " says " + outputs.valuesPerRow());
         }
         FeatureColumns inputs = FeatureColumns.of(name, header.featureNames, header.categorical, DataType.DOUBLE,
-                options.inputVector, LightGbmOptions.INPUT_VECTOR);
+                options.booster.inputVector(), LightGbmOptions.INPUT_VECTOR);
         ModelInfo.Builder info = ModelInfo.builder(FORMAT).name(name).version(options.version).threadSafe(true)
                 .property("objective", header.objectiveLine)
                 .property("num_class", Integer.toString(header.numClass))
@@ -99,12 +99,12 @@ public final class LightGbmLoader implements ModelLoader {
                 .property("trees", Integer.toString(header.trees))
                 .property("file.version", String.valueOf(header.version))
                 .property("lightgbm.runtime", RUNTIME_VERSION)
-                .property(LightGbmOptions.THREADS, Integer.toString(options.threads));
+                .property(LightGbmOptions.THREADS, Integer.toString(options.booster.threads()));
         if (!header.categoricalFeatures().isEmpty()) {
             info.property("categorical.features", String.join(",", header.categoricalFeatures()));
         }
         inputs.specs().forEach(info::input);
         outputs.specs().forEach(info::output);
-        return new LightGbmModel(booster, info.build(), inputs, outputs, options.threads);
+        return new LightGbmModel(booster, info.build(), inputs, outputs, options.booster.threads());
     }
 }

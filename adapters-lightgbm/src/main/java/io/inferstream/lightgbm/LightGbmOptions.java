@@ -5,7 +5,6 @@ import io.inferstream.model.ModelLoadException;
 import io.inferstream.model.ModelSource;
 import io.inferstream.model.OptionSpec;
 import io.inferstream.model.tabular.BoosterOptions;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -24,17 +23,13 @@ final class LightGbmOptions {
 
     final String name;
     final String version;
-    final List<String> classLabels;
-    final String inputVector;
-    final int threads;
+    /** Class labels, the vector input and threads, as every booster takes them. */
+    final BoosterOptions booster;
 
     private LightGbmOptions(LoaderOptions o, ModelSource source) throws ModelLoadException {
-        BoosterOptions booster = BoosterOptions.read(o);
+        this.booster = BoosterOptions.read(o);
         this.name = o.modelName(source);
         this.version = o.modelVersion(null);
-        this.classLabels = booster.classLabels();
-        this.inputVector = booster.inputVector();
-        this.threads = booster.threads();
     }
 
     static LightGbmOptions read(Map<String, ?> config, ModelSource source) throws ModelLoadException {

@@ -124,13 +124,13 @@ public final class XgboostLoader implements ModelLoader {
         Booster booster = open(bytes, name, source, fileFormat);
         try {
             BoosterFacts facts = BoosterFacts.parse(booster.toByteArray("json"), booster.getNumBoostedRound());
-            booster.setParam("nthread", options.threads);
+            booster.setParam("nthread", options.booster.threads());
             List<String> features = featureNames(facts, options);
-            FeatureColumns inputs = FeatureColumns.of(name, features, null, DataType.FLOAT, options.inputVector,
+            FeatureColumns inputs = FeatureColumns.of(name, features, null, DataType.FLOAT, options.booster.inputVector(),
                     XgboostOptions.INPUT_VECTOR);
             XgboostOutputs outputs;
             try {
-                outputs = XgboostOutputs.of(facts.objective, facts.numClass, options.classLabels);
+                outputs = XgboostOutputs.of(facts.objective, facts.numClass, options.booster.classLabels());
             } catch (IllegalArgumentException e) {
                 throw new ModelLoadException("XGBoost model " + name + ": " + e.getMessage(), e);
             }
@@ -150,7 +150,7 @@ public final class XgboostLoader implements ModelLoader {
                             + facts.bestIteration + " + 1)")
                     .property("file.format", fileFormat.displayName)
                     .property("xgboost.runtime", RUNTIME_VERSION)
-                    .property(XgboostOptions.THREADS, Integer.toString(options.threads));
+                    .property(XgboostOptions.THREADS, Integer.toString(options.booster.threads()));
             if (facts.numClass > 0) {
                 info.property("num_class", Integer.toString(facts.numClass));
             }

@@ -44,21 +44,17 @@ final class XgboostOptions {
 
     final String name;
     final String version;
-    final List<String> classLabels;
+    /** Class labels, the vector input and threads, as every booster takes them. */
+    final BoosterOptions booster;
     final List<String> featureNames;
-    final String inputVector;
     final boolean bestIteration;
-    final int threads;
 
     private XgboostOptions(LoaderOptions o, ModelSource source) throws ModelLoadException {
-        BoosterOptions booster = BoosterOptions.read(o);
+        this.booster = BoosterOptions.read(o);
         this.name = o.modelName(source);
         this.version = o.modelVersion(null);
-        this.classLabels = booster.classLabels();
         this.featureNames = List.copyOf(o.list(FEATURE_NAMES));
-        this.inputVector = booster.inputVector();
         this.bestIteration = o.bool(BEST_ITERATION, true);
-        this.threads = booster.threads();
     }
 
     static XgboostOptions read(Map<String, ?> config, ModelSource source) throws ModelLoadException {
