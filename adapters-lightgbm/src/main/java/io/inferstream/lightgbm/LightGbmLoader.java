@@ -35,15 +35,7 @@ public final class LightGbmLoader implements ModelLoader {
 
     @Override
     public OptionSpec options() {
-        return OptionSpec.builder()
-                .list(LightGbmOptions.CLASS_LABELS, "", "Class labels of a classifier, in the order of its classes; "
-                        + "default 0,1,...")
-                .string(LightGbmOptions.INPUT_VECTOR, "", "When set, the model takes one input of this name holding "
-                        + "all its features as one vector, in the model's feature order, instead of one field per "
-                        + "feature.")
-                .integer(LightGbmOptions.THREADS, 1, 1, 1024, "Threads per prediction call; the engine already "
-                        + "scores on one thread per worker.")
-                .build();
+        return LightGbmOptions.spec();
     }
 
     @Override
@@ -77,7 +69,7 @@ public final class LightGbmLoader implements ModelLoader {
         }
         LightGbmOutputs outputs;
         try {
-            outputs = LightGbmOutputs.of(header.objective, header.numClass, options.classLabels);
+            outputs = LightGbmOutputs.of(header.objective, header.numClass, options.booster.classLabels());
         } catch (IllegalArgumentException e) {
             throw new ModelLoadException("LightGBM model " + name + ": " + e.getMessage(), e);
         }
@@ -99,7 +91,7 @@ public final class LightGbmLoader implements ModelLoader {
                     + " values per row, but its objective " + header.objective + " says " + outputs.valuesPerRow());
         }
         FeatureColumns inputs = FeatureColumns.of(name, header.featureNames, header.categorical, DataType.DOUBLE,
-                options.inputVector, LightGbmOptions.INPUT_VECTOR);
+                options.booster.inputVector(), LightGbmOptions.INPUT_VECTOR);
         ModelInfo.Builder info = ModelInfo.builder(FORMAT).name(name).version(options.version).threadSafe(true)
                 .property("objective", header.objectiveLine)
                 .property("num_class", Integer.toString(header.numClass))
@@ -107,12 +99,12 @@ public final class LightGbmLoader implements ModelLoader {
                 .property("trees", Integer.toString(header.trees))
                 .property("file.version", String.valueOf(header.version))
                 .property("lightgbm.runtime", RUNTIME_VERSION)
-                .property(LightGbmOptions.THREADS, Integer.toString(options.threads));
+                .property(LightGbmOptions.THREADS, Integer.toString(options.booster.threads()));
         if (!header.categoricalFeatures().isEmpty()) {
             info.property("categorical.features", String.join(",", header.categoricalFeatures()));
         }
         inputs.specs().forEach(info::input);
         outputs.specs().forEach(info::output);
-        return new LightGbmModel(booster, info.build(), inputs, outputs, options.threads);
+        return new LightGbmModel(booster, info.build(), inputs, outputs, options.booster.threads());
     }
 }

@@ -47,20 +47,7 @@ public final class XgboostLoader implements ModelLoader {
 
     @Override
     public OptionSpec options() {
-        return OptionSpec.builder()
-                .list(XgboostOptions.CLASS_LABELS, "", "Class labels of a classifier, in the order of its classes "
-                        + "(XGBoost files hold only class indices); default 0,1,...")
-                .list(XgboostOptions.FEATURE_NAMES, "", "The features' names, in order, for a file that keeps none "
-                        + "(the old binary format never does); default the model's own names, else f0..f<n-1>. For a "
-                        + "file with names of its own the option must repeat them.")
-                .string(XgboostOptions.INPUT_VECTOR, "", "When set, the model takes one input of this name holding "
-                        + "all its features as one vector, in the model's feature order, instead of one field per "
-                        + "feature.")
-                .bool(XgboostOptions.BEST_ITERATION, true, "Score with the trees up to the best iteration the model "
-                        + "records (early stopping), as XGBoost's scikit-learn wrapper does; false uses every tree.")
-                .integer(XgboostOptions.THREADS, 1, 1, 1024, "OpenMP threads per prediction call; the engine already "
-                        + "scores on one thread per worker.")
-                .build();
+        return XgboostOptions.spec();
     }
 
     @Override
@@ -137,13 +124,13 @@ public final class XgboostLoader implements ModelLoader {
         Booster booster = open(bytes, name, source, fileFormat);
         try {
             BoosterFacts facts = BoosterFacts.parse(booster.toByteArray("json"), booster.getNumBoostedRound());
-            booster.setParam("nthread", options.threads);
+            booster.setParam("nthread", options.booster.threads());
             List<String> features = featureNames(facts, options);
-            FeatureColumns inputs = FeatureColumns.of(name, features, null, DataType.FLOAT, options.inputVector,
+            FeatureColumns inputs = FeatureColumns.of(name, features, null, DataType.FLOAT, options.booster.inputVector(),
                     XgboostOptions.INPUT_VECTOR);
             XgboostOutputs outputs;
             try {
-                outputs = XgboostOutputs.of(facts.objective, facts.numClass, options.classLabels);
+                outputs = XgboostOutputs.of(facts.objective, facts.numClass, options.booster.classLabels());
             } catch (IllegalArgumentException e) {
                 throw new ModelLoadException("XGBoost model " + name + ": " + e.getMessage(), e);
             }
@@ -163,7 +150,7 @@ public final class XgboostLoader implements ModelLoader {
                             + facts.bestIteration + " + 1)")
                     .property("file.format", fileFormat.displayName)
                     .property("xgboost.runtime", RUNTIME_VERSION)
-                    .property(XgboostOptions.THREADS, Integer.toString(options.threads));
+                    .property(XgboostOptions.THREADS, Integer.toString(options.booster.threads()));
             if (facts.numClass > 0) {
                 info.property("num_class", Integer.toString(facts.numClass));
             }

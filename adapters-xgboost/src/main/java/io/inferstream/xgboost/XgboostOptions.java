@@ -2,11 +2,15 @@ package io.inferstream.xgboost;
 
 import io.inferstream.model.LoaderOptions;
 import io.inferstream.model.ModelLoadException;
+import io.inferstream.model.ModelSource;
+import io.inferstream.model.OptionSpec;
+import io.inferstream.model.tabular.BoosterOptions;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The XGBoost adapter's loader options, read in this one place (in the engine's properties each key is prefixed
+ * The XGBoost adapter's loader options, declared and read in this one place; class labels, the vector input and threads
+ * are the boosters' shared ones ({@link BoosterOptions}) (in the engine's properties each key is prefixed
  * {@code model.config.}):
  * <ul>
  *   <li>{@value #CLASS_LABELS}: the class labels of a classifier, in the order of its classes (XGBoost files hold
@@ -28,43 +32,43 @@ import java.util.Map;
  */
 final class XgboostOptions {
     /** Option: class labels, comma-separated. */
-    static final String CLASS_LABELS = "class.labels";
+    static final String CLASS_LABELS = BoosterOptions.CLASS_LABELS;
     /** Option: feature names for a model file without them, comma-separated. */
     static final String FEATURE_NAMES = "feature.names";
     /** Option: the name of a single vector input that replaces the per-feature fields. */
-    static final String INPUT_VECTOR = "input.vector";
+    static final String INPUT_VECTOR = BoosterOptions.INPUT_VECTOR;
     /** Option: whether to stop at the recorded best iteration. */
     static final String BEST_ITERATION = "best.iteration";
     /** Option: OpenMP threads per call. */
-    static final String THREADS = "threads";
+    static final String THREADS = BoosterOptions.THREADS;
 
     final String name;
     final String version;
-    final List<String> classLabels;
+    /** Class labels, the vector input and threads, as every booster takes them. */
+    final BoosterOptions booster;
     final List<String> featureNames;
-    final String inputVector;
     final boolean bestIteration;
-    final int threads;
 
-    private XgboostOptions(String name, String version, List<String> classLabels, List<String> featureNames,
-            String inputVector, boolean bestIteration, int threads) {
-        this.name = name;
-        this.version = version;
-        this.classLabels = classLabels;
-        this.featureNames = featureNames;
-        this.inputVector = inputVector;
-        this.bestIteration = bestIteration;
-        this.threads = threads;
+    private XgboostOptions(LoaderOptions o, ModelSource source) throws ModelLoadException {
+        this.booster = BoosterOptions.read(o);
+        this.name = o.modelName(source);
+        this.version = o.modelVersion(null);
+        this.featureNames = List.copyOf(o.list(FEATURE_NAMES));
+        this.bestIteration = o.bool(BEST_ITERATION, true);
     }
 
-    static XgboostOptions read(Map<String, ?> config, io.inferstream.model.ModelSource source) throws ModelLoadException {
-        LoaderOptions o = LoaderOptions.of(config);
-        int threads = o.integer(THREADS, 1);
-        if (threads < 1) {
-            throw new ModelLoadException("option '" + THREADS + "' must be at least 1, not " + threads);
-        }
-        String vector = o.string(INPUT_VECTOR, "");
-        return new XgboostOptions(o.modelName(source), o.modelVersion(null), List.copyOf(o.list(CLASS_LABELS)),
-                List.copyOf(o.list(FEATURE_NAMES)), vector.isEmpty() ? null : vector, o.bool(BEST_ITERATION, true), threads);
+    static XgboostOptions read(Map<String, ?> config, ModelSource source) throws ModelLoadException {
+        return new XgboostOptions(LoaderOptions.of(config), source);
+    }
+
+    /** @return the options as the loader declares them (for validation, did-you-mean and the reference). */
+    static OptionSpec spec() {
+        return BoosterOptions.declare(OptionSpec.builder(), "XGBoost files hold only class indices", "OpenMP threads")
+                .list(FEATURE_NAMES, "", "The features' names, in order, for a file that keeps none (the old binary "
+                        + "format never does); default the model's own names, else f0..f<n-1>. For a file with names "
+                        + "of its own the option must repeat them.")
+                .bool(BEST_ITERATION, true, "Score with the trees up to the best iteration the model records (early "
+                        + "stopping), as XGBoost's scikit-learn wrapper does; false uses every tree.")
+                .build();
     }
 }

@@ -39,6 +39,9 @@ import java.util.Map;
  * (empty, not UTF-8, truncated, an array instead of an object, nested deeper than {@value #MAX_NESTING_DEPTH}
  * levels, a field named twice) rather than in the parser's; raw bytes are never echoed, only a short hex preview.
  *
+ * <p>The same rules apply to named Java values ({@link #decode(Map)}), read as the same token stream without any JSON
+ * text: a host whose records are already values (Flink SQL) gets exactly these coercions and messages.
+ *
  * <p>Parsing is streaming (Jackson's {@link JsonParser} with its fast floating-point parser), straight into
  * primitive arrays: decoding, not the model, is the cost of a small model, so this path avoids trees and boxes.
  *
@@ -152,24 +155,30 @@ public final class JsonRecordDecoder implements RecordDecoder {
         return names;
     }
 
+    /** One record's fields as they are read: the row, and the scalar fields joined into tensor inputs. */
+    private final class Fields {
+        final Features.Builder row = Features.builder();
+        final double[][] joined = new double[concatenations.size()][];
+        final boolean[][] seen = new boolean[concatenations.size()][];
+
+        Fields() {
+            for (int g = 0; g < joined.length; g++) {
+                joined[g] = new double[concatenations.get(g).fields.size()];
+                java.util.Arrays.fill(joined[g], Double.NaN);
+                seen[g] = new boolean[joined[g].length];
+            }
+        }
+    }
+
     @Override
     public Features decode(byte[] value) throws InvalidInputException {
-        Features.Builder row = Features.builder();
-        double[][] joined = new double[concatenations.size()][];
-        for (int g = 0; g < joined.length; g++) {
-            joined[g] = new double[concatenations.get(g).fields.size()];
-            java.util.Arrays.fill(joined[g], Double.NaN);
-        }
-        boolean[][] seen = new boolean[concatenations.size()][];
-        for (int g = 0; g < seen.length; g++) {
-            seen[g] = new boolean[joined[g].length];
-        }
+        Fields fields = new Fields();
         if (value.length == 0) {
             throw RecordBytes.empty();
         }
         try (JsonParser p = FACTORY.createParser(value)) {
             try {
-                readObject(p, value, row, joined, seen);
+                readObject(p, value, fields);
             } catch (StreamConstraintsException e) {
                 throw beyondLimits(e);
             } catch (JsonProcessingException e) {
@@ -181,6 +190,35 @@ public final class JsonRecordDecoder implements RecordDecoder {
             MalformedRecordException notText = RecordBytes.notText(value, "JSON", true);
             throw notText != null ? notText : new MalformedRecordException("unreadable JSON: " + e.getMessage());
         }
+        return complete(fields);
+    }
+
+    /**
+     * Decodes named Java values by the same rules as a JSON record, with no JSON text written or parsed: the values
+     * are read as the token stream a JSON record gives ({@link JavaValuesParser}), so every coercion, check and
+     * message is this class's own. For a host whose records are already values, e.g. a Flink SQL row's columns.
+     *
+     * @param values field name to value: null, a {@link Boolean}, a {@link Number}, a {@link CharSequence},
+     *     {@code byte[]} (binary, as {@code {"b64": ...}} in JSON), or an array of those as a {@link List}, an
+     *     {@code Object[]} or a primitive array ({@code float[]}, {@code double[]}, ...), nested or flat
+     * @throws InvalidInputException as {@link #decode(byte[])} for the same values written as JSON
+     */
+    public Features decode(Map<String, ?> values) throws InvalidInputException {
+        Fields fields = new Fields();
+        try (JsonParser p = new JavaValuesParser(values)) {
+            p.nextToken(); // the record's START_OBJECT
+            readFields(p, fields);
+        } catch (IOException e) {
+            throw new IllegalStateException("reading Java values does no I/O", e);
+        }
+        return complete(fields);
+    }
+
+    /** Joins the scalar fields into their tensor inputs and checks that every tensor input is there. */
+    private Features complete(Fields fields) throws InvalidInputException {
+        Features.Builder row = fields.row;
+        double[][] joined = fields.joined;
+        boolean[][] seen = fields.seen;
         for (int g = 0; g < joined.length; g++) {
             Concatenation c = concatenations.get(g);
             NumericBuffer buf = new NumericBuffer(c.input.type(), joined[g].length);
@@ -202,8 +240,7 @@ public final class JsonRecordDecoder implements RecordDecoder {
         return features;
     }
 
-    private void readObject(JsonParser p, byte[] value, Features.Builder row, double[][] joined, boolean[][] seen)
-            throws IOException, InvalidInputException {
+    private void readObject(JsonParser p, byte[] value, Fields fields) throws IOException, InvalidInputException {
         JsonToken first = p.nextToken();
         if (first == null) {
             throw new MalformedRecordException("no JSON value: only white space (" + value.length + " bytes)");
@@ -212,6 +249,29 @@ public final class JsonRecordDecoder implements RecordDecoder {
             throw new MalformedRecordException("not a JSON object: found " + describe(first)
                     + "; a record must be an object with a field per model input (" + expectedFields + ")");
         }
+        JsonToken t = readFields(p, fields);
+        if (t != JsonToken.END_OBJECT) {
+            throw new MalformedRecordException("not valid JSON: unexpected " + describe(t) + " in the object");
+        }
+        // Only white space may follow; checked on the bytes rather than by asking the parser for another token, so
+        // the message can say where the extra content starts (the parser reports where an unknown word ends).
+        for (long i = p.currentLocation().getByteOffset(); i < value.length; i++) {
+            byte b = value[(int) i];
+            if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
+                throw new MalformedRecordException("trailing content after the JSON object at byte " + i
+                        + ": a record holds exactly one object");
+            }
+        }
+    }
+
+    /**
+     * Reads the fields of the record object the parser is in, up to the token after the last one: the rules every
+     * record follows, whether its tokens come from JSON text or from Java values.
+     */
+    private JsonToken readFields(JsonParser p, Fields fields) throws IOException, InvalidInputException {
+        Features.Builder row = fields.row;
+        double[][] joined = fields.joined;
+        boolean[][] seen = fields.seen;
         boolean[] present = new boolean[inputs.size()];
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
@@ -253,18 +313,7 @@ public final class JsonRecordDecoder implements RecordDecoder {
                 seen[slot.group][slot.position] = true;
             }
         }
-        if (t != JsonToken.END_OBJECT) {
-            throw new MalformedRecordException("not valid JSON: unexpected " + describe(t) + " in the object");
-        }
-        // Only white space may follow; checked on the bytes rather than by asking the parser for another token, so
-        // the message can say where the extra content starts (the parser reports where an unknown word ends).
-        for (long i = p.currentLocation().getByteOffset(); i < value.length; i++) {
-            byte b = value[(int) i];
-            if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
-                throw new MalformedRecordException("trailing content after the JSON object at byte " + i
-                        + ": a record holds exactly one object");
-            }
-        }
+        return t;
     }
 
     private static MalformedRecordException duplicate(String field) {
@@ -379,8 +428,8 @@ public final class JsonRecordDecoder implements RecordDecoder {
         if (v == JsonToken.VALUE_TRUE || v == JsonToken.VALUE_FALSE) {
             return Tensor.scalar(v == JsonToken.VALUE_TRUE);
         }
-        if (v == JsonToken.START_OBJECT) {
-            return Tensor.ofBytes(new byte[][] {readB64(p, name)}, new long[0]);
+        if (isBinary(v)) {
+            return Tensor.ofBytes(new byte[][] {readBinary(p, v, name)}, new long[0]);
         }
         throw new InvalidInputException(name, "expected a single " + spec.type().displayName() + " value, got "
                 + describe(v));
@@ -431,11 +480,11 @@ public final class JsonRecordDecoder implements RecordDecoder {
             buf.addObject(p.getText());
         } else if (t == JsonToken.VALUE_STRING && type == DataType.BYTES) {
             buf.addObject(p.getText().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        } else if (t == JsonToken.START_OBJECT && (type == DataType.BYTES || type == DataType.STRING)) {
+        } else if (isBinary(t) && (type == DataType.BYTES || type == DataType.STRING)) {
             // Kept as bytes even for a string input: {"b64": ...} is how binary data (a serialized tf.Example, an
             // image) travels, and decoding it as UTF-8 would replace every invalid sequence with U+FFFD. A string
             // tensor with a b64 element becomes a bytes tensor (NumericBuffer#toTensor), which string inputs take.
-            buf.addObject(readB64(p, spec.name()));
+            buf.addObject(readBinary(p, t, spec.name()));
         } else if ((t == JsonToken.VALUE_TRUE || t == JsonToken.VALUE_FALSE) && type == DataType.BOOL) {
             buf.addBoolean(t == JsonToken.VALUE_TRUE);
         } else {
@@ -465,6 +514,15 @@ public final class JsonRecordDecoder implements RecordDecoder {
             }
             buf.addNumber(d, null, name, allowNonFinite);
         }
+    }
+
+    /** @return whether the token starts a binary value: {@code {"b64": ...}} in JSON, {@code byte[]} among values */
+    private static boolean isBinary(JsonToken t) {
+        return t == JsonToken.START_OBJECT || t == JsonToken.VALUE_EMBEDDED_OBJECT;
+    }
+
+    private static byte[] readBinary(JsonParser p, JsonToken t, String name) throws IOException, InvalidInputException {
+        return t == JsonToken.VALUE_EMBEDDED_OBJECT ? (byte[]) p.getEmbeddedObject() : readB64(p, name);
     }
 
     /** Reads TF Serving's {@code {"b64": "..."}} convention for binary values. */
@@ -532,6 +590,7 @@ public final class JsonRecordDecoder implements RecordDecoder {
             case VALUE_NUMBER_INT:
             case VALUE_NUMBER_FLOAT: return "a number";
             case VALUE_NULL: return "null";
+            case VALUE_EMBEDDED_OBJECT: return "bytes";
             default: return String.valueOf(t);
         }
     }

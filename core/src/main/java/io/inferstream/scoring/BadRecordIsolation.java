@@ -110,20 +110,90 @@ public final class BadRecordIsolation {
      */
     public static List<GroupOutcome> score(List<List<Features>> groups, ModelCall call, String modelName)
             throws ModelFailureException, RetriableInferenceException {
-        GroupOutcome[] outcomes = new GroupOutcome[groups.size()];
-        List<Integer> live = new ArrayList<>(groups.size());
-        for (int g = 0; g < groups.size(); g++) {
+        return score(new Groups() {
+            @Override
+            public int count() {
+                return groups.size();
+            }
+
+            @Override
+            public int size(int g) {
+                return groups.get(g).size();
+            }
+
+            @Override
+            public void addRows(int g, List<Features> into) {
+                into.addAll(groups.get(g));
+            }
+
+            @Override
+            public List<Features> rows(int g) {
+                return groups.get(g);
+            }
+        }, call, modelName);
+    }
+
+    /**
+     * The same rule with every row a group of its own (a record is dead-lettered alone), without wrapping each row
+     * in a list of one on the way: the engine's hot path calls this once per batch.
+     *
+     * @param rows the rows, each its own group
+     * @return one outcome per row, in order
+     */
+    public static List<GroupOutcome> scoreEach(List<Features> rows, ModelCall call, String modelName)
+            throws ModelFailureException, RetriableInferenceException {
+        return score(new Groups() {
+            @Override
+            public int count() {
+                return rows.size();
+            }
+
+            @Override
+            public int size(int g) {
+                return 1;
+            }
+
+            @Override
+            public void addRows(int g, List<Features> into) {
+                into.add(rows.get(g));
+            }
+
+            @Override
+            public List<Features> rows(int g) {
+                return List.of(rows.get(g)); // only when a group is scored alone, after a failed batch call
+            }
+        }, call, modelName);
+    }
+
+    /** The groups of one call of the rule, read without copying them. */
+    private interface Groups {
+        int count();
+
+        int size(int g);
+
+        void addRows(int g, List<Features> into);
+
+        List<Features> rows(int g);
+    }
+
+    private static List<GroupOutcome> score(Groups groups, ModelCall call, String modelName)
+            throws ModelFailureException, RetriableInferenceException {
+        GroupOutcome[] outcomes = new GroupOutcome[groups.count()];
+        List<Integer> live = new ArrayList<>(groups.count());
+        for (int g = 0; g < groups.count(); g++) {
             live.add(g);
         }
         while (!live.isEmpty()) {
-            List<Features> rows = new ArrayList<>();
-            live.forEach(g -> rows.addAll(groups.get(g)));
+            List<Features> rows = new ArrayList<>(live.size());
+            for (int g : live) {
+                groups.addRows(g, rows);
+            }
             try {
                 List<Prediction> predictions = checked(call, rows, modelName);
                 Answer answer = new Answer(live.size(), rows.size());
                 int offset = 0;
                 for (int g : live) {
-                    int size = groups.get(g).size();
+                    int size = groups.size(g);
                     outcomes[g] = new GroupOutcome(predictions.subList(offset, offset + size), answer, null, -1);
                     offset += size;
                 }
@@ -134,7 +204,7 @@ public final class BadRecordIsolation {
                     int offset = 0;
                     for (int j = 0; j < live.size(); j++) {
                         int g = live.get(j);
-                        int size = groups.get(g).size();
+                        int size = groups.size(g);
                         if (bad < offset + size) {
                             outcomes[g] = new GroupOutcome(null, null, e, bad - offset);
                             live.remove(j);
@@ -167,13 +237,13 @@ public final class BadRecordIsolation {
         return predictions;
     }
 
-    private static void scoreAlone(List<List<Features>> groups, List<Integer> live, GroupOutcome[] outcomes,
+    private static void scoreAlone(Groups groups, List<Integer> live, GroupOutcome[] outcomes,
             ModelCall call, String modelName, Exception batchError)
             throws ModelFailureException, RetriableInferenceException {
         int failures = 0;
         Exception last = batchError;
         for (int g : live) {
-            List<Features> rows = groups.get(g);
+            List<Features> rows = groups.rows(g);
             try {
                 outcomes[g] = new GroupOutcome(checked(call, rows, modelName), new Answer(1, rows.size()), null, -1);
             } catch (ModelFailureException | RetriableInferenceException e) {

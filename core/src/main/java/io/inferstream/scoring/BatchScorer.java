@@ -41,11 +41,7 @@ final class BatchScorer {
      * @throws RetriableInferenceException if the model could not answer now; no outcome of the batch is decided
      */
     List<ScoredRecord<Prediction>> score(List<Features> rows) throws ModelFailureException, RetriableInferenceException {
-        List<List<Features>> groups = new ArrayList<>(rows.size());
-        for (Features row : rows) {
-            groups.add(List.of(row));
-        }
-        List<BadRecordIsolation.GroupOutcome> outcomes = BadRecordIsolation.score(groups, this::call,
+        List<BadRecordIsolation.GroupOutcome> outcomes = BadRecordIsolation.scoreEach(rows, this::call,
                 model.info().name());
         List<ScoredRecord<Prediction>> out = new ArrayList<>(rows.size());
         for (int i = 0; i < rows.size(); i++) {
@@ -55,7 +51,7 @@ final class BatchScorer {
                     ? ScoredRecord.scored(i, null, rows.get(i), prediction, prediction)
                     : ScoredRecord.rejected(i, null, DeadLetterHeaders.STAGE_PREDICT, o.rejection()));
         }
-        return List.copyOf(out);
+        return out; // package-private: RecordScorer reads it and makes its own result list
     }
 
     private List<Prediction> call(List<Features> batch) throws InferenceException {

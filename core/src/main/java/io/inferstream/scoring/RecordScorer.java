@@ -1,5 +1,6 @@
 package io.inferstream.scoring;
 
+import io.inferstream.codec.JsonRecordDecoder;
 import io.inferstream.codec.MalformedRecordException;
 import io.inferstream.codec.RecordDecoder;
 import io.inferstream.codec.SchemaUnavailableException;
@@ -11,6 +12,7 @@ import io.inferstream.model.ModelFailureException;
 import io.inferstream.model.RetriableInferenceException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Decodes and scores a batch of raw record values: the engine's work on one poll, minus Kafka. Every value ends
@@ -23,6 +25,7 @@ import java.util.List;
  */
 public final class RecordScorer {
     private final RecordDecoder decoder;
+    private final JsonRecordDecoder fields;
     private final BatchScorer scorer;
     private final int maxBatchSize;
     private final int maxRecordBytes;
@@ -34,7 +37,13 @@ public final class RecordScorer {
      * @param maxRecordBytes larger values are rejected undecoded
      */
     public RecordScorer(Model model, RecordDecoder decoder, int maxBatchSize, int maxRecordBytes) {
+        this(model, decoder, null, maxBatchSize, maxRecordBytes);
+    }
+
+    /** @param fields decodes records of named values for that model ({@link #scoreFieldsOrRetryLater}), or null */
+    RecordScorer(Model model, RecordDecoder decoder, JsonRecordDecoder fields, int maxBatchSize, int maxRecordBytes) {
         this.decoder = decoder;
+        this.fields = fields;
         this.scorer = new BatchScorer(model);
         this.maxBatchSize = maxBatchSize;
         this.maxRecordBytes = maxRecordBytes;
@@ -64,21 +73,55 @@ public final class RecordScorer {
      */
     public List<ScoredRecord<Prediction>> scoreOrRetryLater(List<byte[]> values)
             throws ModelFailureException, RetriableInferenceException {
+        return scoreOrRetryLater(values, this::decode);
+    }
+
+    private Features decode(byte[] value) throws InvalidInputException {
+        if (value == null) {
+            throw new MalformedRecordException("record value is null");
+        }
+        if (value.length > maxRecordBytes) {
+            throw new MalformedRecordException("record value has " + value.length + " bytes, more than "
+                    + "input.max.record.bytes=" + maxRecordBytes);
+        }
+        return decoder.decode(value);
+    }
+
+    /**
+     * Like {@link #scoreOrRetryLater(List)}, for records that are named values rather than bytes (a SQL row's
+     * columns), decoded by the JSON decoder's rules ({@link JsonRecordDecoder#decode(Map)}): the same coercions,
+     * the same messages, the same stages, with no JSON text in between.
+     *
+     * @param records field name to value per record, null allowed (rejected at stage decode)
+     */
+    List<ScoredRecord<Prediction>> scoreFieldsOrRetryLater(List<? extends Map<String, ?>> records)
+            throws ModelFailureException, RetriableInferenceException {
+        if (fields == null) {
+            throw new IllegalStateException("this scorer was made without a decoder for named values");
+        }
+        return scoreOrRetryLater(records, record -> {
+            if (record == null) {
+                throw new MalformedRecordException("record value is null");
+            }
+            return fields.decode(record);
+        });
+    }
+
+    /** Turns one record, whatever its form, into a row. */
+    @FunctionalInterface
+    private interface Decoding<V> {
+        Features decode(V record) throws InvalidInputException;
+    }
+
+    private <V> List<ScoredRecord<Prediction>> scoreOrRetryLater(List<? extends V> values, Decoding<V> decoding)
+            throws ModelFailureException, RetriableInferenceException {
         @SuppressWarnings("unchecked")
         ScoredRecord<Prediction>[] results = new ScoredRecord[values.size()];
         List<Integer> decodedIndex = new ArrayList<>(values.size());
         List<Features> rows = new ArrayList<>(values.size());
         for (int i = 0; i < values.size(); i++) {
-            byte[] value = values.get(i);
             try {
-                if (value == null) {
-                    throw new MalformedRecordException("record value is null");
-                }
-                if (value.length > maxRecordBytes) {
-                    throw new MalformedRecordException("record value has " + value.length + " bytes, more than "
-                            + "input.max.record.bytes=" + maxRecordBytes);
-                }
-                rows.add(decoder.decode(value));
+                rows.add(decoding.decode(values.get(i)));
                 decodedIndex.add(i);
             } catch (SchemaUnavailableException e) {
                 // Not this record's fault: no record of the batch gets an outcome, the caller tries them all later.

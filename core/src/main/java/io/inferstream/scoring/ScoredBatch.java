@@ -1,6 +1,5 @@
 package io.inferstream.scoring;
 
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
@@ -19,11 +18,15 @@ public final class ScoredBatch<T> {
     private final List<ScoredRecord<T>> shadows;
     private final int shadowFailures;
 
+    /**
+     * Takes the lists over rather than copying them, once per batch on the hot path: the pipeline made the outcome and
+     * shadow lists and hands them on, and a host's key list is read only during the call that scores it (a host does
+     * not change a batch's keys while scoring it, nor later).
+     */
     ScoredBatch(List<byte[]> keys, List<ScoredRecord<T>> outcomes, List<ScoredRecord<T>> shadows, int shadowFailures) {
-        // Keys may be null, which List.copyOf refuses.
-        this.keys = Collections.unmodifiableList(new ArrayList<>(keys));
-        this.outcomes = List.copyOf(outcomes);
-        this.shadows = List.copyOf(shadows);
+        this.keys = Collections.unmodifiableList(keys);
+        this.outcomes = Collections.unmodifiableList(outcomes);
+        this.shadows = Collections.unmodifiableList(shadows);
         this.shadowFailures = shadowFailures;
     }
 

@@ -1,6 +1,7 @@
 package io.inferstream.scoring;
 
 import io.inferstream.codec.JsonPredictionEncoder;
+import io.inferstream.codec.JsonRecordDecoder;
 import io.inferstream.codec.PredictionEncoder;
 import io.inferstream.codec.SchemaUnavailableException;
 import io.inferstream.data.Prediction;
@@ -9,6 +10,7 @@ import io.inferstream.deploy.Deployment;
 import io.inferstream.deploy.TrafficSample;
 import io.inferstream.model.Model;
 import io.inferstream.model.ModelFailureException;
+import io.inferstream.model.ModelInfo;
 import io.inferstream.model.RetriableInferenceException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -36,6 +38,8 @@ public final class ScoringPipeline<T> {
     private final TrafficSample traffic;
     private final UnaryOperator<Model> instrument;
     private final PredictionEncoder<T> encoder;
+    /** Makes a version's decoder of named values ({@link #scoreFields}); null: this pipeline scores bytes only. */
+    private final Function<ModelInfo, JsonRecordDecoder> fieldDecoders;
     private final Map<DeployedVersion, RecordScorer> scorers = new IdentityHashMap<>();
     private long scorersGeneration = -1;
     private int modelCalls;
@@ -63,12 +67,55 @@ public final class ScoringPipeline<T> {
      */
     public ScoringPipeline(int slot, int maxBatchSize, int maxRecordBytes, TrafficSample traffic,
             PredictionEncoder<T> encoder, UnaryOperator<Model> instrument) {
+        this(slot, maxBatchSize, maxRecordBytes, traffic, encoder, instrument, null);
+    }
+
+    private ScoringPipeline(int slot, int maxBatchSize, int maxRecordBytes, TrafficSample traffic,
+            PredictionEncoder<T> encoder, UnaryOperator<Model> instrument,
+            Function<ModelInfo, JsonRecordDecoder> fieldDecoders) {
+        this.fieldDecoders = fieldDecoders;
         this.encoder = encoder;
         this.instrument = instrument;
         this.slot = slot;
         this.maxBatchSize = maxBatchSize;
         this.maxRecordBytes = maxRecordBytes;
         this.traffic = traffic;
+    }
+
+    /**
+     * @param concatenations the engine's {@code input.concat.*}: tensor input name to the fields joined into it
+     * @param allowNonFinite whether NaN and infinities may reach the model ({@code input.allow.nan})
+     * @return a new pipeline like this one that also scores records of named values ({@link #scoreFields}), each
+     *     decoded for the version it is routed to by the JSON decoder's rules with these settings
+     */
+    public ScoringPipeline<T> decodingFields(Map<String, List<String>> concatenations, boolean allowNonFinite) {
+        Map<String, List<String>> joined = Map.copyOf(concatenations);
+        return new ScoringPipeline<>(slot, maxBatchSize, maxRecordBytes, traffic, encoder, instrument,
+                info -> new JsonRecordDecoder(info, joined, allowNonFinite));
+    }
+
+    /**
+     * Like {@link #score(Deployment, List, List)}, for records that are named Java values rather than bytes (a SQL
+     * row's columns): each is decoded by {@link JsonRecordDecoder#decode(Map)} for the version it is routed to, so it
+     * meets the same coercions, messages and dead-letter stages as the same values written as a JSON record, with no
+     * JSON text written or parsed. Such records are not kept in the traffic sample (it holds record bytes): a new
+     * version is checked against the serving version's signature instead.
+     *
+     * @param keys record keys (null allowed), used for routing and copied into predictions
+     * @param records field name to value per record (null allowed: rejected at stage decode)
+     * @throws IllegalStateException if this pipeline was not made by {@link #decodingFields}
+     */
+    public ScoredBatch<T> scoreFields(Deployment deployment, List<byte[]> keys,
+            List<? extends Map<String, ?>> records) throws ModelFailureException {
+        if (fieldDecoders == null) {
+            throw new IllegalStateException("this pipeline scores record bytes; make one with decodingFields(...) "
+                    + "to score named values");
+        }
+        try {
+            return scoreWith(deployment, keys, records, RecordScorer::scoreFieldsOrRetryLater, false);
+        } catch (RetriableInferenceException e) {
+            throw new ModelFailureException("a serving version could not answer now: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -128,6 +175,18 @@ public final class ScoringPipeline<T> {
      */
     public ScoredBatch<T> scoreOrRetryLater(Deployment deployment, List<byte[]> keys, List<byte[]> values)
             throws ModelFailureException, RetriableInferenceException {
+        return scoreWith(deployment, keys, values, RecordScorer::scoreOrRetryLater, true);
+    }
+
+    /** How a version's scorer scores records of one form (bytes, named values). */
+    @FunctionalInterface
+    private interface Scoring<V> {
+        List<ScoredRecord<Prediction>> score(RecordScorer scorer, List<V> records)
+                throws ModelFailureException, RetriableInferenceException;
+    }
+
+    private <V> ScoredBatch<T> scoreWith(Deployment deployment, List<byte[]> keys, List<V> values, Scoring<V> scoring,
+            boolean sampled) throws ModelFailureException, RetriableInferenceException {
         if (deployment.generation() != scorersGeneration) {
             // Versions no longer deployed: keep their call counts, drop their scorers so they can be closed.
             List<DeployedVersion> deployed = new ArrayList<>(deployment.serving());
@@ -150,18 +209,20 @@ public final class ScoringPipeline<T> {
         for (Map.Entry<DeployedVersion, List<Integer>> share : shares.entrySet()) {
             DeployedVersion version = share.getKey();
             List<Integer> indexes = share.getValue();
-            List<ScoredRecord<Prediction>> results = scorer(version).scoreOrRetryLater(pick(values, indexes));
+            List<ScoredRecord<Prediction>> results = scoring.score(scorer(version), pick(values, indexes));
             for (int j = 0; j < indexes.size(); j++) {
                 int i = indexes.get(j);
                 outcomes.set(i, encode(results.get(j), i, version, keys.get(i)));
             }
         }
-        offerSample(outcomes, values);
+        if (sampled) {
+            offerSample(outcomes, values);
+        }
         List<ScoredRecord<T>> shadows = new ArrayList<>();
         int shadowFailures = 0;
         for (DeployedVersion shadow : deployment.shadows()) {
             try {
-                List<ScoredRecord<Prediction>> results = scorer(shadow).scoreOrRetryLater(values);
+                List<ScoredRecord<Prediction>> results = scoring.score(scorer(shadow), values);
                 for (int i = 0; i < n; i++) {
                     ScoredRecord<Prediction> r = results.get(i);
                     if (r.ok()) {
@@ -188,30 +249,31 @@ public final class ScoringPipeline<T> {
         }
     }
 
-    private void offerSample(List<ScoredRecord<T>> outcomes, List<byte[]> values) {
+    private void offerSample(List<ScoredRecord<T>> outcomes, List<?> values) {
         if (traffic == null) {
             return;
         }
         for (int i = 0; i < outcomes.size(); i++) {
             if (outcomes.get(i).ok()) {
-                traffic.offer(values.get(i));
+                traffic.offer((byte[]) values.get(i));
                 return;
             }
         }
     }
 
-    private static List<byte[]> pick(List<byte[]> values, List<Integer> indexes) {
+    private static <V> List<V> pick(List<V> values, List<Integer> indexes) {
         if (indexes.size() == values.size()) {
             return values;
         }
-        List<byte[]> out = new ArrayList<>(indexes.size());
+        List<V> out = new ArrayList<>(indexes.size());
         indexes.forEach(i -> out.add(values.get(i)));
         return out;
     }
 
     private RecordScorer scorer(DeployedVersion version) {
         return scorers.computeIfAbsent(version,
-                v -> new RecordScorer(instrument.apply(v.model(slot)), v.decoder(), maxBatchSize, maxRecordBytes));
+                v -> new RecordScorer(instrument.apply(v.model(slot)), v.decoder(),
+                        fieldDecoders == null ? null : fieldDecoders.apply(v.info()), maxBatchSize, maxRecordBytes));
     }
 
     /** @return model calls made since the last call of this method (serving and shadow). */

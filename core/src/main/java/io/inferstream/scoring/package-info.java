@@ -4,7 +4,9 @@
  *
  * <p>Follow one record: {@link io.inferstream.scoring.ScoringPipeline} routes it to a version of the current
  * {@code Deployment}; that version's {@link io.inferstream.scoring.RecordScorer} decodes it (a
- * {@code RecordDecoder}) and scores it with its batch in as few model calls as possible, setting a bad record aside
+ * {@code RecordDecoder}; a host whose records are named values rather than bytes, such as Flink SQL, hands them to
+ * {@link io.inferstream.scoring.ScoringPipeline#scoreFields}, where the JSON decoder's rules decode them without any
+ * JSON text) and scores it with its batch in as few model calls as possible, setting a bad record aside
  * ({@link io.inferstream.scoring.BatchScorer}, by {@link io.inferstream.scoring.BadRecordIsolation}'s rule, which
  * {@code serve} applies to its merged requests too); the pipeline's {@code PredictionEncoder} writes the prediction; the
  * host gets one {@link io.inferstream.scoring.ScoredRecord} per record, scored or rejected with its

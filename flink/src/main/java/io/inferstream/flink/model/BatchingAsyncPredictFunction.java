@@ -37,10 +37,10 @@ public final class BatchingAsyncPredictFunction extends AsyncPredictFunction {
 
     /** A row waiting for its prediction. */
     private static final class Pending {
-        final byte[] record;
+        final RowRecords.RowRecord record;
         final CompletableFuture<Collection<RowData>> answer = new CompletableFuture<>();
 
-        Pending(byte[] record) {
+        Pending(RowRecords.RowRecord record) {
             this.record = record;
         }
     }
@@ -85,7 +85,7 @@ public final class BatchingAsyncPredictFunction extends AsyncPredictFunction {
                 }
                 batch.add(first);
                 queue.drainTo(batch, maxBatchSize - 1);
-                List<byte[]> records = new ArrayList<>(batch.size());
+                List<RowRecords.RowRecord> records = new ArrayList<>(batch.size());
                 batch.forEach(p -> records.add(p.record));
                 List<Collection<RowData>> outputs;
                 try {

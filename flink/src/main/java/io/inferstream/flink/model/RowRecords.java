@@ -1,13 +1,10 @@
 package io.inferstream.flink.model;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import io.inferstream.model.FieldSpec;
 import io.inferstream.model.ModelInfo;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -21,29 +18,49 @@ import org.apache.flink.table.types.logical.LogicalTypeFamily;
 import org.apache.flink.table.types.logical.LogicalTypeRoot;
 
 /**
- * Turns an {@code ML_PREDICT} row (the columns of the model's INPUT schema) into the record the engine's decoder
- * reads, so that a SQL row is decoded, coerced and validated exactly like a Kafka record. The layout follows the
- * INPUT schema against the model's inputs:
+ * Turns an {@code ML_PREDICT} row (the columns of the model's INPUT schema) into the record the engine's scoring
+ * pipeline reads, so that a SQL row is decoded, coerced and validated exactly like a Kafka record. The layout follows
+ * the INPUT schema against the model's inputs:
  * <ul>
  *   <li><b>named</b>: every column names a model input (case-insensitive) or the engine joins it into one
- *       ({@code input.concat.<input>}): a JSON object of those names, arrays as JSON arrays;</li>
+ *       ({@code input.concat.<input>}): the columns' values under those names;</li>
  *   <li><b>vector</b>: the model has one input that no column names: every column, scalars and arrays, flattened in
  *       order into that input (e.g. {@code INPUT (f0 FLOAT, f1 FLOAT, ...)} into a {@code [N, k]} tensor);</li>
  *   <li><b>record</b>: one STRING or BYTES column that is not a model input: the value is the record itself, as a
  *       Kafka value would be (JSON, CSV or float32 as {@code input.codec} says).</li>
  * </ul>
+ * Named and vector rows become named Java values, which the pipeline decodes by the JSON decoder's rules
+ * ({@link io.inferstream.codec.JsonRecordDecoder#decode(Map)}) without writing or parsing any JSON: numbers stay
+ * binary, an ARRAY of non-null FLOAT, DOUBLE, INT or BIGINT is handed on as a primitive array.
  *
- * <p>Thread safety: not thread-safe (it reuses one buffer); one per function instance.
+ * <p>Thread safety: not thread-safe (it caches the layout of the last model seen); one per function instance.
  */
 final class RowRecords {
-    private static final JsonFactory JSON = new JsonFactory();
-
     private enum Layout { NAMED, VECTOR, RECORD }
+
+    /**
+     * One row as the pipeline reads it: the record's bytes (the record layout), or its named values (the others).
+     *
+     * <p>Thread safety: immutable once made.
+     */
+    static final class RowRecord {
+        final byte[] bytes;
+        final Map<String, Object> fields;
+
+        private RowRecord(byte[] bytes, Map<String, Object> fields) {
+            this.bytes = bytes;
+            this.fields = fields;
+        }
+
+        /** @return whether the row is record bytes, for the pipeline's {@code score}, rather than named values */
+        boolean isBytes() {
+            return fields == null;
+        }
+    }
 
     private final List<String> columns;
     private final List<LogicalType> types;
     private final List<RowData.FieldGetter> getters = new ArrayList<>();
-    private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(256);
     private ModelInfo laidOutFor;
     private Layout layout;
     private String[] keys;
@@ -61,36 +78,30 @@ final class RowRecords {
      * @param concatenations the engine's {@code input.concat.*}: input name to the fields joined into it
      * @throws IllegalArgumentException if the INPUT schema fits none of the layouts, naming the model's inputs
      */
-    byte[] record(RowData row, ModelInfo model, Map<String, List<String>> concatenations) {
+    RowRecord record(RowData row, ModelInfo model, Map<String, List<String>> concatenations) {
         if (model != laidOutFor) {
             layOut(model, concatenations);
             laidOutFor = model;
         }
         if (layout == Layout.RECORD) {
             Object v = getters.get(0).getFieldOrNull(row);
-            return v == null ? null : v instanceof StringData ? ((StringData) v).toBytes() : (byte[]) v;
+            return new RowRecord(v == null ? null : v instanceof StringData ? ((StringData) v).toBytes() : (byte[]) v,
+                    null);
         }
-        buffer.reset();
-        try (JsonGenerator json = JSON.createGenerator(buffer)) {
-            json.writeStartObject();
-            if (layout == Layout.VECTOR) {
-                json.writeFieldName(keys[0]);
-                json.writeStartArray();
-                for (int i = 0; i < columns.size(); i++) {
-                    writeElements(json, types.get(i), getters.get(i).getFieldOrNull(row));
-                }
-                json.writeEndArray();
-            } else {
-                for (int i = 0; i < columns.size(); i++) {
-                    json.writeFieldName(keys[i]);
-                    write(json, types.get(i), getters.get(i).getFieldOrNull(row));
-                }
+        Map<String, Object> fields = new LinkedHashMap<>();
+        if (layout == Layout.VECTOR) {
+            // Nested and flat values alike: the decoder reads arrays depth-first into the one input's elements.
+            Object[] elements = new Object[columns.size()];
+            for (int i = 0; i < columns.size(); i++) {
+                elements[i] = value(types.get(i), getters.get(i).getFieldOrNull(row));
             }
-            json.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // an in-memory stream: not expected
+            fields.put(keys[0], elements);
+        } else {
+            for (int i = 0; i < columns.size(); i++) {
+                fields.put(keys[i], value(types.get(i), getters.get(i).getFieldOrNull(row)));
+            }
         }
-        return buffer.toByteArray();
+        return new RowRecord(null, fields);
     }
 
     private void layOut(ModelInfo model, Map<String, List<String>> concatenations) {
@@ -107,6 +118,14 @@ final class RowRecords {
         }
         LogicalTypeRoot first = types.get(0).getTypeRoot();
         if (allNamed) {
+            for (int i = 0; i < named.length; i++) {
+                int again = Arrays.asList(named).subList(0, i).indexOf(named[i]);
+                if (again >= 0) {
+                    // A record names each field once; which column was meant would be a guess.
+                    throw new IllegalArgumentException("INPUT columns " + columns.get(again) + " and "
+                            + columns.get(i) + " both name input '" + named[i] + "' of model " + model.name());
+                }
+            }
             layout = Layout.NAMED;
             keys = named;
         } else if (columns.size() == 1 && (types.get(0).is(LogicalTypeFamily.CHARACTER_STRING)
@@ -133,51 +152,50 @@ final class RowRecords {
         return null;
     }
 
-    private static void write(JsonGenerator json, LogicalType type, Object v) throws IOException {
+    /**
+     * @return Flink's internal value as the Java value the decoder reads: text as a String, DECIMAL as a BigDecimal,
+     *     an ARRAY as an array, numbers, booleans and bytes as they are, anything else (a timestamp) as its text
+     */
+    private static Object value(LogicalType type, Object v) {
         if (v == null) {
-            json.writeNull();
+            return null;
         } else if (v instanceof ArrayData) {
-            json.writeStartArray();
-            writeElements(json, type, v);
-            json.writeEndArray();
-        } else {
-            writeScalar(json, type, v);
-        }
-    }
-
-    /** Writes a scalar, or an array's elements (nested arrays flattened: the decoder reshapes to the input's shape). */
-    private static void writeElements(JsonGenerator json, LogicalType type, Object v) throws IOException {
-        if (v instanceof ArrayData) {
-            LogicalType element = ((ArrayType) type).getElementType();
-            ArrayData array = (ArrayData) v;
-            ArrayData.ElementGetter getter = ArrayData.createElementGetter(element);
-            for (int i = 0; i < array.size(); i++) {
-                writeElements(json, element, getter.getElementOrNull(array, i));
-            }
-        } else if (v == null) {
-            json.writeNull();
-        } else {
-            writeScalar(json, type, v);
-        }
-    }
-
-    private static void writeScalar(JsonGenerator json, LogicalType type, Object v) throws IOException {
-        if (v instanceof Float) {
-            // Float.toString gives the shortest decimal that reads back as this float: no widening noise.
-            json.writeNumber(Float.toString((Float) v));
-        } else if (v instanceof Double || v instanceof Long || v instanceof Integer || v instanceof Short
-                || v instanceof Byte) {
-            json.writeNumber(v.toString());
+            return array((ArrayType) type, (ArrayData) v);
+        } else if (v instanceof StringData) {
+            return v.toString();
         } else if (v instanceof DecimalData) {
-            json.writeNumber(((DecimalData) v).toBigDecimal());
-        } else if (v instanceof Boolean) {
-            json.writeBoolean((Boolean) v);
-        } else if (v instanceof byte[]) {
-            json.writeStartObject(); // TF Serving's convention for binary values
-            json.writeStringField("b64", java.util.Base64.getEncoder().encodeToString((byte[]) v));
-            json.writeEndObject();
-        } else {
-            json.writeString(v.toString());
+            return ((DecimalData) v).toBigDecimal();
+        } else if (v instanceof Number || v instanceof Boolean || v instanceof byte[]) {
+            return v;
         }
+        return v.toString();
+    }
+
+    private static Object array(ArrayType type, ArrayData array) {
+        LogicalType element = type.getElementType();
+        if (!hasNull(array)) {
+            switch (element.getTypeRoot()) {
+                case FLOAT: return array.toFloatArray();
+                case DOUBLE: return array.toDoubleArray();
+                case INTEGER: return array.toIntArray();
+                case BIGINT: return array.toLongArray();
+                default: break;
+            }
+        }
+        ArrayData.ElementGetter getter = ArrayData.createElementGetter(element);
+        Object[] out = new Object[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = value(element, getter.getElementOrNull(array, i));
+        }
+        return out;
+    }
+
+    private static boolean hasNull(ArrayData array) {
+        for (int i = 0; i < array.size(); i++) {
+            if (array.isNullAt(i)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -12,6 +12,7 @@ import io.inferstream.scoring.ScoringPipeline;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -20,8 +21,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Scores {@code ML_PREDICT} rows with the engine's {@link ScoringPipeline}: rows become records ({@link RowRecords}),
- * the pipeline decodes, routes and predicts them against the current deployment snapshot (so a hot swap takes
+ * Scores {@code ML_PREDICT} rows with the engine's {@link ScoringPipeline}: rows become records ({@link RowRecords}:
+ * named values, or the record's bytes), the pipeline decodes, routes and predicts them against the current deployment snapshot (so a hot swap takes
  * effect at the next batch), and each outcome becomes the output rows of its input row ({@link PredictionRows}),
  * or is handled by the model's {@link RowErrorStrategy}.
  *
@@ -56,7 +57,8 @@ final class RowScorer implements AutoCloseable {
         this.deployments = spec.options().startDeployments(1);
         try {
             this.pipeline = new ScoringPipeline<>(0, config.getInt(EngineConfig.MAX_BATCH_SIZE),
-                    config.getInt(EngineConfig.INPUT_MAX_RECORD_BYTES), deployments.traffic(), PredictionJson::of);
+                    config.getInt(EngineConfig.INPUT_MAX_RECORD_BYTES), deployments.traffic(), PredictionJson::of)
+                    .decodingFields(concatenations, config.getBoolean(EngineConfig.INPUT_ALLOW_NAN));
             predictions.layOut(serving(deployments.peek().orElseThrow()));
         } catch (RuntimeException e) {
             deployments.close();
@@ -65,38 +67,70 @@ final class RowScorer implements AutoCloseable {
     }
 
     /**
-     * @return the record the engine's decoder reads for this row, laid out for the serving version (a row is
-     *     laid out when it arrives; a hot swap to a model with other input names between this and
-     *     {@link #score} can make its batch be rejected at decode, per the error strategy)
+     * @return the record the pipeline reads for this row, laid out for the serving version (a row is laid out when
+     *     it arrives; a hot swap to a model with other input names between this and {@link #score} can make its
+     *     batch be rejected at decode, per the error strategy)
      * @throws IllegalArgumentException if the INPUT columns fit no layout for the model
      */
-    byte[] record(RowData row) {
+    RowRecords.RowRecord record(RowData row) {
         return records.record(row, serving(deployments.peek().orElseThrow()), concatenations);
     }
 
     /**
-     * @param values records made by {@link #record}
+     * @param rows records made by {@link #record}
      * @return per record, in order, its output rows: one, or none for a row rejected under
      *     {@link RowErrorStrategy#IGNORE}
      * @throws ModelFailureException if the model cannot score at all, or a row is rejected under
      *     {@link RowErrorStrategy#FAILOVER}
      */
-    List<Collection<RowData>> score(List<byte[]> values) throws ModelFailureException {
+    List<Collection<RowData>> score(List<RowRecords.RowRecord> rows) throws ModelFailureException {
         Deployment deployment = deployments.acquire();
         List<ScoredRecord<PredictionJson>> outcomes;
         try {
-            outcomes = pipeline.score(deployment, Collections.nCopies(values.size(), null), values).outcomes();
+            outcomes = outcomes(deployment, rows);
         } finally {
             deployment.release();
         }
         modelCalls.addAndGet(pipeline.modelCallsAndReset());
-        List<Collection<RowData>> out = new ArrayList<>(values.size());
+        List<Collection<RowData>> out = new ArrayList<>(rows.size());
         for (ScoredRecord<PredictionJson> outcome : outcomes) {
             if (outcome.ok()) {
                 out.add(List.of(predictions.row(outcome.output(), outcome.version().info())));
             } else {
                 out.add(rejected(outcome.stage() + ": " + outcome.error().getMessage()));
             }
+        }
+        return out;
+    }
+
+    /**
+     * Scores named values and record bytes each as they are; both only in a batch that spans a hot swap which
+     * changed the layout, scored then as two batches whose outcomes go back into the rows' order.
+     */
+    private List<ScoredRecord<PredictionJson>> outcomes(Deployment deployment, List<RowRecords.RowRecord> rows)
+            throws ModelFailureException {
+        List<Map<String, Object>> fields = new ArrayList<>(rows.size());
+        List<byte[]> bytes = new ArrayList<>();
+        for (RowRecords.RowRecord row : rows) {
+            if (row.isBytes()) {
+                bytes.add(row.bytes);
+            } else {
+                fields.add(row.fields);
+            }
+        }
+        if (bytes.isEmpty()) {
+            return pipeline.scoreFields(deployment, Collections.nCopies(fields.size(), null), fields).outcomes();
+        }
+        if (fields.isEmpty()) {
+            return pipeline.score(deployment, Collections.nCopies(bytes.size(), null), bytes).outcomes();
+        }
+        Iterator<ScoredRecord<PredictionJson>> fromFields =
+                pipeline.scoreFields(deployment, Collections.nCopies(fields.size(), null), fields).outcomes().iterator();
+        Iterator<ScoredRecord<PredictionJson>> fromBytes =
+                pipeline.score(deployment, Collections.nCopies(bytes.size(), null), bytes).outcomes().iterator();
+        List<ScoredRecord<PredictionJson>> out = new ArrayList<>(rows.size());
+        for (RowRecords.RowRecord row : rows) {
+            out.add(row.isBytes() ? fromBytes.next() : fromFields.next());
         }
         return out;
     }

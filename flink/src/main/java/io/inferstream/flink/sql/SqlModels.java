@@ -13,6 +13,7 @@ import io.inferstream.scoring.ScoringPipeline;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -21,8 +22,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The models a SQL function instance can name, and their scoring: each model's deployment is started on first use in
  * the function's subtask (so hot swap works here too) and closed with the function. A row's features are either one
- * string, a JSON record exactly as the Kafka value would be, or numbers: all of them into a model with one input
- * (a vector), else one per input in the model's input order.
+ * string, a JSON record exactly as the Kafka value would be, or values (numbers, arrays, strings): all of them into a
+ * model with one input (a vector), else one per input in the model's input order. Values are decoded by the JSON
+ * decoder's rules without any JSON text ({@link ScoringPipeline#scoreFields}).
  *
  * <p>Thread safety: not thread-safe; Flink calls a function instance from one task thread.
  */
@@ -58,15 +60,22 @@ final class SqlModels implements Serializable {
      */
     Scored score(String model, Object[] features) throws ModelLoadException, ModelFailureException {
         DeploymentManager deployments = deployments(model);
-        // Rows become prediction views straight from the model's answer: no JSON is written or parsed on the way.
+        // Neither way writes or parses JSON: named values are decoded by the JSON decoder's rules, and the model's
+        // answer becomes a prediction view straight away.
         ScoringPipeline<PredictionJson> pipeline = pipelines.computeIfAbsent(model,
-                m -> new ScoringPipeline<>(0, 1, options.maxRecordBytes(), deployments.traffic(), PredictionJson::of));
+                m -> new ScoringPipeline<>(0, 1, options.maxRecordBytes(), deployments.traffic(), PredictionJson::of)
+                        .decodingFields(options.concatenations(), options.allowNonFinite()));
         Deployment deployment = deployments.acquire();
         ScoredRecord<PredictionJson> outcome;
         try {
-            byte[] record = record(deployment.serving().get(0).info().inputs(), features);
-            outcome = pipeline.score(deployment, java.util.Collections.singletonList(null), List.of(record))
-                    .outcomes().get(0);
+            List<byte[]> noKey = java.util.Collections.singletonList(null);
+            if (features.length == 1 && features[0] instanceof String) {
+                byte[] record = ((String) features[0]).getBytes(StandardCharsets.UTF_8);
+                outcome = pipeline.score(deployment, noKey, List.of(record)).outcomes().get(0);
+            } else {
+                Map<String, Object> fields = fields(deployment.serving().get(0).info().inputs(), features);
+                outcome = pipeline.scoreFields(deployment, noKey, List.of(fields)).outcomes().get(0);
+            }
         } finally {
             deployment.release();
         }
@@ -97,42 +106,21 @@ final class SqlModels implements Serializable {
         return d;
     }
 
-    /** The JSON record for a row's features (see the class comment). */
-    static byte[] record(List<FieldSpec> inputs, Object[] features) {
-        if (features.length == 1 && features[0] instanceof String) {
-            return ((String) features[0]).getBytes(StandardCharsets.UTF_8);
-        }
-        StringBuilder json = new StringBuilder("{");
+    /** A row's features as named values (see the class comment), for the JSON decoder's rules. */
+    static Map<String, Object> fields(List<FieldSpec> inputs, Object[] features) {
+        Map<String, Object> fields = new LinkedHashMap<>();
         if (inputs.size() == 1) {
-            json.append(quote(inputs.get(0).name())).append(":[");
-            for (int i = 0; i < features.length; i++) {
-                json.append(i == 0 ? "" : ",").append(value(features[i]));
-            }
-            json.append(']');
+            fields.put(inputs.get(0).name(), features);
         } else if (inputs.size() == features.length) {
             for (int i = 0; i < features.length; i++) {
-                json.append(i == 0 ? "" : ",").append(quote(inputs.get(i).name())).append(':').append(value(features[i]));
+                fields.put(inputs.get(i).name(), features[i]);
             }
         } else {
             throw new IllegalArgumentException("the model has " + inputs.size() + " inputs " + inputs.stream()
                     .map(FieldSpec::name).toList() + " but PREDICT got " + features.length + " feature values: pass one "
                     + "per input, all of them for a model with one input, or one JSON record string");
         }
-        return json.append('}').toString().getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static String value(Object v) {
-        if (v == null) {
-            return "null";
-        }
-        if (v instanceof Number || v instanceof Boolean) {
-            return v.toString();
-        }
-        return quote(v.toString());
-    }
-
-    private static String quote(String s) {
-        return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+        return fields;
     }
 
     void close() {
