@@ -87,7 +87,14 @@ public final class ReferenceClassifier {
 
     /** @return the label of the most probable class. */
     public static String label(double[] x) {
-        double[] p = probabilities(x);
+        return mostProbableLabel(probabilities(x));
+    }
+
+    /**
+     * @return the label of the largest of {@code p}, one probability per class of {@link #LABELS}; the first on a
+     *     tie
+     */
+    public static String mostProbableLabel(double[] p) {
         int best = 0;
         for (int c = 1; c < p.length; c++) {
             if (p[c] > p[best]) {
