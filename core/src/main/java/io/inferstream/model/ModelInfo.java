@@ -1,5 +1,6 @@
 package io.inferstream.model;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +31,8 @@ public final class ModelInfo {
         this.inputs = List.copyOf(b.inputs);
         this.outputs = List.copyOf(b.outputs);
         this.threadSafe = b.threadSafe;
-        this.properties = Map.copyOf(b.properties);
+        // In the order the adapter set them (Map.copyOf's order changes from run to run): inspect prints them as is.
+        this.properties = Collections.unmodifiableMap(new LinkedHashMap<>(b.properties));
     }
 
     /** @return a builder for a model of the given format. */
@@ -76,7 +78,10 @@ public final class ModelInfo {
         return threadSafe;
     }
 
-    /** @return framework-specific facts worth showing a user (producer, opset, model category, ...). */
+    /**
+     * @return framework-specific facts worth showing a user (producer, opset, model category, ...), unmodifiable, in
+     *     the order the adapter set them
+     */
     public Map<String, String> properties() {
         return properties;
     }
@@ -136,7 +141,8 @@ public final class ModelInfo {
         }
 
         public Builder property(String key, String value) {
-            properties.put(key, value);
+            properties.put(Objects.requireNonNull(key, "property key"),
+                    Objects.requireNonNull(value, () -> "value of property " + key));
             return this;
         }
 
