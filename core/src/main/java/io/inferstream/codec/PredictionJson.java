@@ -17,6 +17,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A prediction record as the engine writes it ({@code {"key":..,"model":..,"version":..,"outputs":{..},
@@ -114,6 +115,32 @@ public final class PredictionJson {
         p.label = prediction.label().orElse(null);
         prediction.probabilities().forEach((label, probability) ->
                 p.probabilities.put(label, Double.isFinite(probability) ? probability : Double.NaN));
+        return p;
+    }
+
+    /**
+     * The view of the prediction record these values describe, as {@link #parse} gives it of that record's bytes: for
+     * a host that holds the values already (kafka-streams' {@code ScoredPrediction}).
+     *
+     * @param key the input record's key as text, or null
+     * @param values output name to value as written: a Double, String, Boolean or null, or nested Lists of them
+     * @param label the classifier label, or null
+     * @param probabilities class label to probability; empty if not a classifier
+     */
+    public static PredictionJson of(String key, String model, String version, Map<String, ?> values, String label,
+            Map<String, Double> probabilities) {
+        PredictionJson p = new PredictionJson();
+        p.key = key;
+        p.model = model;
+        p.version = version;
+        p.label = label;
+        values.forEach((name, v) -> {
+            p.values.put(name, v);
+            List<Object> flat = new ArrayList<>();
+            flatten(v, flat);
+            p.outputs.put(name, flat);
+        });
+        p.probabilities.putAll(probabilities);
         return p;
     }
 
@@ -215,17 +242,44 @@ public final class PredictionJson {
         return Collections.unmodifiableMap(outputs);
     }
 
-    /** @return a numeric output's elements as doubles. */
+    /**
+     * @return a numeric output's elements as doubles, in row-major order (a scalar gives one value)
+     * @throws IllegalArgumentException if there is no such output, or an element is not a number (a string, a
+     *     boolean, or null for a non-finite number)
+     */
     public double[] numbers(String output) {
         List<Object> values = outputs.get(output);
         if (values == null) {
-            throw new IllegalArgumentException("no output '" + output + "' in " + outputs.keySet());
+            throw new IllegalArgumentException("no output '" + output + "'; outputs are " + outputs.keySet());
         }
-        return values.stream().mapToDouble(v -> ((Number) v).doubleValue()).toArray();
+        double[] numbers = new double[values.size()];
+        for (int i = 0; i < numbers.length; i++) {
+            if (!(values.get(i) instanceof Number)) {
+                throw new IllegalArgumentException("output '" + output + "' holds " + values.get(i) + ", not a number");
+            }
+            numbers[i] = ((Number) values.get(i)).doubleValue();
+        }
+        return numbers;
     }
 
     /** @return class label to probability; empty if not a classifier. */
     public Map<String, Double> probabilities() {
         return Collections.unmodifiableMap(probabilities);
+    }
+
+    /** Equal when every field is: key, model, version, outputs as written, label and probabilities. */
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof PredictionJson)) {
+            return false;
+        }
+        PredictionJson p = (PredictionJson) o;
+        return Objects.equals(key, p.key) && Objects.equals(model, p.model) && Objects.equals(version, p.version)
+                && values.equals(p.values) && Objects.equals(label, p.label) && probabilities.equals(p.probabilities);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(key, model, version, values, label, probabilities);
     }
 }

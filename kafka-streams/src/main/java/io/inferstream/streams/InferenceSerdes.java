@@ -114,6 +114,6 @@ public final class InferenceSerdes {
             throw new SerializationException("not an Inferstream prediction on topic " + topic + ": no \"model\" or "
                     + "\"version\" field: " + new String(bytes, 0, Math.min(bytes.length, 200), StandardCharsets.UTF_8));
         }
-        return new ScoredPrediction(p.key(), p.model(), p.version(), p.values(), p.label(), p.probabilities());
+        return new ScoredPrediction(p);
     }
 }

@@ -1,8 +1,6 @@
 package io.inferstream.streams;
 
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.List;
+import io.inferstream.codec.PredictionJson;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -18,12 +16,8 @@ import java.util.Optional;
  * <p>Thread safety: immutable.
  */
 public final class ScoredPrediction {
-    private final String key;
-    private final String model;
-    private final String version;
-    private final Map<String, Object> outputs;
-    private final String label;
-    private final Map<String, Double> probabilities;
+    // The record's fields, and their reading rules, are core's PredictionJson's: this is its kafka-streams face.
+    private final PredictionJson record;
 
     /**
      * @param key the input record's key as text, or null
@@ -33,30 +27,31 @@ public final class ScoredPrediction {
      */
     public ScoredPrediction(String key, String model, String version, Map<String, Object> outputs, String label,
             Map<String, Double> probabilities) {
-        this.key = key;
-        this.model = Objects.requireNonNull(model, "model");
-        this.version = Objects.requireNonNull(version, "version");
-        this.outputs = Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
-        this.label = label;
-        this.probabilities = Collections.unmodifiableMap(new LinkedHashMap<>(probabilities));
+        this(PredictionJson.of(key, Objects.requireNonNull(model, "model"), Objects.requireNonNull(version, "version"),
+                outputs, label, probabilities));
+    }
+
+    /** @param record a parsed prediction record with a model and a version */
+    ScoredPrediction(PredictionJson record) {
+        this.record = record;
     }
 
     /** @return the input record's key as text, if it had one that is UTF-8. */
     public Optional<String> key() {
-        return Optional.ofNullable(key);
+        return Optional.ofNullable(record.key());
     }
 
     public String model() {
-        return model;
+        return record.model();
     }
 
     public String version() {
-        return version;
+        return record.version();
     }
 
     /** @return every output by name, in the model's order. */
     public Map<String, Object> outputs() {
-        return outputs;
+        return record.values();
     }
 
     /**
@@ -64,58 +59,32 @@ public final class ScoredPrediction {
      * @throws IllegalArgumentException if there is no such output or it holds something other than numbers
      */
     public double[] numbers(String output) {
-        if (!outputs.containsKey(output)) {
-            throw new IllegalArgumentException("no output '" + output + "'; outputs are " + outputs.keySet());
-        }
-        List<Double> flat = new java.util.ArrayList<>();
-        flatten(output, outputs.get(output), flat);
-        double[] out = new double[flat.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = flat.get(i);
-        }
-        return out;
-    }
-
-    private static void flatten(String output, Object value, List<Double> into) {
-        if (value instanceof List) {
-            for (Object e : (List<?>) value) {
-                flatten(output, e, into);
-            }
-        } else if (value instanceof Double) {
-            into.add((Double) value);
-        } else {
-            throw new IllegalArgumentException("output '" + output + "' holds " + value + ", not a number");
-        }
+        return record.numbers(output);
     }
 
     /** @return the most probable class of a classifier. */
     public Optional<String> label() {
-        return Optional.ofNullable(label);
+        return Optional.ofNullable(record.label());
     }
 
     /** @return class label to probability, in the model's class order; empty if not a classifier. */
     public Map<String, Double> probabilities() {
-        return probabilities;
+        return record.probabilities();
     }
 
     @Override
     public boolean equals(Object o) {
-        if (!(o instanceof ScoredPrediction)) {
-            return false;
-        }
-        ScoredPrediction p = (ScoredPrediction) o;
-        return Objects.equals(key, p.key) && model.equals(p.model) && version.equals(p.version)
-                && outputs.equals(p.outputs) && Objects.equals(label, p.label) && probabilities.equals(p.probabilities);
+        return o instanceof ScoredPrediction && record.equals(((ScoredPrediction) o).record);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(key, model, version, outputs, label, probabilities);
+        return record.hashCode();
     }
 
     @Override
     public String toString() {
-        return "ScoredPrediction{key=" + key + ", model=" + model + ":" + version + ", outputs=" + outputs
-                + (label == null ? "" : ", label=" + label) + "}";
+        return "ScoredPrediction{key=" + record.key() + ", model=" + record.model() + ":" + record.version()
+                + ", outputs=" + record.values() + (record.label() == null ? "" : ", label=" + record.label()) + "}";
     }
 }

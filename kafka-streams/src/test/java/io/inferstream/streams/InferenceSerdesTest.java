@@ -46,6 +46,24 @@ class InferenceSerdesTest {
     }
 
     @Test
+    void aPredictionMadeFromValuesEqualsTheSameRecordReadAndItsNumbersAreCheckedOutputByOutput() {
+        Map<String, Object> outputs = new LinkedHashMap<>();
+        outputs.put("t", List.of(List.of(1.0, 2.0), List.of(3.0, 4.5)));
+        outputs.put("s", "text");
+        ScoredPrediction made = new ScoredPrediction("k", "m", "3", outputs, "a", Map.of("a", 0.9));
+        ScoredPrediction read = read("{\"key\":\"k\",\"model\":\"m\",\"version\":\"3\",\"outputs\":"
+                + "{\"t\":[[1,2],[3,4.5]],\"s\":\"text\"},\"label\":\"a\",\"probabilities\":{\"a\":0.9}}");
+        assertEquals(made, read);
+        assertEquals(made.hashCode(), read.hashCode());
+        assertEquals(List.of(1.0, 2.0, 3.0, 4.5), java.util.Arrays.stream(read.numbers("t")).boxed().toList());
+        IllegalArgumentException text = assertThrows(IllegalArgumentException.class, () -> read.numbers("s"));
+        assertEquals("output 's' holds text, not a number", text.getMessage());
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> made.numbers("x"));
+        assertEquals("no output 'x'; outputs are [t, s]", none.getMessage());
+        assertTrue(!made.equals(new ScoredPrediction("k", "m", "4", outputs, "a", Map.of("a", 0.9))));
+    }
+
+    @Test
     void aRecordThatIsNotAPredictionIsASerializationErrorNamingTheTopic() {
         SerializationException notJson = assertThrows(SerializationException.class, () -> read("{\"model\": [1"));
         assertTrue(notJson.getMessage().contains("topic predictions"), notJson.getMessage());
