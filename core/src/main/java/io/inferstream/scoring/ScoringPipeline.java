@@ -112,7 +112,7 @@ public final class ScoringPipeline<T> {
                     + "to score named values");
         }
         try {
-            return scoreWith(deployment, keys, records, RecordScorer::scoreFieldsOrRetryLater, false);
+            return scoreWith(deployment, keys, records, RecordScorer::scoreFieldsOrRetryLater, null);
         } catch (RetriableInferenceException e) {
             throw new ModelFailureException("a serving version could not answer now: " + e.getMessage(), e);
         }
@@ -175,7 +175,7 @@ public final class ScoringPipeline<T> {
      */
     public ScoredBatch<T> scoreOrRetryLater(Deployment deployment, List<byte[]> keys, List<byte[]> values)
             throws ModelFailureException, RetriableInferenceException {
-        return scoreWith(deployment, keys, values, RecordScorer::scoreOrRetryLater, true);
+        return scoreWith(deployment, keys, values, RecordScorer::scoreOrRetryLater, values);
     }
 
     /** How a version's scorer scores records of one form (bytes, named values). */
@@ -185,8 +185,9 @@ public final class ScoringPipeline<T> {
                 throws ModelFailureException, RetriableInferenceException;
     }
 
+    /** @param sampleFrom the records' bytes for the traffic sample, or null for records that are not bytes */
     private <V> ScoredBatch<T> scoreWith(Deployment deployment, List<byte[]> keys, List<V> values, Scoring<V> scoring,
-            boolean sampled) throws ModelFailureException, RetriableInferenceException {
+            List<byte[]> sampleFrom) throws ModelFailureException, RetriableInferenceException {
         if (deployment.generation() != scorersGeneration) {
             // Versions no longer deployed: keep their call counts, drop their scorers so they can be closed.
             List<DeployedVersion> deployed = new ArrayList<>(deployment.serving());
@@ -215,8 +216,8 @@ public final class ScoringPipeline<T> {
                 outcomes.set(i, encode(results.get(j), i, version, keys.get(i)));
             }
         }
-        if (sampled) {
-            offerSample(outcomes, values);
+        if (sampleFrom != null) {
+            offerSample(outcomes, sampleFrom);
         }
         List<ScoredRecord<T>> shadows = new ArrayList<>();
         int shadowFailures = 0;
@@ -249,13 +250,13 @@ public final class ScoringPipeline<T> {
         }
     }
 
-    private void offerSample(List<ScoredRecord<T>> outcomes, List<?> values) {
+    private void offerSample(List<ScoredRecord<T>> outcomes, List<byte[]> values) {
         if (traffic == null) {
             return;
         }
         for (int i = 0; i < outcomes.size(); i++) {
             if (outcomes.get(i).ok()) {
-                traffic.offer((byte[]) values.get(i));
+                traffic.offer(values.get(i));
                 return;
             }
         }
