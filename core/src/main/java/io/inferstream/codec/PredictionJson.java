@@ -59,11 +59,7 @@ public final class PredictionJson {
                 if (field.equals("outputs") && t == JsonToken.START_OBJECT) {
                     while (parser.nextToken() == JsonToken.FIELD_NAME) {
                         String name = parser.currentName();
-                        Object v = read(parser, parser.nextToken());
-                        p.values.put(name, v);
-                        List<Object> flat = new ArrayList<>();
-                        flatten(v, flat);
-                        p.outputs.put(name, flat);
+                        p.putOutput(name, read(parser, parser.nextToken()));
                     }
                 } else if (field.equals("probabilities") && t == JsonToken.START_OBJECT) {
                     while (parser.nextToken() == JsonToken.FIELD_NAME) {
@@ -134,12 +130,7 @@ public final class PredictionJson {
         p.model = model;
         p.version = version;
         p.label = label;
-        values.forEach((name, v) -> {
-            p.values.put(name, v);
-            List<Object> flat = new ArrayList<>();
-            flatten(v, flat);
-            p.outputs.put(name, flat);
-        });
+        values.forEach(p::putOutput);
         p.probabilities.putAll(probabilities);
         return p;
     }
@@ -203,6 +194,14 @@ public final class PredictionJson {
             default:
                 return parser.getText();
         }
+    }
+
+    /** Adds an output as written, and its elements flattened in row-major order. */
+    private void putOutput(String name, Object value) {
+        values.put(name, value);
+        List<Object> flat = new ArrayList<>();
+        flatten(value, flat);
+        outputs.put(name, flat);
     }
 
     private static void flatten(Object v, List<Object> into) {
