@@ -37,6 +37,8 @@ import java.util.Map;
  */
 public final class LatencyBenchmark {
     private static final int PARTITIONS = 4;
+    /** The latency setting's batches: its engine's max.batch.size, and the bare copy's polls. */
+    private static final int LATENCY_BATCH_SIZE = 50;
     private static final String PIPE_LABEL = "bare copy, no engine (latency setting's clients)";
 
     private LatencyBenchmark() {
@@ -55,12 +57,12 @@ public final class LatencyBenchmark {
         Map<String, Map.Entry<String, Map<String, Object>>> all = new java.util.LinkedHashMap<>();
         all.put("defaults", Map.entry("defaults (max.batch.size=500, producer.linger.ms=5)", Map.of()));
         all.put("latency", Map.entry("latency (max.batch.size=50, producer.linger.ms=0)",
-                Map.of(EngineConfig.MAX_BATCH_SIZE, 50, "producer.linger.ms", 0)));
+                Map.of(EngineConfig.MAX_BATCH_SIZE, LATENCY_BATCH_SIZE, "producer.linger.ms", 0)));
         // For comparison: the latency setting without the engine's consume-side linger (its default
         // fetch.min.bytes=65536 with fetch.max.wait.ms=5), i.e. Kafka's answer-at-once fetches, which at a moderate
         // rate return a record or two per poll.
         all.put("nolinger", Map.entry("latency, no fetch linger (also consumer.fetch.min.bytes=1)",
-                Map.of(EngineConfig.MAX_BATCH_SIZE, 50, "producer.linger.ms", 0, "consumer.fetch.min.bytes", 1)));
+                Map.of(EngineConfig.MAX_BATCH_SIZE, LATENCY_BATCH_SIZE, "producer.linger.ms", 0, "consumer.fetch.min.bytes", 1)));
         // The floor: the same records at the same rate through a bare consume → produce copy with the latency
         // setting's clients (2 consumers, polls of 50, the engine's fetch linger, no producer linger), no decoding,
         // no model. Whatever p99 this row shows, the broker, the clients and the generator on these cores cost.
@@ -146,7 +148,8 @@ public final class LatencyBenchmark {
             Map.Entry<String, Map<String, Object>> setting, ModelProvider provider, byte[][] pool, double rate,
             int seconds) throws Exception {
         if (PIPE_LABEL.equals(setting.getKey())) {
-            return TimedRecords.openLoopPipe(broker, name, PARTITIONS, setting.getValue(), 2, 50, pool, rate, seconds);
+            return TimedRecords.openLoopPipe(broker, name, PARTITIONS, setting.getValue(), 2, LATENCY_BATCH_SIZE, pool, rate,
+                    seconds);
         }
         return TimedRecords.openLoop(broker, name, PARTITIONS, setting.getValue(), provider, pool, rate, seconds);
     }
