@@ -4,6 +4,7 @@ import io.inferstream.data.DataType;
 import io.inferstream.data.Features;
 import io.inferstream.data.Prediction;
 import io.inferstream.data.Tensor;
+import io.inferstream.model.AbstractModel;
 import io.inferstream.model.FieldSpec;
 import io.inferstream.model.InferenceException;
 import io.inferstream.model.InputBatch;
@@ -18,7 +19,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -47,13 +47,12 @@ import org.slf4j.LoggerFactory;
  * {@code output()} on the network's monitor, so one network shared by many threads does not scale at all. The
  * engine therefore loads one model per worker thread, each with its own network.
  */
-public final class Dl4jModel implements Model {
+public final class Dl4jModel extends AbstractModel {
     /** Option: DL4J's inference workspace mode, {@code ENABLED} (default, reuses memory) or {@code NONE}. */
     public static final String WORKSPACE_MODE = "workspace.mode";
 
     private static final Logger LOG = LoggerFactory.getLogger(Dl4jModel.class);
 
-    private final ModelInfo info;
     private final MultiLayerNetwork network;
     private final ComputationGraph graph;
     private final Normalizer<?> normalizer;
@@ -61,11 +60,10 @@ public final class Dl4jModel implements Model {
     private final List<String> outputNames;
     private final boolean inputsFullyKnown;
     private final String inputAlias;
-    private final AtomicBoolean closed = new AtomicBoolean();
 
     private Dl4jModel(ModelInfo info, MultiLayerNetwork network, ComputationGraph graph, Normalizer<?> normalizer,
             NetworkSignature sig) {
-        this.info = info;
+        super(info);
         this.network = network;
         this.graph = graph;
         this.normalizer = normalizer;
@@ -162,18 +160,7 @@ public final class Dl4jModel implements Model {
     }
 
     @Override
-    public ModelInfo info() {
-        return info;
-    }
-
-    @Override
-    public List<Prediction> predict(List<Features> batch) throws InferenceException {
-        if (closed.get()) {
-            throw new ModelFailureException("model " + info.name() + " is closed");
-        }
-        if (batch.isEmpty()) {
-            return List.of();
-        }
+    protected List<Prediction> score(List<Features> batch) throws InferenceException {
         batch = withAlias(batch);
         INDArray[] in = new INDArray[inputs.size()];
         INDArray[] out = null;
@@ -184,8 +171,8 @@ public final class Dl4jModel implements Model {
             out = run(in, batch.size());
             return predictions(out, batch.size());
         } finally {
-            release(in);
-            release(out);
+            closeArrays(in);
+            closeArrays(out);
         }
     }
 
@@ -245,7 +232,7 @@ public final class Dl4jModel implements Model {
             }
             return graph.output(false, in);
         } catch (RuntimeException e) {
-            String message = "model " + info.name() + " failed on a batch of " + rows + " rows: " + e;
+            String message = "model " + info().name() + " failed on a batch of " + rows + " rows: " + e;
             if (!inputsFullyKnown) {
                 // Some input dimension was unknown at load time, so the rows could not all be checked beforehand:
                 // blame the input, and the engine re-scores the rows one at a time to find the bad ones.
@@ -253,7 +240,7 @@ public final class Dl4jModel implements Model {
             }
             throw new ModelFailureException(message, e);
         } catch (OutOfMemoryError e) {
-            throw new ModelFailureException("model " + info.name() + " ran out of memory on a batch of " + rows + " rows", e);
+            throw new ModelFailureException("model " + info().name() + " ran out of memory on a batch of " + rows + " rows", e);
         }
     }
 
@@ -274,7 +261,7 @@ public final class Dl4jModel implements Model {
             INDArray o = out[k];
             long[] shape = o.shape();
             if (shape.length == 0 || shape[0] != rows) {
-                throw new ModelFailureException("model " + info.name() + ": output " + outputNames.get(k) + " has shape "
+                throw new ModelFailureException("model " + info().name() + ": output " + outputNames.get(k) + " has shape "
                         + Arrays.toString(shape) + " for a batch of " + rows + " rows");
             }
             long[] rowShape = Arrays.copyOfRange(shape, 1, shape.length);
@@ -297,7 +284,7 @@ public final class Dl4jModel implements Model {
                 }
             } finally {
                 if (dense != o) {
-                    release(dense);
+                    closeArrays(dense);
                 }
             }
         }
@@ -320,7 +307,7 @@ public final class Dl4jModel implements Model {
         return a;
     }
 
-    private static void release(INDArray... arrays) {
+    private static void closeArrays(INDArray... arrays) {
         if (arrays == null) {
             return;
         }
@@ -332,10 +319,7 @@ public final class Dl4jModel implements Model {
     }
 
     @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
+    protected void release() {
         try {
             if (network != null) {
                 network.close();
@@ -343,17 +327,12 @@ public final class Dl4jModel implements Model {
                 graph.close();
             }
         } catch (RuntimeException e) {
-            LOG.warn("model {}: closing the network failed: {}", info.name(), e.toString());
+            LOG.warn("model {}: closing the network failed: {}", info().name(), e.toString());
         }
     }
 
     /** @return the DL4J network itself; for tests in this package that need its monitor. */
     Object network() {
         return network != null ? network : graph;
-    }
-
-    @Override
-    public String toString() {
-        return info.toString();
     }
 }

@@ -3,8 +3,8 @@ package io.inferstream.h2o;
 import hex.genmodel.GenModel;
 import io.inferstream.data.Features;
 import io.inferstream.data.Prediction;
+import io.inferstream.model.AbstractModel;
 import io.inferstream.model.InferenceException;
-import io.inferstream.model.Model;
 import io.inferstream.model.ModelFailureException;
 import io.inferstream.model.ModelInfo;
 import java.util.ArrayList;
@@ -26,23 +26,16 @@ import java.util.List;
  * buffers belong to each {@link #predict} call, so concurrent calls on a thread-safe MOJO do not share them.
  * {@link #close()} only marks the model closed: a MOJO holds no native memory or files.
  */
-public final class H2oMojoModel implements Model {
+public final class H2oMojoModel extends AbstractModel {
     private final GenModel mojo;
-    private final ModelInfo info;
     private final MojoInputs inputs;
     private final MojoOutputs outputs;
-    private volatile boolean closed;
 
     H2oMojoModel(GenModel mojo, ModelInfo info, MojoInputs inputs, MojoOutputs outputs) {
+        super(info);
         this.mojo = mojo;
-        this.info = info;
         this.inputs = inputs;
         this.outputs = outputs;
-    }
-
-    @Override
-    public ModelInfo info() {
-        return info;
     }
 
     /** @return the class labels in the model's order, or null when the model is not a classifier. */
@@ -52,10 +45,7 @@ public final class H2oMojoModel implements Model {
     }
 
     @Override
-    public List<Prediction> predict(List<Features> batch) throws InferenceException {
-        if (closed) {
-            throw new ModelFailureException("model " + info.name() + " is closed");
-        }
+    protected List<Prediction> score(List<Features> batch) throws InferenceException {
         double[] raw = new double[inputs.width()];
         double[] preds = new double[mojo.getPredsSize()];
         boolean offset = inputs.hasOffset();
@@ -71,20 +61,10 @@ public final class H2oMojoModel implements Model {
                 }
             } catch (RuntimeException e) {
                 // Inputs are already checked, so a failure here is the MOJO's own (a damaged or unsupported model).
-                throw new ModelFailureException("model " + info.name() + " failed scoring record " + i + ": " + e, e);
+                throw new ModelFailureException("model " + info().name() + " failed scoring record " + i + ": " + e, e);
             }
             result.add(outputs.toPrediction(preds));
         }
         return result;
-    }
-
-    @Override
-    public void close() {
-        closed = true;
-    }
-
-    @Override
-    public String toString() {
-        return info.toString();
     }
 }

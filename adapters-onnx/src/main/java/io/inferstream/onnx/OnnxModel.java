@@ -13,6 +13,7 @@ import io.inferstream.data.DataType;
 import io.inferstream.data.Features;
 import io.inferstream.data.Prediction;
 import io.inferstream.data.Tensor;
+import io.inferstream.model.AbstractModel;
 import io.inferstream.model.FieldSpec;
 import io.inferstream.model.InferenceException;
 import io.inferstream.model.InputBatch;
@@ -35,7 +36,6 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,14 +52,12 @@ import org.slf4j.LoggerFactory;
  * mutable state, so {@link ModelInfo#threadSafe()} is true and the engine shares one instance among its workers.
  * {@link #close()} must not race a running predict (the {@link Model} contract).
  */
-public final class OnnxModel implements Model {
+public final class OnnxModel extends AbstractModel {
     private static final Logger LOG = LoggerFactory.getLogger(OnnxModel.class);
 
     private final OrtEnvironment environment;
     private final OrtSession session;
     private final OnnxSignature signature;
-    private final ModelInfo info;
-    private final AtomicBoolean closed = new AtomicBoolean();
     /**
      * Direct buffers for float inputs, reused across runs. ONNX Runtime wraps a direct buffer without copying,
      * whereas for a heap buffer it allocates and fills a fresh direct one on every run, which measured several
@@ -69,25 +67,14 @@ public final class OnnxModel implements Model {
     private final Queue<ByteBuffer> floatBuffers = new ConcurrentLinkedQueue<>();
 
     OnnxModel(OrtEnvironment environment, OrtSession session, OnnxSignature signature, ModelInfo info) {
+        super(info);
         this.environment = environment;
         this.session = session;
         this.signature = signature;
-        this.info = info;
     }
 
     @Override
-    public ModelInfo info() {
-        return info;
-    }
-
-    @Override
-    public List<Prediction> predict(List<Features> batch) throws InferenceException {
-        if (closed.get()) {
-            throw new ModelFailureException("ONNX model " + info.name() + " is closed");
-        }
-        if (batch.isEmpty()) {
-            return List.of();
-        }
+    protected List<Prediction> score(List<Features> batch) throws InferenceException {
         if (batch.size() <= signature.maxRowsPerRun) {
             return run(batch);
         }
@@ -121,7 +108,7 @@ public final class OnnxModel implements Model {
                 return split(result, rows.size());
             }
         } catch (OrtException e) {
-            throw new ModelFailureException("ONNX model " + info.name() + " failed to score a batch of " + rows.size()
+            throw new ModelFailureException("ONNX model " + info().name() + " failed to score a batch of " + rows.size()
                     + ": " + e.getMessage(), e);
         } finally {
             inputs.values().forEach(OnnxTensor::close);
@@ -179,7 +166,7 @@ public final class OnnxModel implements Model {
         }
         for (OnnxSignature.Output output : signature.outputs) {
             String name = output.spec.name();
-            OnnxValue value = result.get(name).orElseThrow(() -> new ModelFailureException("ONNX model " + info.name()
+            OnnxValue value = result.get(name).orElseThrow(() -> new ModelFailureException("ONNX model " + info().name()
                     + " returned no output '" + name + "'"));
             if (output.mapPerRow) {
                 splitMaps(output, (OnnxSequence) value, builders);
@@ -207,7 +194,7 @@ public final class OnnxModel implements Model {
         List<? extends OnnxValue> maps = sequence.getValue();
         try {
             if (maps.size() != builders.size()) {
-                throw new ModelFailureException("ONNX model " + info.name() + ": output '" + name + "' has "
+                throw new ModelFailureException("ONNX model " + info().name() + ": output '" + name + "' has "
                         + maps.size() + " maps for " + builders.size() + " records");
             }
             boolean classifier = output == signature.probabilityMaps;
@@ -280,7 +267,7 @@ public final class OnnxModel implements Model {
         TensorInfo t = tensor.getInfo();
         long[] shape = t.getShape();
         if (shape.length == 0 || shape[0] != rows) {
-            throw new ModelFailureException("ONNX model " + info.name() + ": output '" + name + "' has shape "
+            throw new ModelFailureException("ONNX model " + info().name() + ": output '" + name + "' has shape "
                     + Arrays.toString(shape) + ", not " + rows + " records along its first dimension");
         }
         long[] rowShape = Arrays.copyOfRange(shape, 1, shape.length);
@@ -333,7 +320,7 @@ public final class OnnxModel implements Model {
                 return all;
             }
             default:
-                throw new ModelFailureException("ONNX model " + info.name() + ": output '" + name + "' has element type "
+                throw new ModelFailureException("ONNX model " + info().name() + ": output '" + name + "' has element type "
                         + t.type + ", which the signature did not declare");
         }
     }
@@ -367,19 +354,16 @@ public final class OnnxModel implements Model {
     }
 
     @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            session.close();
-        } catch (OrtException | RuntimeException e) {
-            LOG.warn("closing ONNX model {} failed: {}", info.name(), e.toString());
-        }
+    protected String description() {
+        return "ONNX model " + info().name();
     }
 
     @Override
-    public String toString() {
-        return info.toString();
+    protected void release() {
+        try {
+            session.close();
+        } catch (OrtException | RuntimeException e) {
+            LOG.warn("closing ONNX model {} failed: {}", info().name(), e.toString());
+        }
     }
 }

@@ -4,6 +4,7 @@ import io.inferstream.data.DataType;
 import io.inferstream.data.Features;
 import io.inferstream.data.Prediction;
 import io.inferstream.data.Tensor;
+import io.inferstream.model.AbstractModel;
 import io.inferstream.model.FieldSpec;
 import io.inferstream.model.InferenceException;
 import io.inferstream.model.InvalidInputException;
@@ -52,17 +53,15 @@ import org.jpmml.model.MarkupException;
  * <p>Thread safety: thread-safe. JPMML evaluators are immutable once built and safe to call concurrently
  * ({@link ModelInfo#threadSafe()} is true), and this class keeps no per-call state outside the call.
  */
-public final class PmmlModel implements Model {
+public final class PmmlModel extends AbstractModel {
     /** Output name of a target field that the document does not name (e.g. the cluster of a clustering model). */
     public static final String SYNTHETIC_TARGET = "prediction";
 
     private final Evaluator evaluator;
-    private final ModelInfo info;
     private final InputField[] inputs;
-    private final List<Target> targets = new ArrayList<>();
-    private final List<Output> outputs = new ArrayList<>();
+    private final List<Target> targets;
+    private final List<Output> outputs;
     private final List<String> warnings;
-    private volatile boolean closed;
 
     /** A target field and how to report it. */
     private static final class Target {
@@ -98,41 +97,54 @@ public final class PmmlModel implements Model {
      * @param warnings the schema findings the document was loaded despite
      */
     PmmlModel(Evaluator evaluator, ModelInfo.Builder base, List<String> warnings) {
+        this(evaluator, new Fields(evaluator, base), warnings);
+    }
+
+    private PmmlModel(Evaluator evaluator, Fields fields, List<String> warnings) {
+        super(fields.info);
         this.evaluator = evaluator;
         this.warnings = List.copyOf(warnings);
-        List<InputField> inputFields = evaluator.getInputFields();
-        this.inputs = inputFields.toArray(new InputField[0]);
-        for (InputField f : inputs) {
-            base.input(PmmlValues.inputSpec(f));
+        this.inputs = fields.inputs;
+        this.targets = fields.targets;
+        this.outputs = fields.outputs;
+    }
+
+    /** The document's input, target and output fields, and the {@link ModelInfo} that declares them. */
+    private static final class Fields {
+        final InputField[] inputs;
+        final List<Target> targets = new ArrayList<>();
+        final List<Output> outputs = new ArrayList<>();
+        final ModelInfo info;
+
+        Fields(Evaluator evaluator, ModelInfo.Builder base) {
+            inputs = evaluator.getInputFields().toArray(new InputField[0]);
+            for (InputField f : inputs) {
+                base.input(PmmlValues.inputSpec(f));
+            }
+            for (TargetField f : evaluator.getTargetFields()) {
+                String outputName = f.getName() == null ? SYNTHETIC_TARGET : f.getName();
+                boolean categorical = f.getOpType() == OpType.CATEGORICAL || f.getOpType() == OpType.ORDINAL;
+                List<Object> classes = categorical && f.getCategories() != null ? List.copyOf(f.getCategories()) : List.of();
+                DataType type = PmmlValues.neutralType(f.getDataType());
+                Target t = new Target(f, outputName, type, categorical, classes);
+                targets.add(t);
+                base.output(type == DataType.STRING && !classes.isEmpty()
+                        ? FieldSpec.categorical(outputName, strings(classes)) : FieldSpec.scalar(outputName, type));
+            }
+            for (OutputField f : evaluator.getOutputFields()) {
+                DataType type = f.getDataType() != null ? PmmlValues.neutralType(f.getDataType())
+                        : PmmlValues.impliedType(f.getField().getResultFeature(), targets.isEmpty() ? null : targets.get(0).type);
+                outputs.add(new Output(f.getName(), type));
+                base.output(FieldSpec.scalar(f.getName(), type));
+            }
+            info = base.threadSafe(true).build();
         }
-        for (TargetField f : evaluator.getTargetFields()) {
-            String outputName = f.getName() == null ? SYNTHETIC_TARGET : f.getName();
-            boolean categorical = f.getOpType() == OpType.CATEGORICAL || f.getOpType() == OpType.ORDINAL;
-            List<Object> classes = categorical && f.getCategories() != null ? List.copyOf(f.getCategories()) : List.of();
-            DataType type = PmmlValues.neutralType(f.getDataType());
-            Target t = new Target(f, outputName, type, categorical, classes);
-            targets.add(t);
-            base.output(type == DataType.STRING && !classes.isEmpty()
-                    ? FieldSpec.categorical(outputName, strings(classes)) : FieldSpec.scalar(outputName, type));
-        }
-        for (OutputField f : evaluator.getOutputFields()) {
-            DataType type = f.getDataType() != null ? PmmlValues.neutralType(f.getDataType())
-                    : PmmlValues.impliedType(f.getField().getResultFeature(), targets.isEmpty() ? null : targets.get(0).type);
-            outputs.add(new Output(f.getName(), type));
-            base.output(FieldSpec.scalar(f.getName(), type));
-        }
-        this.info = base.threadSafe(true).build();
     }
 
     private static List<String> strings(Collection<?> values) {
         List<String> s = new ArrayList<>(values.size());
         values.forEach(v -> s.add(String.valueOf(v)));
         return s;
-    }
-
-    @Override
-    public ModelInfo info() {
-        return info;
     }
 
     /**
@@ -146,10 +158,12 @@ public final class PmmlModel implements Model {
     }
 
     @Override
-    public List<Prediction> predict(List<Features> batch) throws InferenceException {
-        if (closed) {
-            throw new ModelFailureException("PMML model " + info.name() + " is closed");
-        }
+    protected String description() {
+        return "PMML model " + info().name();
+    }
+
+    @Override
+    protected List<Prediction> score(List<Features> batch) throws InferenceException {
         List<Prediction> out = new ArrayList<>(batch.size());
         Map<String, FieldValue> arguments = new HashMap<>(inputs.length * 2);
         for (int i = 0; i < batch.size(); i++) {
@@ -210,7 +224,7 @@ public final class PmmlModel implements Model {
             Object value = raw instanceof Computable ? ((Computable) raw).getResult() : raw;
             Tensor tensor = PmmlValues.toTensor(value, t.type);
             if (tensor == null) {
-                throw new InvalidInputException(index, null, "PMML model " + info.name() + " gives no value for target '"
+                throw new InvalidInputException(index, null, description() + " gives no value for target '"
                         + t.outputName + "' for this record" + (missing == null ? ""
                         : "; missing inputs " + missing + " have no replacement in the document"));
             }
@@ -262,17 +276,11 @@ public final class PmmlModel implements Model {
     }
 
     private ModelFailureException failure(String what, RuntimeException e) {
-        return new ModelFailureException("PMML model " + info.name() + ": " + what + ": " + e, e);
-    }
-
-    /** Nothing to free: the evaluator is plain Java objects. Later predictions fail fast instead. */
-    @Override
-    public void close() {
-        closed = true;
+        return new ModelFailureException(description() + ": " + what + ": " + e, e);
     }
 
     @Override
     public String toString() {
-        return "PmmlModel[" + info + "]";
+        return "PmmlModel[" + info() + "]";
     }
 }

@@ -2,8 +2,8 @@ package io.inferstream.remote;
 
 import io.inferstream.data.Features;
 import io.inferstream.data.Prediction;
+import io.inferstream.model.AbstractModel;
 import io.inferstream.model.InferenceException;
-import io.inferstream.model.Model;
 import io.inferstream.model.ModelFailureException;
 import io.inferstream.model.ModelInfo;
 import io.inferstream.model.RetriableInferenceException;
@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread safety: thread-safe ({@link ModelInfo#threadSafe()} is true): the engine's workers share one instance,
  * so the in-flight bound and the breaker see the whole engine's traffic to the server.
  */
-public final class RemoteModel implements Model, MeterBinder {
+public final class RemoteModel extends AbstractModel implements MeterBinder {
     /** Counter: attempts repeated after a transient failure. */
     public static final String RETRIES = "inferstream.remote.retries";
     /** Counter: attempts sent to the server. */
@@ -63,37 +62,31 @@ public final class RemoteModel implements Model, MeterBinder {
     private static final long MAX_STEP_MS = 2_000;
 
     private final Transport transport;
-    private final ModelInfo info;
     private final RemoteSettings settings;
     private final CircuitBreaker breaker;
     private final Semaphore inFlight;
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong requests = new AtomicLong();
-    private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
      * @param transport the protocol client, owned (closed) by this model from now on
      * @param info the signature read from the server, with the name and version to report
      */
     public RemoteModel(Transport transport, ModelInfo info, RemoteSettings settings) {
+        super(info.toBuilder().threadSafe(true).property("endpoint", transport.endpoint()).build());
         this.transport = transport;
-        this.info = info.toBuilder().threadSafe(true).property("endpoint", transport.endpoint()).build();
         this.settings = settings;
         this.breaker = new CircuitBreaker(settings.breakerFailures(), settings.breakerOpen());
         this.inFlight = new Semaphore(settings.maxInFlight(), true);
     }
 
     @Override
-    public ModelInfo info() {
-        return info;
+    protected String description() {
+        return "remote model " + info().name() + " at " + transport.endpoint();
     }
 
     @Override
-    public List<Prediction> predict(List<Features> batch) throws InferenceException {
-        if (closed.get()) {
-            throw new ModelFailureException("remote model " + info.name() + " at " + transport.endpoint()
-                    + " is closed");
-        }
+    protected List<Prediction> score(List<Features> batch) throws InferenceException {
         boolean slot;
         try {
             slot = inFlight.tryAcquire(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -123,7 +116,7 @@ public final class RemoteModel implements Model, MeterBinder {
             }
             requests.incrementAndGet();
             try {
-                List<Prediction> out = transport.infer(batch, info);
+                List<Prediction> out = transport.infer(batch, info());
                 breaker.onSuccess();
                 if (out.size() != batch.size()) {
                     throw new ModelFailureException(transport.endpoint() + " answered " + out.size()
@@ -144,8 +137,7 @@ public final class RemoteModel implements Model, MeterBinder {
                 throw e;
             } catch (RuntimeException e) {
                 breaker.onAbandoned();
-                throw new ModelFailureException("remote model " + info.name() + " at " + transport.endpoint()
-                        + " failed: " + e, e);
+                throw new ModelFailureException(description() + " failed: " + e, e);
             }
         }
         LOG.debug("{} did not answer: {}", transport.endpoint(), last == null ? "" : last.getMessage());
@@ -191,7 +183,7 @@ public final class RemoteModel implements Model, MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        String[] tags = {"model", info.name(), "endpoint", transport.endpoint()};
+        String[] tags = {"model", info().name(), "endpoint", transport.endpoint()};
         FunctionCounter.builder(RETRIES, this, RemoteModel::retries).tags(tags)
                 .description("Attempts at a remote request repeated after a transient failure").register(registry);
         FunctionCounter.builder(REQUESTS, this, RemoteModel::requests).tags(tags)
@@ -201,14 +193,12 @@ public final class RemoteModel implements Model, MeterBinder {
     }
 
     @Override
-    public void close() {
-        if (closed.compareAndSet(false, true)) {
-            transport.close();
-        }
+    protected void release() {
+        transport.close();
     }
 
     @Override
     public String toString() {
-        return "RemoteModel[" + info.name() + ":" + info.version() + " at " + transport.endpoint() + ", " + settings + "]";
+        return "RemoteModel[" + info().name() + ":" + info().version() + " at " + transport.endpoint() + ", " + settings + "]";
     }
 }
