@@ -232,7 +232,7 @@ public final class Dl4jModel extends AbstractModel {
             }
             return graph.output(false, in);
         } catch (RuntimeException e) {
-            String message = "model " + info().name() + " failed on a batch of " + rows + " rows: " + e;
+            String message = description() + " failed on a batch of " + rows + " rows: " + e;
             if (!inputsFullyKnown) {
                 // Some input dimension was unknown at load time, so the rows could not all be checked beforehand:
                 // blame the input, and the engine re-scores the rows one at a time to find the bad ones.
@@ -240,7 +240,7 @@ public final class Dl4jModel extends AbstractModel {
             }
             throw new ModelFailureException(message, e);
         } catch (OutOfMemoryError e) {
-            throw new ModelFailureException("model " + info().name() + " ran out of memory on a batch of " + rows + " rows", e);
+            throw new ModelFailureException(description() + " ran out of memory on a batch of " + rows + " rows", e);
         }
     }
 
@@ -261,7 +261,7 @@ public final class Dl4jModel extends AbstractModel {
             INDArray o = out[k];
             long[] shape = o.shape();
             if (shape.length == 0 || shape[0] != rows) {
-                throw new ModelFailureException("model " + info().name() + ": output " + outputNames.get(k) + " has shape "
+                throw new ModelFailureException(description() + ": output " + outputNames.get(k) + " has shape "
                         + Arrays.toString(shape) + " for a batch of " + rows + " rows");
             }
             long[] rowShape = Arrays.copyOfRange(shape, 1, shape.length);

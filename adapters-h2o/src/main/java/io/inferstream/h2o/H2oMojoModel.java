@@ -61,7 +61,7 @@ public final class H2oMojoModel extends AbstractModel {
                 }
             } catch (RuntimeException e) {
                 // Inputs are already checked, so a failure here is the MOJO's own (a damaged or unsupported model).
-                throw new ModelFailureException("model " + info().name() + " failed scoring record " + i + ": " + e, e);
+                throw new ModelFailureException(description() + " failed scoring record " + i + ": " + e, e);
             }
             result.add(outputs.toPrediction(preds));
         }

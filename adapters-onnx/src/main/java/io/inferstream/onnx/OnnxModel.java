@@ -108,7 +108,7 @@ public final class OnnxModel extends AbstractModel {
                 return split(result, rows.size());
             }
         } catch (OrtException e) {
-            throw new ModelFailureException("ONNX model " + info().name() + " failed to score a batch of " + rows.size()
+            throw new ModelFailureException(description() + " failed to score a batch of " + rows.size()
                     + ": " + e.getMessage(), e);
         } finally {
             inputs.values().forEach(OnnxTensor::close);
@@ -166,7 +166,7 @@ public final class OnnxModel extends AbstractModel {
         }
         for (OnnxSignature.Output output : signature.outputs) {
             String name = output.spec.name();
-            OnnxValue value = result.get(name).orElseThrow(() -> new ModelFailureException("ONNX model " + info().name()
+            OnnxValue value = result.get(name).orElseThrow(() -> new ModelFailureException(description()
                     + " returned no output '" + name + "'"));
             if (output.mapPerRow) {
                 splitMaps(output, (OnnxSequence) value, builders);
@@ -194,7 +194,7 @@ public final class OnnxModel extends AbstractModel {
         List<? extends OnnxValue> maps = sequence.getValue();
         try {
             if (maps.size() != builders.size()) {
-                throw new ModelFailureException("ONNX model " + info().name() + ": output '" + name + "' has "
+                throw new ModelFailureException(description() + ": output '" + name + "' has "
                         + maps.size() + " maps for " + builders.size() + " records");
             }
             boolean classifier = output == signature.probabilityMaps;
@@ -267,7 +267,7 @@ public final class OnnxModel extends AbstractModel {
         TensorInfo t = tensor.getInfo();
         long[] shape = t.getShape();
         if (shape.length == 0 || shape[0] != rows) {
-            throw new ModelFailureException("ONNX model " + info().name() + ": output '" + name + "' has shape "
+            throw new ModelFailureException(description() + ": output '" + name + "' has shape "
                     + Arrays.toString(shape) + ", not " + rows + " records along its first dimension");
         }
         long[] rowShape = Arrays.copyOfRange(shape, 1, shape.length);
@@ -320,7 +320,7 @@ public final class OnnxModel extends AbstractModel {
                 return all;
             }
             default:
-                throw new ModelFailureException("ONNX model " + info().name() + ": output '" + name + "' has element type "
+                throw new ModelFailureException(description() + ": output '" + name + "' has element type "
                         + t.type + ", which the signature did not declare");
         }
     }
