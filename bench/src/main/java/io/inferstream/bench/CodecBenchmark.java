@@ -248,7 +248,7 @@ public final class CodecBenchmark {
                     if (row.endsWith("|pipe")) {
                         broker.createTopic(out, PARTITIONS);
                         rate = KafkaPipe.rawPipe(bootstrap, "codec-in-" + p.slug(), out, "raw-" + out, n(p, records),
-                                workers, batchSize, PARTITIONS);
+                                workers, batchSize, PARTITIONS).rate();
                     } else {
                         Map<String, Object> props = BenchEngines.properties(broker, "codec-in-" + p.slug(), out,
                                 PARTITIONS, p.codecKeys);
@@ -257,7 +257,7 @@ public final class CodecBenchmark {
                         BenchSubject s = subjects.get(p.image);
                         rate = KafkaPipe.engine(new EngineConfig(props),
                                 () -> models.load(sources.get(p.image), s.format, Map.of()), n(p, records), PARTITIONS,
-                                p.name);
+                                p.name).rate();
                     }
                     measured.put(row, rate);
                     System.out.printf("  %-8s %-24s %,12.0f records/s%n", round == 0 ? "warm-up" : "round " + round,

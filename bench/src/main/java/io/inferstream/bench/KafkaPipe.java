@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -41,17 +42,18 @@ final class KafkaPipe {
      * the payload, timed like every other row until the output topic holds every record.
      *
      * @param n records in {@code input}, all of which are copied
-     * @return records per second from the first record polled until the output holds all {@code n}
+     * @return the span from the first record polled until the output holds all {@code n}
      */
-    static double rawPipe(String bootstrap, String input, String output, String group, int n, int workers, int batchSize,
+    static Window rawPipe(String bootstrap, String input, String output, String group, int n, int workers, int batchSize,
             int partitions) throws InterruptedException {
         Copies copies = Copies.start(bootstrap, input, output, group, n, workers, batchSize, Map.of());
-        long end;
+        Moment end;
         try (OutputWatch watch = new OutputWatch(bootstrap)) {
-            end = watch.awaitRecords(output, partitions, n, Duration.ofMinutes(10), () -> { });
+            watch.awaitRecords(output, partitions, n, Duration.ofMinutes(10), () -> { });
+            end = Moment.now();
         }
         copies.join();
-        return n / ((end - copies.firstRecordNanos.get()) / 1e9);
+        return new Window(copies.firstRecord.get(), end, n);
     }
 
     /**
@@ -62,7 +64,8 @@ final class KafkaPipe {
      */
     static final class Copies {
         final AtomicLong copied = new AtomicLong();
-        final AtomicLong firstRecordNanos = new AtomicLong(Long.MAX_VALUE);
+        /** When the first copy loop polled its first records. */
+        final AtomicReference<Moment> firstRecord = new AtomicReference<>();
         final AtomicInteger assignedPartitions = new AtomicInteger();
         private final List<Thread> threads = new ArrayList<>();
 
@@ -137,7 +140,9 @@ final class KafkaPipe {
             while (copies.copied.get() < n) {
                 ConsumerRecords<byte[], byte[]> polled = consumer.poll(Duration.ofMillis(100));
                 if (!polled.isEmpty()) {
-                    copies.firstRecordNanos.accumulateAndGet(System.nanoTime(), Math::min);
+                    if (copies.firstRecord.get() == null) {
+                        copies.firstRecord.compareAndSet(null, Moment.now());
+                    }
                     for (ConsumerRecord<byte[], byte[]> r : polled) {
                         producer.send(new ProducerRecord<>(output, r.partition(), r.key(), r.value()));
                         offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
@@ -159,13 +164,13 @@ final class KafkaPipe {
      * The engine end to end on a backlog of {@code n} records.
      *
      * @param name for the message of unexpected dead letters
-     * @return records per second from the moment its group has formed until the output holds all {@code n}
+     * @return the span from the moment its group has formed until the output holds all {@code n}
      * @throws IllegalStateException if the engine fails or dead-letters any record
      */
-    static double engine(EngineConfig config, ModelProvider model, int n, int partitions, String name) throws Exception {
+    static Window engine(EngineConfig config, ModelProvider model, int n, int partitions, String name) throws Exception {
         String bootstrap = String.join(",", config.getList(EngineConfig.BOOTSTRAP_SERVERS));
-        long start;
-        long end;
+        Moment start;
+        Moment end;
         EngineMetrics metrics;
         try (InferenceEngine engine = InferenceEngine.start(config, model)) {
             metrics = engine.metrics();
@@ -173,19 +178,20 @@ final class KafkaPipe {
             while (metrics.assignedPartitions() < partitions && metrics.recordsIn() == 0) {
                 Thread.sleep(1);
             }
-            start = System.nanoTime();
+            start = Moment.now();
             try (OutputWatch watch = new OutputWatch(bootstrap)) {
-                end = watch.awaitRecords(config.getString(EngineConfig.OUTPUT_TOPIC), partitions, n,
+                watch.awaitRecords(config.getString(EngineConfig.OUTPUT_TOPIC), partitions, n,
                         Duration.ofMinutes(10), () -> {
                             if (engine.failure().isPresent()) {
                                 throw new IllegalStateException("engine failed", engine.failure().get());
                             }
                         });
+                end = Moment.now();
             }
         }
         if (metrics.deadLetters() > 0) {
             throw new IllegalStateException(name + ": " + metrics.deadLetters() + " unexpected dead letters");
         }
-        return n / ((end - start) / 1e9);
+        return new Window(start, end, n);
     }
 }

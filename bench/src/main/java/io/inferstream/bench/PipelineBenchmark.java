@@ -72,6 +72,10 @@ public final class PipelineBenchmark {
     private final Map<String, List<Double>> measured = new LinkedHashMap<>();
     /** The rows of each measured round: ratios are taken between rows of the same round, side by side. */
     private final Map<Integer, Map<String, Double>> perRound = new java.util.TreeMap<>();
+    /** End-to-end rows: each round's measured span, for what it cost the machine. */
+    private final Map<String, List<Window>> windows = new HashMap<>();
+    /** The row measured last, for the line of the next one. */
+    private String previousRow = "none";
 
     private PipelineBenchmark(Map<String, String> opts) {
         this.records = Integer.parseInt(opts.getOrDefault("records", "50000"));
@@ -203,11 +207,18 @@ public final class PipelineBenchmark {
     private void measureRound(int round, List<Row> order, Admin admin) throws Exception {
         String label = round <= 0 ? "warm-up" : "round " + round;
         for (Row row : order) {
-            double rate = row.run.measure();
+            Window window = row.run.measure();
             deleteOutputs(admin);
-            System.out.printf("  %-8s %-16s %,12.0f rows/s%n", label, row.key, rate);
+            double rate = window.rate();
+            // What the row cost the whole process, and which row ran just before it: a row that leaves work behind
+            // (a collector's debt, files to delete) shows up in the row after it.
+            System.out.printf("  %-8s %-16s %,12.0f rows/s  %5.2f µs CPU/record on %4.2f cores, %s, %s, after %s%n",
+                    label, row.key, rate, window.cpuMicrosPerRecord(), window.coresBusy(), window.gc(), window.jit(),
+                    previousRow);
+            previousRow = row.key;
             if (round > 0) {
                 measured.computeIfAbsent(row.key, k -> new ArrayList<>()).add(rate);
+                windows.computeIfAbsent(row.key, k -> new ArrayList<>()).add(window);
                 perRound.computeIfAbsent(round, k -> new HashMap<>()).put(row.key, rate);
             }
         }
@@ -231,10 +242,10 @@ public final class PipelineBenchmark {
     private record Row(String key, Measurement run) {
     }
 
-    /** One end-to-end run on a fresh output topic and consumer group; records per second. */
+    /** One end-to-end run on a fresh output topic and consumer group. */
     @FunctionalInterface
     private interface Measurement {
-        double measure() throws Exception;
+        Window measure() throws Exception;
     }
 
     /** @return every end-to-end row: (b) per payload; (c), (d), (e), (f) per subject. */
@@ -404,13 +415,13 @@ public final class PipelineBenchmark {
     }
 
     /** (b): Kafka's own ceiling for the payload ({@link KafkaPipe#rawPipe}). */
-    private double rawPipe(String bootstrap, String payload, String output, String group) throws InterruptedException {
+    private Window rawPipe(String bootstrap, String payload, String output, String group) throws InterruptedException {
         return KafkaPipe.rawPipe(bootstrap, inputTopic(payload), output, group, recordsPerPayload.get(payload), workers,
                 batchSize, PARTITIONS);
     }
 
     /** (c) and (d): the engine, batched or with one model call per record. */
-    private double engine(String bootstrap, BenchSubject s, ModelSource source, String output, String group,
+    private Window engine(String bootstrap, BenchSubject s, ModelSource source, String output, String group,
             boolean perRecord) throws Exception {
         int n = recordsPerPayload.get(s.payload);
         Map<String, Object> props = new HashMap<>();
@@ -496,6 +507,7 @@ public final class PipelineBenchmark {
                     withStreams ? " | " + ratio(c, s.name + " f", (engine, streams) -> engine / streams) + " | "
                             + ratio(s.name + " e", c, (processor, engine) -> processor / engine) : "");
         }
+        printCpuTable();
         System.out.println();
         for (String payload : PAYLOADS) {
             if (measured.containsKey(payload + " decode")) {
@@ -508,5 +520,48 @@ public final class PipelineBenchmark {
                 + "per record; (e) and (f) are Kafka Streams apps (at_least_once, its default 30 s commit interval) with "
                 + "the engine's producer settings and as many stream threads as the engine has workers. Every "
                 + "end-to-end row is timed from its first input record until the broker holds all of its outputs.");
+    }
+
+    /**
+     * What each record cost the machine end to end, from the process's CPU time over each row's span (the broker,
+     * the clients and the app all run in this JVM), and the ceiling that sets for the engine: it does all the pipe's
+     * Kafka work (the same records polled, one record sent per record) and at least the model's own work, so with
+     * {@code k} cores it cannot exceed {@code k / (cpu(b) + 1/(a))} records/s. The ceiling is only that where the
+     * engine's outputs are no smaller than its inputs (the tabular rows); an image's prediction is 40× smaller than
+     * the image, so there the engine's Kafka work is less than the pipe's.
+     */
+    private void printCpuTable() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        System.out.println();
+        System.out.printf("CPU per record end to end: µs of CPU of the whole JVM (broker, clients, app) per record, "
+                + "median over the rounds (min–max), and the cores it kept busy; %d cores%n", cores);
+        System.out.println();
+        System.out.println("| model | (b) raw pipe | (c) engine | (d) engine, 1 call per record"
+                + (withStreams ? " | (f) Kafka Streams, per record" : "")
+                + " | (a) model alone, µs of one core | (c) at most: " + cores + " cores / (cpu(b) + 1/(a)) | 0.9 × min(a, b) |");
+        System.out.println("|---|---:|---:|---:|" + (withStreams ? "---:|" : "") + "---:|---:|---:|");
+        for (BenchSubject s : subjects) {
+            String b = s.payload + " b";
+            double a = best(s.name + " a");
+            String ceiling = windows.containsKey(b)
+                    ? String.format("%,.0f", cores / (cpu(b).median() + 1e6 / a) * 1e6) : "–";
+            String target = measured.containsKey(b) ? String.format("%,.0f", 0.9 * Math.min(a, Stats.of(measured.get(b)).median())) : "–";
+            System.out.printf("| %s | %s | %s | %s%s | %.2f | %s | %s |%n", s.description, cpuCell(b),
+                    cpuCell(s.name + " c"), cpuCell(s.name + " d"), withStreams ? " | " + cpuCell(s.name + " f") : "",
+                    1e6 / a, ceiling, target);
+        }
+    }
+
+    private Stats cpu(String key) {
+        return Stats.of(windows.get(key).stream().map(Window::cpuMicrosPerRecord).toList());
+    }
+
+    /** @return "µs per record (min–max) on N cores" of a row, or "–" when it was not measured */
+    private String cpuCell(String key) {
+        if (!windows.containsKey(key)) {
+            return "–";
+        }
+        double cores = Stats.of(windows.get(key).stream().map(Window::coresBusy).toList()).median();
+        return cpu(key).format("%.2f") + String.format(" on %.2f", cores);
     }
 }

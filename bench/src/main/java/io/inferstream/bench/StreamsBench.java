@@ -13,7 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.Serde;
@@ -54,8 +54,8 @@ final class StreamsBench {
         this.batchSize = batchSize;
     }
 
-    /** (e): records/s through the batching processor. */
-    double batched(ModelProvider model, Function<ModelInfo, RecordDecoder> decoders, String input, String output,
+    /** (e): the span of a run through the batching processor. */
+    Window batched(ModelProvider model, Function<ModelInfo, RecordDecoder> decoders, String input, String output,
             int n) throws Exception {
         try (Inference inference = Inference.start(model, InferenceOptions.builder().maxBatchSize(batchSize)
                 .decoders(decoders).slots(threads).build())) {
@@ -63,8 +63,8 @@ final class StreamsBench {
         }
     }
 
-    /** (f): records/s with one model call per record; a model that is not thread-safe gets one copy per thread. */
-    double perRecord(ModelProvider model, Function<ModelInfo, RecordDecoder> decoders, String input, String output,
+    /** (f): the span of a run with one model call per record; a model that is not thread-safe gets one copy per thread. */
+    Window perRecord(ModelProvider model, Function<ModelInfo, RecordDecoder> decoders, String input, String output,
             int n) throws Exception {
         ConcurrentLinkedQueue<Model> loaded = new ConcurrentLinkedQueue<>();
         ThreadLocal<Scorer> scorers = ThreadLocal.withInitial(() -> {
@@ -103,15 +103,15 @@ final class StreamsBench {
         }
     }
 
-    private double run(String input, String output, int n,
+    private Window run(String input, String output, int n,
             Function<KStream<byte[], byte[]>, KStream<byte[], byte[]>> scoring) throws Exception {
-        AtomicLong firstRecordNanos = new AtomicLong();
+        AtomicReference<Moment> firstRecord = new AtomicReference<>();
         Serde<byte[]> bytes = Serdes.ByteArray();
         StreamsBuilder builder = new StreamsBuilder();
         KStream<byte[], byte[]> in = builder.stream(input, Consumed.with(bytes, bytes))
                 .peek((k, v) -> {
-                    if (firstRecordNanos.get() == 0) {
-                        firstRecordNanos.compareAndSet(0, System.nanoTime());
+                    if (firstRecord.get() == null) {
+                        firstRecord.compareAndSet(null, Moment.now());
                     }
                 });
         scoring.apply(in).to(output, Produced.with(bytes, bytes));
@@ -126,12 +126,12 @@ final class StreamsBench {
         try (KafkaStreams streams = new KafkaStreams(builder.build(), props);
              OutputWatch watch = new OutputWatch(bootstrap)) {
             streams.start();
-            long end = watch.awaitRecords(output, partitions, n, Duration.ofMinutes(10), () -> {
+            watch.awaitRecords(output, partitions, n, Duration.ofMinutes(10), () -> {
                 if (streams.state() == KafkaStreams.State.ERROR) {
                     throw new IllegalStateException(output + ": Kafka Streams " + streams.state());
                 }
             });
-            return n / ((end - firstRecordNanos.get()) / 1e9);
+            return new Window(firstRecord.get(), Moment.now(), n);
         }
     }
 }
