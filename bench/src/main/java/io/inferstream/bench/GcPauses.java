@@ -28,8 +28,7 @@ final class GcPauses implements AutoCloseable {
         }
         GarbageCollectionNotificationInfo info = GarbageCollectionNotificationInfo.from(
                 (CompositeData) notification.getUserData());
-        if (info.getGcCause().contains("No GC") || info.getGcName().contains("Concurrent")
-                || info.getGcName().contains("Cycles")) {
+        if (info.getGcCause().contains("No GC") || !stopsTheWorld(info.getGcName())) {
             return;
         }
         long millis = info.getGcInfo().getDuration();
@@ -47,6 +46,14 @@ final class GcPauses implements AutoCloseable {
                 emitters.add(emitter);
             }
         }
+    }
+
+    /**
+     * @return whether a collector of this name pauses the application: G1's and ZGC's concurrent cycles run beside
+     *     it and are reported as collectors of their own ("G1 Concurrent GC", "ZGC Major Cycles")
+     */
+    static boolean stopsTheWorld(String collectorName) {
+        return !collectorName.contains("Concurrent") && !collectorName.contains("Cycles");
     }
 
     /** @return "count / total ms / longest ms" so far */

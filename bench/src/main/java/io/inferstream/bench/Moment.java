@@ -27,8 +27,7 @@ record Moment(long nanos, long cpuNanos, long gcPauses, long gcMillis, long jitM
         long pauses = 0;
         long millis = 0;
         for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-            // G1's and ZGC's concurrent cycles run beside the app; only the pauses stop it.
-            if (!gc.getName().contains("Concurrent") && !gc.getName().contains("Cycles")) {
+            if (GcPauses.stopsTheWorld(gc.getName())) {
                 pauses += Math.max(0, gc.getCollectionCount());
                 millis += Math.max(0, gc.getCollectionTime());
             }

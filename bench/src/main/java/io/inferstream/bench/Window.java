@@ -30,7 +30,7 @@ record Window(Moment start, Moment end, long records) {
 
     /** @return the mean number of cores the process kept busy over the span, or NaN where the JVM cannot tell */
     double coresBusy() {
-        return start.cpuNanos() < 0 ? Double.NaN : (end.cpuNanos() - start.cpuNanos()) / (double) (end.nanos() - start.nanos());
+        return start.cpuNanos() < 0 ? Double.NaN : (end.cpuNanos() - start.cpuNanos()) / 1e9 / seconds();
     }
 
     /** @return "pauses / ms" of stop-the-world collections within the span */
